@@ -1,0 +1,26 @@
+# authsessions: PGXS build.  The version lives in authsessions.control only.
+EXTENSION = authsessions
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = authsessions
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# Install and upgrade scripts sit at the top level, as in contrib; sql/ holds
+# the pg_regress inputs and expected/ their outputs.
+DATA = $(sort $(wildcard $(EXTENSION)--*.sql))
+
+# Tests register themselves: every file in sql/ is a pg_regress test and every
+# spec in test/specs an isolation test (outputs in test/expected).
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --outputdir=.
+ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+EXTRA_CLEAN = results regression.diffs regression.out test/output_iso
+
+.PHONY: print-version
+print-version:
+	@echo $(EXTVERSION)

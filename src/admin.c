@@ -1,0 +1,190 @@
+/*-------------------------------------------------------------------------
+ *
+ * admin.c
+ *	  The documented admin API: list, user_sessions and revoke.
+ *
+ * Each function builds its whole jsonb result inside its SPI context and
+ * copies only the finished value out, so what one call allocates is freed
+ * when it returns and memory per call is bounded by the page size.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/uuid.h"
+
+#include "authsessions.h"
+
+PG_FUNCTION_INFO_V1(authsessions_list);
+PG_FUNCTION_INFO_V1(authsessions_user_sessions);
+PG_FUNCTION_INFO_V1(authsessions_revoke);
+
+/* Copy the finished jsonb into the caller's context, then leave SPI. */
+static Jsonb *
+finish_in(MemoryContext caller, JsonOut *out)
+{
+	MemoryContext spicxt = MemoryContextSwitchTo(caller);
+	Jsonb	   *result = json_finish(out);
+
+	MemoryContextSwitchTo(spicxt);
+	store_finish();
+	return result;
+}
+
+/*
+ * authsessions.list(page, page_size, after): the users with at least one
+ * active session, ordered by UserName then UserGuid.  NULL page or page_size
+ * means the default; NULL after means no cursor.  after is keyset paging,
+ * valid only with page 1, and must name a known user.
+ */
+Datum
+authsessions_list(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	int32		page = get_page_arg(fcinfo, 0);
+	int32		page_size = get_page_size_arg(fcinfo, 1);
+	bool		has_after = !PG_ARGISNULL(2);
+	JsonOut		out = {0};
+	int			n;
+	int			i;
+
+	if (has_after && page > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"after\" cannot be combined with a page above 1"),
+				 errhint("Use either keyset paging (after) or page numbers (page), not both.")));
+
+	store_connect();
+
+	if (has_after)
+	{
+		Datum		key[3];
+		Datum		name;
+		bool		isnull;
+
+		key[0] = PG_GETARG_DATUM(2);
+		if (store_exec(Q_USER_KEY, key, NULL, true, 1) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("argument \"after\" does not name a known user"),
+					 errdetail("No user has the UserGuid %s.",
+							   DatumGetCString(DirectFunctionCall1(uuid_out,
+																   PG_GETARG_DATUM(2)))),
+					 errhint("Pass the UserGuid of the last user of the previous page.")));
+
+		/* $1 limit, $2 name, $3 guid of the cursor user */
+		name = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+							 &isnull);
+		if (isnull)
+			elog(ERROR, "authsessions: user without a name");
+		key[0] = Int64GetDatum(page_size);
+		key[1] = PointerGetDatum(PG_DETOAST_DATUM_COPY(name));
+		key[2] = PG_GETARG_DATUM(2);
+		n = store_exec(Q_LIST_AFTER, key, NULL, true, 0);
+	}
+	else
+	{
+		Datum		args[2];
+
+		args[0] = Int64GetDatum(page_size);
+		args[1] = Int64GetDatum(page_offset(page, page_size));
+		n = store_exec(Q_LIST_OFFSET, args, NULL, true, 0);
+	}
+
+	json_begin_array(&out);
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		bool		isnull[4];
+		Datum		guid = SPI_getbinval(tuple, tupdesc, 1, &isnull[0]);
+		Datum		name = SPI_getbinval(tuple, tupdesc, 2, &isnull[1]);
+		Datum		is_operator = SPI_getbinval(tuple, tupdesc, 3, &isnull[2]);
+		Datum		count = SPI_getbinval(tuple, tupdesc, 4, &isnull[3]);
+
+		if (isnull[0] || isnull[1] || isnull[2] || isnull[3])
+			elog(ERROR, "authsessions: unexpected null in list row");
+
+		json_begin_object(&out);
+		json_key(&out, "UserGuid");
+		json_string(&out, DatumGetCString(DirectFunctionCall1(uuid_out, guid)));
+		json_key(&out, "UserName");
+		json_string(&out, TextDatumGetCString(name));
+		json_key(&out, "SessionCount");
+		json_int(&out, DatumGetInt64(count));
+		json_key(&out, "IsOperator");
+		json_bool(&out, DatumGetBool(is_operator));
+		json_end_object(&out);
+	}
+	json_end_array(&out);
+
+	PG_RETURN_JSONB_P(finish_in(caller, &out));
+}
+
+/*
+ * authsessions.user_sessions(guid, page, page_size): one user's active
+ * sessions, newest LastUpdated first (then highest ID).  A NULL guid raises
+ * 22004; NULL page or page_size means the default; an unknown user gives [].
+ */
+Datum
+authsessions_user_sessions(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	int32		page;
+	int32		page_size;
+	Datum		args[3];
+	JsonOut		out = {0};
+	int			n;
+	int			i;
+
+	check_required_arg(fcinfo, 0, "guid");
+	page = get_page_arg(fcinfo, 1);
+	page_size = get_page_size_arg(fcinfo, 2);
+
+	store_connect();
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = Int64GetDatum(page_size);
+	args[2] = Int64GetDatum(page_offset(page, page_size));
+	n = store_exec(Q_USER_SESSIONS, args, NULL, true, 0);
+
+	json_begin_array(&out);
+	for (i = 0; i < n; i++)
+		json_session_from_tuple(&out, SPI_tuptable->vals[i],
+								SPI_tuptable->tupdesc, NULL, NULL);
+	json_end_array(&out);
+
+	PG_RETURN_JSONB_P(finish_in(caller, &out));
+}
+
+/*
+ * authsessions.revoke("Session"): revoke one active session, in one guarded
+ * update (of two concurrent revokes exactly one succeeds).  A NULL Session
+ * raises 22004; no active session with that ID raises PT404
+ * err_NoActiveSession.
+ */
+Datum
+authsessions_revoke(PG_FUNCTION_ARGS)
+{
+	Datum		args[2];
+	int			n;
+
+	check_required_arg(fcinfo, 0, "Session");
+	PreventCommandIfReadOnly("authsessions.revoke()");
+
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = CStringGetTextDatum(current_actor());
+
+	store_connect();
+	n = store_exec(Q_REVOKE, args, NULL, false, 0);
+	store_finish();
+
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
+				 errmsg("err_NoActiveSession"),
+				 errdetail("No active session was found for the provided session ID.")));
+
+	PG_RETURN_JSONB_P(json_success(true));
+}

@@ -1,0 +1,130 @@
+/*-------------------------------------------------------------------------
+ *
+ * authsessions.h
+ *	  Declarations shared by the C files of the authsessions extension.
+ *
+ * One file per concern:
+ *	  guc.c        settings (authsessions.*) and _PG_init
+ *	  args.c       argument checks shared by the SQL-callable functions
+ *	  token.c      token generation, parsing and hashing
+ *	  jsonout.c    the jsonb builder and the session JSON objects
+ *	  store.c      storage access: SPI plans prepared once per backend
+ *	  admin.c      the documented admin API: list, user_sessions, revoke
+ *	  lifecycle.c  upsert_user, delete_user, create_session, validate,
+ *	               end_session, purge
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AUTHSESSIONS_H
+#define AUTHSESSIONS_H
+
+#include "fmgr.h"
+#include "executor/spi.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+/* SQLSTATE PT404: PostgREST answers it with HTTP 404 */
+#define ERRCODE_AUTHSESSIONS_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
+
+/* length limits, in characters */
+#define AUTHSESSIONS_MAX_NAME		256
+#define AUTHSESSIONS_MAX_DEVICE		256
+#define AUTHSESSIONS_MAX_USER_AGENT	1024
+
+/* page defaults */
+#define AUTHSESSIONS_DEFAULT_PAGE_SIZE	50
+
+/* token: 32 random bytes, base64url without padding */
+#define AUTHSESSIONS_TOKEN_BYTES	32
+#define AUTHSESSIONS_TOKEN_CHARS	43
+#define AUTHSESSIONS_HASH_BYTES		32
+
+/* guc.c */
+extern int	authsessions_idle_timeout;
+extern int	authsessions_touch_interval;
+extern int	authsessions_max_ttl;
+extern int	authsessions_max_page_size;
+
+/* args.c */
+extern void check_required_arg(FunctionCallInfo fcinfo, int argno,
+							   const char *argname);
+extern int32 get_page_arg(FunctionCallInfo fcinfo, int argno);
+extern int32 get_page_size_arg(FunctionCallInfo fcinfo, int argno);
+extern int64 page_offset(int32 page, int32 page_size);
+extern bool check_text_arg(FunctionCallInfo fcinfo, int argno,
+						   const char *argname, int maxchars);
+extern int64 interval_to_seconds(Interval *span, const char *argname);
+extern char *current_actor(void);
+
+/* token.c */
+extern char *token_generate(uint8 *hash_out);
+extern bool token_parse_hash(text *token, uint8 *hash_out);
+extern bytea *hash_to_bytea(const uint8 *hash);
+
+/* jsonout.c */
+typedef struct JsonOut
+{
+	JsonbParseState *state;
+	JsonbValue *result;
+} JsonOut;
+
+extern void json_begin_array(JsonOut *out);
+extern void json_end_array(JsonOut *out);
+extern void json_begin_object(JsonOut *out);
+extern void json_end_object(JsonOut *out);
+extern void json_key(JsonOut *out, const char *key);
+extern void json_string(JsonOut *out, const char *str);
+extern void json_int(JsonOut *out, int64 value);
+extern void json_bool(JsonOut *out, bool value);
+extern void json_null(JsonOut *out);
+extern void json_timestamp(JsonOut *out, TimestampTz ts);
+extern void json_datum_text(JsonOut *out, Datum value, bool isnull);
+extern Jsonb *json_finish(JsonOut *out);
+extern Jsonb *json_success(bool success);
+extern void json_session_from_tuple(JsonOut *out, HeapTuple tuple,
+									TupleDesc tupdesc,
+									const TimestampTz *last_updated,
+									const TimestampTz *expires_at);
+
+/* store.c: prepared statements, one per query text */
+typedef enum StoreQuery
+{
+	Q_LIST_OFFSET,
+	Q_LIST_AFTER,
+	Q_USER_KEY,
+	Q_USER_SESSIONS,
+	Q_REVOKE,
+	Q_UPSERT_USER,
+	Q_DELETE_USER,
+	Q_LOCK_USER,
+	Q_LIST_USER,
+	Q_INSERT_SESSION,
+	Q_VALIDATE,
+	Q_TOUCH,
+	Q_END_SESSION,
+	Q_PURGE_SESSIONS,
+	Q_UNLIST_CANDIDATES,
+	Q_LOCK_LISTED_USER,
+	Q_UNLIST_USER,
+	Q_COUNT
+} StoreQuery;
+
+extern void store_connect(void);
+extern void store_finish(void);
+extern int	store_exec(StoreQuery query, Datum *values, const char *nulls,
+					   bool read_only, long count);
+
+/* the column order of every query that returns a session (jsonout.c) */
+#define SESSION_COL_ID				1
+#define SESSION_COL_USER_ID			2
+#define SESSION_COL_GUID			3
+#define SESSION_COL_LAST_UPDATED	4
+#define SESSION_COL_EXPIRES_AT		5
+#define SESSION_COL_NAME			6
+#define SESSION_COL_IS_OPERATOR		7
+#define SESSION_COL_SMARTPHONE		8
+#define SESSION_COL_OS				9
+#define SESSION_COL_APPLICATION		10
+#define SESSION_COL_COUNT			10
+
+#endif							/* AUTHSESSIONS_H */

@@ -1,0 +1,75 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *	  Settings of the authsessions extension, defined when the library loads.
+ *
+ * Every setting is PGC_SUSET: only a superuser (or a role granted SET on the
+ * parameter) changes them, so a caller of the API cannot stretch session
+ * lifetimes or page sizes.  The "authsessions" prefix is reserved, so a
+ * misspelt setting is reported instead of silently ignored.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "authsessions.h"
+
+PG_MODULE_MAGIC;
+
+/* idle timeout of a new session, in seconds (48 hours) */
+int			authsessions_idle_timeout = 48 * 3600;
+
+/* a session's expiry slides at most once per this many seconds */
+int			authsessions_touch_interval = 60;
+
+/* the longest idle timeout a session may ask for, in seconds (400 days) */
+int			authsessions_max_ttl = 400 * 86400;
+
+/* the largest page_size accepted by list and user_sessions */
+int			authsessions_max_page_size = 1000;
+
+void		_PG_init(void);
+
+/* Define the settings and reserve their prefix. */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("authsessions.idle_timeout",
+							"Idle timeout of a new session when create_session gets no ttl.",
+							"ExpirationDate is LastUpdated plus this; it must not exceed authsessions.max_ttl.",
+							&authsessions_idle_timeout,
+							48 * 3600, 1, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("authsessions.touch_interval",
+							"Minimum time between two slides of a session's expiry by validate.",
+							"0 slides the expiry on every validate call.",
+							&authsessions_touch_interval,
+							60, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("authsessions.max_ttl",
+							"Longest idle timeout a session may be given.",
+							NULL,
+							&authsessions_max_ttl,
+							400 * 86400, 1, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("authsessions.max_page_size",
+							"Largest page_size accepted by list and user_sessions.",
+							NULL,
+							&authsessions_max_page_size,
+							1000, AUTHSESSIONS_DEFAULT_PAGE_SIZE, 1000000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("authsessions");
+}

@@ -1,0 +1,230 @@
+/*-------------------------------------------------------------------------
+ *
+ * jsonout.c
+ *	  The jsonb builder, and the session objects of the documented API.
+ *
+ * jsonb is built directly with pushJsonbValue, never through text.  This is
+ * the only file that calls the jsonb construction API (PostgreSQL 19 changes
+ * it).  Values are allocated in the caller's current memory context; the
+ * callers build inside their SPI context and only json_finish's result is
+ * copied out.
+ *
+ * Timestamps are written in UTC as 2020-09-21T10:42:50Z whatever the
+ * session's TimeZone, truncated to the second.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/numeric.h"
+#include "utils/uuid.h"
+
+#include "authsessions.h"
+
+/* Push a scalar: an object value after a key, or an array element. */
+static void
+push_scalar(JsonOut *out, JsonbValue *v)
+{
+	JsonbIteratorToken tok;
+
+	tok = (out->state != NULL && out->state->contVal.type == jbvArray)
+		? WJB_ELEM : WJB_VALUE;
+	out->result = pushJsonbValue(&out->state, tok, v);
+}
+
+/* Start an array. */
+void
+json_begin_array(JsonOut *out)
+{
+	out->result = pushJsonbValue(&out->state, WJB_BEGIN_ARRAY, NULL);
+}
+
+/* End the array being built. */
+void
+json_end_array(JsonOut *out)
+{
+	out->result = pushJsonbValue(&out->state, WJB_END_ARRAY, NULL);
+}
+
+/* Start an object. */
+void
+json_begin_object(JsonOut *out)
+{
+	out->result = pushJsonbValue(&out->state, WJB_BEGIN_OBJECT, NULL);
+}
+
+/* End the object being built. */
+void
+json_end_object(JsonOut *out)
+{
+	out->result = pushJsonbValue(&out->state, WJB_END_OBJECT, NULL);
+}
+
+/* A key of the object being built. */
+void
+json_key(JsonOut *out, const char *key)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	out->result = pushJsonbValue(&out->state, WJB_KEY, &v);
+}
+
+/* A string value; str must live until json_finish (it is not copied). */
+void
+json_string(JsonOut *out, const char *str)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) str;
+	v.val.string.len = strlen(str);
+	push_scalar(out, &v);
+}
+
+/* A number value. */
+void
+json_int(JsonOut *out, int64 value)
+{
+	JsonbValue	v;
+
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(value);
+	push_scalar(out, &v);
+}
+
+/* A boolean value. */
+void
+json_bool(JsonOut *out, bool value)
+{
+	JsonbValue	v;
+
+	v.type = jbvBool;
+	v.val.boolean = value;
+	push_scalar(out, &v);
+}
+
+/* A null value. */
+void
+json_null(JsonOut *out)
+{
+	JsonbValue	v;
+
+	v.type = jbvNull;
+	push_scalar(out, &v);
+}
+
+/* A timestamp as a UTC string like 2020-09-21T10:42:50Z. */
+void
+json_timestamp(JsonOut *out, TimestampTz ts)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	/* tzp = NULL: break the timestamp down in UTC */
+	if (TIMESTAMP_NOT_FINITE(ts) ||
+		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "authsessions: timestamp out of range in stored session");
+	/* palloc'd: pushJsonbValue keeps a pointer to the string, not a copy */
+	json_string(out, psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
+							  tm.tm_year, tm.tm_mon, tm.tm_mday,
+							  tm.tm_hour, tm.tm_min, tm.tm_sec));
+}
+
+/* A text datum as a string, or null. */
+void
+json_datum_text(JsonOut *out, Datum value, bool isnull)
+{
+	if (isnull)
+		json_null(out);
+	else
+		json_string(out, TextDatumGetCString(value));
+}
+
+/* The finished value as a Jsonb, allocated in the current context. */
+Jsonb *
+json_finish(JsonOut *out)
+{
+	Assert(out->state == NULL && out->result != NULL);
+	return JsonbValueToJsonb(out->result);
+}
+
+/* {"Success": true} or {"Success": false}. */
+Jsonb *
+json_success(bool success)
+{
+	JsonOut		out = {0};
+
+	json_begin_object(&out);
+	json_key(&out, "Success");
+	json_bool(&out, success);
+	json_end_object(&out);
+	return json_finish(&out);
+}
+
+/* Value of a column that the query guarantees not null. */
+static Datum
+get_notnull(HeapTuple tuple, TupleDesc tupdesc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, tupdesc, col, &isnull);
+
+	if (isnull)
+		elog(ERROR, "authsessions: unexpected null in column %d", col);
+	return d;
+}
+
+/*
+ * One session object with exactly the documented keys, from a row whose
+ * columns are in SESSION_COL_* order.  last_updated and expires_at, when not
+ * NULL, replace the row's values (validate's touch has just moved them).
+ */
+void
+json_session_from_tuple(JsonOut *out, HeapTuple tuple, TupleDesc tupdesc,
+						const TimestampTz *last_updated,
+						const TimestampTz *expires_at)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (tupdesc->natts < SESSION_COL_COUNT)
+		elog(ERROR, "authsessions: session query returned %d columns",
+			 tupdesc->natts);
+
+	json_begin_object(out);
+
+	json_key(out, "ID");
+	json_int(out, DatumGetInt64(get_notnull(tuple, tupdesc, SESSION_COL_ID)));
+	json_key(out, "UserID");
+	json_int(out, DatumGetInt32(get_notnull(tuple, tupdesc, SESSION_COL_USER_ID)));
+	json_key(out, "UserGuid");
+	json_string(out, DatumGetCString(DirectFunctionCall1(uuid_out,
+														 get_notnull(tuple, tupdesc, SESSION_COL_GUID))));
+	json_key(out, "LastUpdated");
+	json_timestamp(out, last_updated ? *last_updated :
+				   DatumGetTimestampTz(get_notnull(tuple, tupdesc,
+												   SESSION_COL_LAST_UPDATED)));
+	json_key(out, "ExpirationDate");
+	json_timestamp(out, expires_at ? *expires_at :
+				   DatumGetTimestampTz(get_notnull(tuple, tupdesc,
+												   SESSION_COL_EXPIRES_AT)));
+	json_key(out, "UserName");
+	json_datum_text(out, get_notnull(tuple, tupdesc, SESSION_COL_NAME), false);
+	json_key(out, "IsOperator");
+	json_bool(out, DatumGetBool(get_notnull(tuple, tupdesc, SESSION_COL_IS_OPERATOR)));
+
+	json_key(out, "Smartphone");
+	d = SPI_getbinval(tuple, tupdesc, SESSION_COL_SMARTPHONE, &isnull);
+	json_datum_text(out, d, isnull);
+	json_key(out, "OperatingSystem");
+	d = SPI_getbinval(tuple, tupdesc, SESSION_COL_OS, &isnull);
+	json_datum_text(out, d, isnull);
+	json_key(out, "Application");
+	d = SPI_getbinval(tuple, tupdesc, SESSION_COL_APPLICATION, &isnull);
+	json_datum_text(out, d, isnull);
+
+	json_end_object(out);
+}

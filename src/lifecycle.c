@@ -1,0 +1,445 @@
+/*-------------------------------------------------------------------------
+ *
+ * lifecycle.c
+ *	  The session lifecycle, for the application backend: upsert_user,
+ *	  delete_user, create_session, validate, end_session and purge.
+ *
+ * Writers refuse a read-only transaction with 25006 before doing anything
+ * else.  validate never raises for a token: a NULL, malformed or unknown
+ * token is simply not valid, so no token reaches the server log through an
+ * error message.  Its touch (the sliding expiry) is skipped whenever it could
+ * wait or fail: in a read-only transaction (GET through PostgREST, a hot
+ * standby), under REPEATABLE READ or SERIALIZABLE, and when another
+ * transaction holds the session row.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/uuid.h"
+
+#include "authsessions.h"
+
+PG_FUNCTION_INFO_V1(authsessions_upsert_user);
+PG_FUNCTION_INFO_V1(authsessions_delete_user);
+PG_FUNCTION_INFO_V1(authsessions_create_session);
+PG_FUNCTION_INFO_V1(authsessions_validate);
+PG_FUNCTION_INFO_V1(authsessions_end_session);
+PG_FUNCTION_INFO_V1(authsessions_purge);
+
+#define DEFAULT_PURGE_AGE	(7 * SECS_PER_DAY)
+#define DEFAULT_PURGE_BATCH 10000
+#define MAX_PURGE_BATCH		1000000
+
+/*
+ * authsessions.upsert_user(guid, name, is_operator): create or update a user
+ * and return its UserID.  guid and name are required (22004); a NULL
+ * is_operator keeps the current value (false for a new user).  Concurrent
+ * calls for one new guid make one user (INSERT ... ON CONFLICT).
+ */
+Datum
+authsessions_upsert_user(PG_FUNCTION_ARGS)
+{
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		isnull;
+	Datum		id;
+
+	PreventCommandIfReadOnly("authsessions.upsert_user()");
+	check_required_arg(fcinfo, 0, "guid");
+	check_required_arg(fcinfo, 1, "name");
+	check_text_arg(fcinfo, 1, "name", AUTHSESSIONS_MAX_NAME);
+	if (VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(1)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"name\" must not be empty")));
+
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PG_GETARG_DATUM(1);
+	if (PG_ARGISNULL(2))
+	{
+		args[2] = (Datum) 0;
+		nulls[2] = 'n';
+	}
+	else
+		args[2] = PG_GETARG_DATUM(2);
+
+	store_connect();
+	if (store_exec(Q_UPSERT_USER, args, nulls, false, 0) != 1)
+		elog(ERROR, "authsessions: upsert of a user returned no row");
+	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "authsessions: user without an id");
+	store_finish();
+
+	PG_RETURN_INT32(DatumGetInt32(id));
+}
+
+/*
+ * authsessions.delete_user(guid): delete a user and, by ON DELETE CASCADE,
+ * all of their sessions.  A NULL guid raises 22004.
+ */
+Datum
+authsessions_delete_user(PG_FUNCTION_ARGS)
+{
+	Datum		args[1];
+	int			n;
+
+	PreventCommandIfReadOnly("authsessions.delete_user()");
+	check_required_arg(fcinfo, 0, "guid");
+
+	args[0] = PG_GETARG_DATUM(0);
+	store_connect();
+	n = store_exec(Q_DELETE_USER, args, NULL, false, 0);
+	store_finish();
+
+	PG_RETURN_JSONB_P(json_success(n > 0));
+}
+
+/*
+ * The idle timeout of a new session, in seconds: the ttl argument, or
+ * authsessions.idle_timeout when it is NULL; positive and at most
+ * authsessions.max_ttl.
+ */
+static int32
+session_ttl(FunctionCallInfo fcinfo, int argno)
+{
+	int64		secs;
+
+	if (PG_ARGISNULL(argno))
+	{
+		if (authsessions_idle_timeout > authsessions_max_ttl)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("authsessions.idle_timeout (%d s) exceeds authsessions.max_ttl (%d s)",
+							authsessions_idle_timeout, authsessions_max_ttl),
+					 errhint("Lower authsessions.idle_timeout or raise authsessions.max_ttl.")));
+		return authsessions_idle_timeout;
+	}
+
+	secs = interval_to_seconds(PG_GETARG_INTERVAL_P(argno), "ttl");
+	if (secs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"ttl\" must be positive")));
+	if (secs > authsessions_max_ttl)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"ttl\" must be at most %d seconds",
+						authsessions_max_ttl),
+				 errhint("The upper bound is the setting authsessions.max_ttl.")));
+	return (int32) secs;
+}
+
+/*
+ * authsessions.create_session(user_guid, smartphone, operating_system,
+ * application, ttl, user_agent, ip): open a session and return
+ * {"ID", "Token", "ExpirationDate"}.  The token is returned here only; its
+ * hash is stored.  user_guid is required (22004); the other arguments may be
+ * NULL (ttl then means authsessions.idle_timeout).  An unknown user, also one
+ * deleted concurrently, raises PT404 err_UserNotFound.
+ */
+Datum
+authsessions_create_session(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	static const struct
+	{
+		int			argno;
+		const char *name;
+		int			maxchars;
+	}			fields[] = {
+		{1, "smartphone", AUTHSESSIONS_MAX_DEVICE},
+		{2, "operating_system", AUTHSESSIONS_MAX_DEVICE},
+		{3, "application", AUTHSESSIONS_MAX_DEVICE},
+		{5, "user_agent", AUTHSESSIONS_MAX_USER_AGENT},
+	};
+	Datum		args[9];
+	char		nulls[9];
+	int32		ttl;
+	TimestampTz expires_at;
+	uint8		hash[AUTHSESSIONS_HASH_BYTES];
+	char	   *token;
+	Datum		user_id;
+	Datum		listed;
+	Datum		id;
+	bool		isnull;
+	JsonOut		out = {0};
+	Jsonb	   *result;
+	size_t		i;
+
+	PreventCommandIfReadOnly("authsessions.create_session()");
+	check_required_arg(fcinfo, 0, "user_guid");
+	for (i = 0; i < lengthof(fields); i++)
+		check_text_arg(fcinfo, fields[i].argno, fields[i].name,
+					   fields[i].maxchars);
+	ttl = session_ttl(fcinfo, 4);
+	expires_at = GetCurrentTransactionStartTimestamp() +
+		(TimestampTz) ttl * USECS_PER_SEC;
+
+	store_connect();
+
+	/*
+	 * Lock the user row (FOR KEY SHARE) until commit: a concurrent
+	 * delete_user then waits for us and cascades to the new session, or has
+	 * already removed the user and we report it; purge cannot unlist the
+	 * user under us.
+	 */
+	args[0] = PG_GETARG_DATUM(0);
+	if (store_exec(Q_LOCK_USER, args, NULL, false, 1) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
+				 errmsg("err_UserNotFound"),
+				 errdetail("No user has the UserGuid %s.",
+						   DatumGetCString(DirectFunctionCall1(uuid_out,
+															   PG_GETARG_DATUM(0))))));
+	user_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+							&isnull);
+	if (isnull)
+		elog(ERROR, "authsessions: user without an id");
+	listed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+						   &isnull);
+	if (isnull)
+		elog(ERROR, "authsessions: user without a listed flag");
+
+	if (!DatumGetBool(listed))
+	{
+		args[0] = user_id;
+		store_exec(Q_LIST_USER, args, NULL, false, 0);
+	}
+
+	token = token_generate(hash);
+
+	memset(nulls, ' ', sizeof(nulls));
+	args[0] = user_id;
+	args[1] = PointerGetDatum(hash_to_bytea(hash));
+	args[2] = TimestampTzGetDatum(expires_at);
+	args[3] = Int32GetDatum(ttl);
+	for (i = 0; i < lengthof(fields); i++)
+	{
+		int			argno = fields[i].argno;
+
+		args[4 + i] = PG_ARGISNULL(argno) ? (Datum) 0 : PG_GETARG_DATUM(argno);
+		nulls[4 + i] = PG_ARGISNULL(argno) ? 'n' : ' ';
+	}
+	args[8] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
+	nulls[8] = PG_ARGISNULL(6) ? 'n' : ' ';
+
+	if (store_exec(Q_INSERT_SESSION, args, nulls, false, 0) != 1)
+		elog(ERROR, "authsessions: insert of a session returned no row");
+	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "authsessions: session without an id");
+
+	json_begin_object(&out);
+	json_key(&out, "ID");
+	json_int(&out, DatumGetInt64(id));
+	json_key(&out, "Token");
+	json_string(&out, token);
+	json_key(&out, "ExpirationDate");
+	json_timestamp(&out, expires_at);
+	json_end_object(&out);
+
+	MemoryContextSwitchTo(caller);
+	result = json_finish(&out);
+	explicit_bzero(token, AUTHSESSIONS_TOKEN_CHARS);
+	store_finish();
+
+	PG_RETURN_JSONB_P(result);
+}
+
+/* May validate slide an expiry in this transaction without waiting or failing? */
+static bool
+touch_allowed(void)
+{
+	return !XactReadOnly && !IsolationUsesXactSnapshot() &&
+		!RecoveryInProgress();
+}
+
+/*
+ * authsessions.validate(token): the session of an active token as one
+ * user_sessions element, otherwise NULL (NULL, empty and malformed tokens
+ * included: never an error).  Slides the expiry at most once per
+ * authsessions.touch_interval, never backwards, and only when touch_allowed()
+ * and the row is not locked by another transaction.
+ */
+Datum
+authsessions_validate(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	uint8		hash[AUTHSESSIONS_HASH_BYTES];
+	Datum		args[3];
+	HeapTuple	row;
+	TupleDesc	rowdesc;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz last_updated;
+	TimestampTz expires_at;
+	TimestampTz new_expiry;
+	int32		idle_timeout;
+	bool		touched = false;
+	bool		isnull;
+	JsonOut		out = {0};
+	Jsonb	   *result;
+
+	if (PG_ARGISNULL(0) || !token_parse_hash(PG_GETARG_TEXT_PP(0), hash))
+		PG_RETURN_NULL();
+
+	store_connect();
+	args[0] = PointerGetDatum(hash_to_bytea(hash));
+	if (store_exec(Q_VALIDATE, args, NULL, false, 1) != 1)
+	{
+		store_finish();
+		PG_RETURN_NULL();
+	}
+	row = SPI_tuptable->vals[0];
+	rowdesc = SPI_tuptable->tupdesc;
+
+	last_updated = DatumGetTimestampTz(SPI_getbinval(row, rowdesc,
+													 SESSION_COL_LAST_UPDATED,
+													 &isnull));
+	expires_at = DatumGetTimestampTz(SPI_getbinval(row, rowdesc,
+												   SESSION_COL_EXPIRES_AT,
+												   &isnull));
+	idle_timeout = DatumGetInt32(SPI_getbinval(row, rowdesc,
+											   SESSION_COL_COUNT + 1, &isnull));
+	if (isnull)
+		elog(ERROR, "authsessions: session without an idle timeout");
+	new_expiry = now + (TimestampTz) idle_timeout * USECS_PER_SEC;
+
+	if (touch_allowed() &&
+		last_updated <= now - (TimestampTz) authsessions_touch_interval * USECS_PER_SEC &&
+		new_expiry > expires_at)
+	{
+		SPITupleTable *sessiontable = SPI_tuptable;
+
+		args[0] = SPI_getbinval(row, rowdesc, SESSION_COL_ID, &isnull);
+		args[1] = TimestampTzGetDatum(new_expiry);
+		args[2] = TimestampTzGetDatum(now - (TimestampTz) authsessions_touch_interval * USECS_PER_SEC);
+		touched = store_exec(Q_TOUCH, args, NULL, false, 0) == 1;
+		if (touched)
+		{
+			last_updated = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+															 SPI_tuptable->tupdesc,
+															 1, &isnull));
+			expires_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc,
+														   2, &isnull));
+		}
+		/* the session row stays valid until SPI_finish */
+		row = sessiontable->vals[0];
+		rowdesc = sessiontable->tupdesc;
+	}
+
+	json_session_from_tuple(&out, row, rowdesc,
+							touched ? &last_updated : NULL,
+							touched ? &expires_at : NULL);
+
+	MemoryContextSwitchTo(caller);
+	result = json_finish(&out);
+	store_finish();
+	PG_RETURN_JSONB_P(result);
+}
+
+/*
+ * authsessions.end_session(token): log out.  {"Success": true} when it ended
+ * an active session, {"Success": false} otherwise (malformed, unknown or
+ * already ended tokens: never an error about the token).  A NULL token
+ * raises 22004.
+ */
+Datum
+authsessions_end_session(PG_FUNCTION_ARGS)
+{
+	uint8		hash[AUTHSESSIONS_HASH_BYTES];
+	Datum		args[2];
+	int			n;
+
+	PreventCommandIfReadOnly("authsessions.end_session()");
+	check_required_arg(fcinfo, 0, "token");
+
+	if (!token_parse_hash(PG_GETARG_TEXT_PP(0), hash))
+		PG_RETURN_JSONB_P(json_success(false));
+
+	args[0] = PointerGetDatum(hash_to_bytea(hash));
+	args[1] = CStringGetTextDatum(current_actor());
+	store_connect();
+	n = store_exec(Q_END_SESSION, args, NULL, false, 0);
+	store_finish();
+
+	PG_RETURN_JSONB_P(json_success(n > 0));
+}
+
+/*
+ * authsessions.purge(older_than, batch): delete up to batch sessions that
+ * ended (expired, revoked or logged out) more than older_than ago, then clear
+ * the "listed" flag of up to batch users left with no active session.  NULL
+ * arguments mean their defaults.  Returns the number of sessions deleted.
+ */
+Datum
+authsessions_purge(PG_FUNCTION_ARGS)
+{
+	int64		age;
+	int32		batch;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz cutoff;
+	Datum		args[2];
+	int			deleted;
+	int			ncandidates;
+	int32	   *candidates;
+	int			i;
+
+	PreventCommandIfReadOnly("authsessions.purge()");
+
+	age = PG_ARGISNULL(0) ? DEFAULT_PURGE_AGE :
+		interval_to_seconds(PG_GETARG_INTERVAL_P(0), "older_than");
+	if (age < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"older_than\" must not be negative")));
+	batch = PG_ARGISNULL(1) ? DEFAULT_PURGE_BATCH : PG_GETARG_INT32(1);
+	if (batch < 1 || batch > MAX_PURGE_BATCH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"batch\" must be between 1 and %d",
+						MAX_PURGE_BATCH)));
+
+	/* a cutoff before the first representable timestamp purges nothing */
+	if (age > (now - MIN_TIMESTAMP) / USECS_PER_SEC)
+		TIMESTAMP_NOBEGIN(cutoff);
+	else
+		cutoff = now - age * USECS_PER_SEC;
+
+	store_connect();
+
+	args[0] = TimestampTzGetDatum(cutoff);
+	args[1] = Int64GetDatum(batch);
+	deleted = store_exec(Q_PURGE_SESSIONS, args, NULL, false, 0);
+
+	/* unlist the users that no longer have an active session */
+	args[0] = Int64GetDatum(batch);
+	ncandidates = store_exec(Q_UNLIST_CANDIDATES, args, NULL, false, 0);
+	candidates = palloc(sizeof(int32) * Max(ncandidates, 1));
+	for (i = 0; i < ncandidates; i++)
+	{
+		bool		isnull;
+
+		candidates[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													SPI_tuptable->tupdesc, 1,
+													&isnull));
+		if (isnull)
+			elog(ERROR, "authsessions: user without an id");
+	}
+	for (i = 0; i < ncandidates; i++)
+	{
+		args[0] = Int32GetDatum(candidates[i]);
+		/* skip a user that a login holds; re-check with a new snapshot */
+		if (store_exec(Q_LOCK_LISTED_USER, args, NULL, false, 0) == 1)
+			store_exec(Q_UNLIST_USER, args, NULL, false, 0);
+	}
+
+	store_finish();
+	PG_RETURN_INT64((int64) deleted);
+}

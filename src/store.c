@@ -1,0 +1,241 @@
+/*-------------------------------------------------------------------------
+ *
+ * store.c
+ *	  Storage access: every SQL statement of the extension, prepared once per
+ *	  backend with SPI and kept.
+ *
+ * Values always travel as $n parameters, never inside the query text.  Every
+ * table is schema-qualified, and the functions run with search_path pinned to
+ * pg_catalog, pg_temp, so a kept plan that PostgreSQL re-analyses (after a
+ * DDL change, or a DROP and CREATE EXTENSION) resolves the same objects
+ * whatever the caller's search_path.
+ *
+ * Locking rules the statements keep:
+ *	- create_session takes FOR KEY SHARE on the user row (Q_LOCK_USER); purge
+ *	  takes FOR UPDATE ... SKIP LOCKED on it before clearing "listed"
+ *	  (Q_LOCK_LISTED_USER), then re-checks for active sessions with a new
+ *	  snapshot (Q_UNLIST_USER).  So a user that gets a session is never left
+ *	  unlisted, and purge never waits for a login.
+ *	- validate's touch locks the session row with SKIP LOCKED: it never
+ *	  waits for a row another transaction holds.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+
+#include "authsessions.h"
+
+#define MAX_ARGS 10
+
+typedef struct StoreStatement
+{
+	const char *sql;
+	int			expected;		/* SPI return code on success */
+	int			nargs;
+	Oid			argtypes[MAX_ARGS];
+} StoreStatement;
+
+/* The session columns, in SESSION_COL_* order. */
+#define SESSION_COLUMNS \
+	"s.id, s.user_id, u.guid, s.last_updated, s.expires_at, u.name, " \
+	"u.is_operator, s.smartphone, s.operating_system, s.application"
+
+/* An active session of user u, as a condition on sessions s. */
+#define ACTIVE_SESSION \
+	"s.revoked_at IS NULL AND s.expires_at > now()"
+
+static const StoreStatement statements[Q_COUNT] = {
+	[Q_LIST_OFFSET] = {
+		"SELECT u.guid, u.name, u.is_operator, c.n"
+		" FROM authsessions_data.users u"
+		" CROSS JOIN LATERAL (SELECT count(*) AS n"
+		"   FROM authsessions_data.sessions s"
+		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ") c"
+		" WHERE u.listed AND c.n > 0"
+		" ORDER BY u.name, u.guid"
+		" LIMIT $1 OFFSET $2",
+		SPI_OK_SELECT, 2, {INT8OID, INT8OID}
+	},
+	[Q_LIST_AFTER] = {
+		"SELECT u.guid, u.name, u.is_operator, c.n"
+		" FROM authsessions_data.users u"
+		" CROSS JOIN LATERAL (SELECT count(*) AS n"
+		"   FROM authsessions_data.sessions s"
+		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ") c"
+		" WHERE u.listed AND c.n > 0 AND (u.name, u.guid) > ($2, $3)"
+		" ORDER BY u.name, u.guid"
+		" LIMIT $1",
+		SPI_OK_SELECT, 3, {INT8OID, TEXTOID, UUIDOID}
+	},
+	[Q_USER_KEY] = {
+		"SELECT u.name, u.guid FROM authsessions_data.users u"
+		" WHERE u.guid = $1",
+		SPI_OK_SELECT, 1, {UUIDOID}
+	},
+	[Q_USER_SESSIONS] = {
+		"SELECT " SESSION_COLUMNS
+		" FROM authsessions_data.users u"
+		" JOIN authsessions_data.sessions s ON s.user_id = u.id"
+		" WHERE u.guid = $1 AND " ACTIVE_SESSION
+		" ORDER BY s.last_updated DESC, s.id DESC"
+		" LIMIT $2 OFFSET $3",
+		SPI_OK_SELECT, 3, {UUIDOID, INT8OID, INT8OID}
+	},
+	[Q_REVOKE] = {
+		"UPDATE authsessions_data.sessions s"
+		" SET revoked_at = now(), revoked_by = $2,"
+		"     expires_at = least(s.expires_at, now())"
+		" WHERE s.id = $1 AND " ACTIVE_SESSION,
+		SPI_OK_UPDATE, 2, {INT8OID, TEXTOID}
+	},
+	[Q_UPSERT_USER] = {
+		"INSERT INTO authsessions_data.users AS u (guid, name, is_operator)"
+		" VALUES ($1, $2, coalesce($3, false))"
+		" ON CONFLICT (guid) DO UPDATE"
+		" SET name = excluded.name, is_operator = coalesce($3, u.is_operator)"
+		" RETURNING u.id",
+		SPI_OK_INSERT_RETURNING, 3, {UUIDOID, TEXTOID, BOOLOID}
+	},
+	[Q_DELETE_USER] = {
+		"DELETE FROM authsessions_data.users u WHERE u.guid = $1",
+		SPI_OK_DELETE, 1, {UUIDOID}
+	},
+	[Q_LOCK_USER] = {
+		"SELECT u.id, u.listed FROM authsessions_data.users u"
+		" WHERE u.guid = $1 FOR KEY SHARE",
+		SPI_OK_SELECT, 1, {UUIDOID}
+	},
+	[Q_LIST_USER] = {
+		"UPDATE authsessions_data.users u SET listed = true"
+		" WHERE u.id = $1 AND NOT u.listed",
+		SPI_OK_UPDATE, 1, {INT4OID}
+	},
+	[Q_INSERT_SESSION] = {
+		"INSERT INTO authsessions_data.sessions"
+		" (user_id, token_hash, created_at, last_updated, expires_at,"
+		"  idle_timeout, smartphone, operating_system, application,"
+		"  user_agent, ip)"
+		" VALUES ($1, $2, now(), now(), $3, $4, $5, $6, $7, $8, $9)"
+		" RETURNING id",
+		SPI_OK_INSERT_RETURNING, 9,
+		{INT4OID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, INETOID}
+	},
+	[Q_VALIDATE] = {
+		"SELECT " SESSION_COLUMNS ", s.idle_timeout"
+		" FROM authsessions_data.sessions s"
+		" JOIN authsessions_data.users u ON u.id = s.user_id"
+		" WHERE s.token_hash = $1 AND " ACTIVE_SESSION,
+		SPI_OK_SELECT, 1, {BYTEAOID}
+	},
+	[Q_TOUCH] = {
+		"UPDATE authsessions_data.sessions s"
+		" SET last_updated = now(), expires_at = $2"
+		" FROM (SELECT l.id FROM authsessions_data.sessions l"
+		"       WHERE l.id = $1 FOR NO KEY UPDATE SKIP LOCKED) l"
+		" WHERE s.id = l.id AND " ACTIVE_SESSION
+		"   AND s.expires_at < $2 AND s.last_updated <= $3"
+		" RETURNING s.last_updated, s.expires_at",
+		SPI_OK_UPDATE_RETURNING, 3, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID}
+	},
+	[Q_END_SESSION] = {
+		"UPDATE authsessions_data.sessions s"
+		" SET revoked_at = now(), revoked_by = $2,"
+		"     expires_at = least(s.expires_at, now())"
+		" WHERE s.token_hash = $1 AND " ACTIVE_SESSION,
+		SPI_OK_UPDATE, 2, {BYTEAOID, TEXTOID}
+	},
+	[Q_PURGE_SESSIONS] = {
+		"DELETE FROM authsessions_data.sessions s"
+		" WHERE s.id IN (SELECT p.id FROM authsessions_data.sessions p"
+		"   WHERE p.expires_at < $1 ORDER BY p.expires_at LIMIT $2"
+		"   FOR UPDATE SKIP LOCKED)",
+		SPI_OK_DELETE, 2, {TIMESTAMPTZOID, INT8OID}
+	},
+	[Q_UNLIST_CANDIDATES] = {
+		"SELECT u.id FROM authsessions_data.users u"
+		" WHERE u.listed AND NOT EXISTS (SELECT FROM authsessions_data.sessions s"
+		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ")"
+		" LIMIT $1",
+		SPI_OK_SELECT, 1, {INT8OID}
+	},
+	[Q_LOCK_LISTED_USER] = {
+		"SELECT u.id FROM authsessions_data.users u"
+		" WHERE u.id = $1 AND u.listed FOR UPDATE SKIP LOCKED",
+		SPI_OK_SELECT, 1, {INT4OID}
+	},
+	[Q_UNLIST_USER] = {
+		"UPDATE authsessions_data.users u SET listed = false"
+		" WHERE u.id = $1 AND NOT EXISTS (SELECT FROM authsessions_data.sessions s"
+		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ")",
+		SPI_OK_UPDATE, 1, {INT4OID}
+	},
+};
+
+/* Kept plans, prepared on first use in this backend. */
+static SPIPlanPtr plans[Q_COUNT];
+
+/* Connect to SPI; raises on failure. */
+void
+store_connect(void)
+{
+	int			rc = SPI_connect();
+
+	if (rc != SPI_OK_CONNECT)
+		elog(ERROR, "authsessions: SPI_connect failed: %s",
+			 SPI_result_code_string(rc));
+}
+
+/* Disconnect from SPI; raises on failure. */
+void
+store_finish(void)
+{
+	int			rc = SPI_finish();
+
+	if (rc != SPI_OK_FINISH)
+		elog(ERROR, "authsessions: SPI_finish failed: %s",
+			 SPI_result_code_string(rc));
+}
+
+/*
+ * Run one statement with the given parameters (nulls as for
+ * SPI_execute_plan).  read_only is true for the STABLE functions, which must
+ * see their caller's snapshot.  Returns SPI_processed.
+ */
+int
+store_exec(StoreQuery query, Datum *values, const char *nulls,
+		   bool read_only, long count)
+{
+	const StoreStatement *st;
+	int			rc;
+
+	if (query < 0 || query >= Q_COUNT)
+		elog(ERROR, "authsessions: unknown statement %d", (int) query);
+	st = &statements[query];
+
+	if (plans[query] == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(st->sql, st->nargs,
+									   (Oid *) st->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "authsessions: SPI_prepare failed for statement %d: %s",
+				 (int) query, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "authsessions: SPI_keepplan failed for statement %d",
+				 (int) query);
+		plans[query] = plan;
+	}
+
+	rc = SPI_execute_plan(plans[query], values, nulls, read_only, count);
+	if (rc != st->expected)
+		elog(ERROR, "authsessions: statement %d returned %s",
+			 (int) query, SPI_result_code_string(rc));
+	if (SPI_processed > (uint64) PG_INT32_MAX)
+		elog(ERROR, "authsessions: statement %d processed too many rows",
+			 (int) query);
+	return (int) SPI_processed;
+}
