@@ -19,6 +19,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# every C file includes the shared header: rebuild them all when it changes
+$(OBJS): src/authsessions.h
+
 EXTRA_CLEAN = results regression.diffs regression.out test/output_iso
 
 .PHONY: print-version

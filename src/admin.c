@@ -37,7 +37,8 @@ finish_in(MemoryContext caller, JsonOut *out)
  * authsessions.list(page, page_size, after): the users with at least one
  * active session, ordered by UserName then UserGuid.  NULL page or page_size
  * means the default; NULL after means no cursor.  after is keyset paging,
- * valid only with page 1, and must name a known user.
+ * valid only with page 1, and must name a known user.  With Prefer:
+ * count=exact (http.c) it also counts the whole set for Content-Range.
  */
 Datum
 authsessions_list(PG_FUNCTION_ARGS)
@@ -46,7 +47,10 @@ authsessions_list(PG_FUNCTION_ARGS)
 	int32		page = get_page_arg(fcinfo, 0);
 	int32		page_size = get_page_size_arg(fcinfo, 1);
 	bool		has_after = !PG_ARGISNULL(2);
+	bool		wants_count = http_wants_count();
+	int64		first;
 	JsonOut		out = {0};
+	SPITupleTable *page_rows;
 	int			n;
 	int			i;
 
@@ -83,21 +87,30 @@ authsessions_list(PG_FUNCTION_ARGS)
 		key[1] = PointerGetDatum(PG_DETOAST_DATUM_COPY(name));
 		key[2] = PG_GETARG_DATUM(2);
 		n = store_exec(Q_LIST_AFTER, key, NULL, true, 0);
+		page_rows = SPI_tuptable;
+
+		/* a keyset page starts after the users up to the cursor */
+		first = wants_count ? store_count(Q_LIST_COUNT_UPTO, &key[1], true) : 0;
 	}
 	else
 	{
 		Datum		args[2];
 
+		first = page_offset(page, page_size);
 		args[0] = Int64GetDatum(page_size);
-		args[1] = Int64GetDatum(page_offset(page, page_size));
+		args[1] = Int64GetDatum(first);
 		n = store_exec(Q_LIST_OFFSET, args, NULL, true, 0);
+		page_rows = SPI_tuptable;
 	}
+
+	if (wants_count)
+		http_set_range(first, n, store_count(Q_LIST_COUNT, NULL, true));
 
 	json_begin_array(&out);
 	for (i = 0; i < n; i++)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		HeapTuple	tuple = page_rows->vals[i];
+		TupleDesc	tupdesc = page_rows->tupdesc;
 		bool		isnull[4];
 		Datum		guid = SPI_getbinval(tuple, tupdesc, 1, &isnull[0]);
 		Datum		name = SPI_getbinval(tuple, tupdesc, 2, &isnull[1]);
@@ -127,6 +140,7 @@ authsessions_list(PG_FUNCTION_ARGS)
  * authsessions.user_sessions(guid, page, page_size): one user's active
  * sessions, newest LastUpdated first (then highest ID).  A NULL guid raises
  * 22004; NULL page or page_size means the default; an unknown user gives [].
+ * With Prefer: count=exact (http.c) it also counts the user's sessions.
  */
 Datum
 authsessions_user_sessions(PG_FUNCTION_ARGS)
@@ -136,6 +150,7 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 	int32		page_size;
 	Datum		args[3];
 	JsonOut		out = {0};
+	SPITupleTable *page_rows;
 	int			n;
 	int			i;
 
@@ -148,11 +163,16 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 	args[1] = Int64GetDatum(page_size);
 	args[2] = Int64GetDatum(page_offset(page, page_size));
 	n = store_exec(Q_USER_SESSIONS, args, NULL, true, 0);
+	page_rows = SPI_tuptable;
+
+	if (http_wants_count())
+		http_set_range(page_offset(page, page_size), n,
+					   store_count(Q_USER_SESSIONS_COUNT, args, true));
 
 	json_begin_array(&out);
 	for (i = 0; i < n; i++)
-		json_session_from_tuple(&out, SPI_tuptable->vals[i],
-								SPI_tuptable->tupdesc, NULL, NULL);
+		json_session_from_tuple(&out, page_rows->vals[i],
+								page_rows->tupdesc, NULL, NULL);
 	json_end_array(&out);
 
 	PG_RETURN_JSONB_P(finish_in(caller, &out));

@@ -5,6 +5,7 @@
  *
  * One file per concern:
  *	  guc.c        settings (authsessions.*) and _PG_init
+ *	  http.c       PostgREST request and response headers (Content-Range)
  *	  args.c       argument checks shared by the SQL-callable functions
  *	  token.c      token generation, parsing and hashing
  *	  jsonout.c    the jsonb builder and the session JSON objects
@@ -61,6 +62,10 @@ extern char *token_generate(uint8 *hash_out);
 extern bool token_parse_hash(text *token, uint8 *hash_out);
 extern bytea *hash_to_bytea(const uint8 *hash);
 
+/* http.c */
+extern bool http_wants_count(void);
+extern void http_set_range(int64 first, int64 rows, int64 total);
+
 /* jsonout.c */
 typedef struct JsonOut
 {
@@ -91,8 +96,11 @@ typedef enum StoreQuery
 {
 	Q_LIST_OFFSET,
 	Q_LIST_AFTER,
+	Q_LIST_COUNT,
+	Q_LIST_COUNT_UPTO,
 	Q_USER_KEY,
 	Q_USER_SESSIONS,
+	Q_USER_SESSIONS_COUNT,
 	Q_REVOKE,
 	Q_UPSERT_USER,
 	Q_DELETE_USER,
@@ -113,6 +121,7 @@ extern void store_connect(void);
 extern void store_finish(void);
 extern int	store_exec(StoreQuery query, Datum *values, const char *nulls,
 					   bool read_only, long count);
+extern int64 store_count(StoreQuery query, Datum *values, bool read_only);
 
 /* the column order of every query that returns a session (jsonout.c) */
 #define SESSION_COL_ID				1

@@ -70,6 +70,19 @@ static const StoreStatement statements[Q_COUNT] = {
 		" LIMIT $1",
 		SPI_OK_SELECT, 3, {INT8OID, TEXTOID, UUIDOID}
 	},
+	[Q_LIST_COUNT] = {
+		"SELECT count(*) FROM authsessions_data.users u"
+		" WHERE u.listed AND EXISTS (SELECT FROM authsessions_data.sessions s"
+		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ")",
+		SPI_OK_SELECT, 0, {InvalidOid}
+	},
+	[Q_LIST_COUNT_UPTO] = {
+		"SELECT count(*) FROM authsessions_data.users u"
+		" WHERE u.listed AND (u.name, u.guid) <= ($1, $2)"
+		"   AND EXISTS (SELECT FROM authsessions_data.sessions s"
+		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ")",
+		SPI_OK_SELECT, 2, {TEXTOID, UUIDOID}
+	},
 	[Q_USER_KEY] = {
 		"SELECT u.name, u.guid FROM authsessions_data.users u"
 		" WHERE u.guid = $1",
@@ -83,6 +96,12 @@ static const StoreStatement statements[Q_COUNT] = {
 		" ORDER BY s.last_updated DESC, s.id DESC"
 		" LIMIT $2 OFFSET $3",
 		SPI_OK_SELECT, 3, {UUIDOID, INT8OID, INT8OID}
+	},
+	[Q_USER_SESSIONS_COUNT] = {
+		"SELECT count(*) FROM authsessions_data.users u"
+		" JOIN authsessions_data.sessions s ON s.user_id = u.id"
+		" WHERE u.guid = $1 AND " ACTIVE_SESSION,
+		SPI_OK_SELECT, 1, {UUIDOID}
 	},
 	[Q_REVOKE] = {
 		"UPDATE authsessions_data.sessions s"
@@ -238,4 +257,22 @@ store_exec(StoreQuery query, Datum *values, const char *nulls,
 		elog(ERROR, "authsessions: statement %d processed too many rows",
 			 (int) query);
 	return (int) SPI_processed;
+}
+
+/* Run a statement that returns one count(*) row, and return the count. */
+int64
+store_count(StoreQuery query, Datum *values, bool read_only)
+{
+	bool		isnull;
+	Datum		count;
+
+	if (store_exec(query, values, NULL, read_only, 1) != 1)
+		elog(ERROR, "authsessions: count statement %d returned no row",
+			 (int) query);
+	count = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+						  &isnull);
+	if (isnull)
+		elog(ERROR, "authsessions: count statement %d returned null",
+			 (int) query);
+	return DatumGetInt64(count);
 }

@@ -1,0 +1,103 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *	  What the paged functions tell PostgREST about the HTTP response.
+ *
+ * PostgREST puts the request headers in request.headers (a JSON object with
+ * lower-cased names) and reads response.headers (a JSON array of one-key
+ * objects) and response.status after the call.  When a request says
+ * "Prefer: count=exact", list and user_sessions count the whole set and
+ * answer with Content-Range: first-last/total, status 206 for a partial page
+ * and "* / total" (no space) with status 200 for a page past the end.  Without that
+ * preference they count nothing.  Values are set with GUC_ACTION_LOCAL, so
+ * they last until the end of the transaction, as set_config(..., true) would
+ * (the functions' own SET search_path does not undo them).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+
+#include "authsessions.h"
+
+/* Does one Prefer header value hold the preference count=exact? */
+static bool
+prefer_has_count_exact(const char *value, int len)
+{
+	int			i = 0;
+
+	while (i < len)
+	{
+		int			start;
+		int			end;
+
+		/* one comma-separated item, trimmed */
+		while (i < len && (value[i] == ' ' || value[i] == '\t'))
+			i++;
+		start = i;
+		while (i < len && value[i] != ',')
+			i++;
+		end = i;
+		while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t'))
+			end--;
+		if (end - start == 11 && pg_strncasecmp(value + start, "count=exact", 11) == 0)
+			return true;
+		i++;					/* skip the comma */
+	}
+	return false;
+}
+
+/*
+ * True when the current request (request.headers, set by PostgREST) carries
+ * Prefer: count=exact.  Missing headers mean no; headers that are not JSON
+ * raise 22P02 (PostgREST always sends a JSON object).
+ */
+bool
+http_wants_count(void)
+{
+	const char *headers = GetConfigOption("request.headers", true, false);
+	Jsonb	   *jb;
+	JsonbValue *prefer;
+
+	if (headers == NULL || strstr(headers, "count=exact") == NULL)
+		return false;			/* the common case costs a string search */
+
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(headers)));
+	if (!JB_ROOT_IS_OBJECT(jb))
+		return false;
+	prefer = getKeyJsonValueFromContainer(&jb->root, "prefer", 6, NULL);
+	return prefer != NULL && prefer->type == jbvString &&
+		prefer_has_count_exact(prefer->val.string.val, prefer->val.string.len);
+}
+
+/* Set one response GUC for the rest of the transaction. */
+static void
+set_response_guc(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
+ * Tell PostgREST the range of a page: its first row's position (0-based) in
+ * the whole set, its row count and the set's total.
+ */
+void
+http_set_range(int64 first, int64 rows, int64 total)
+{
+	char	   *range;
+
+	if (rows > 0)
+		range = psprintf("%lld-%lld/%lld", (long long) first,
+						 (long long) (first + rows - 1), (long long) total);
+	else
+		range = psprintf("*/%lld", (long long) total);
+
+	set_response_guc("response.headers",
+					 psprintf("[{\"Content-Range\": \"%s\"}]", range));
+	set_response_guc("response.status",
+					 (rows > 0 && rows < total) ? "206" : "200");
+}
