@@ -386,7 +386,7 @@ authsessions_purge(PG_FUNCTION_ARGS)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	TimestampTz cutoff;
 	Datum		args[2];
-	int			deleted;
+	int64		deleted;
 	int			ncandidates;
 	int32	   *candidates;
 	int			i;
@@ -414,9 +414,35 @@ authsessions_purge(PG_FUNCTION_ARGS)
 
 	store_connect();
 
-	args[0] = TimestampTzGetDatum(cutoff);
-	args[1] = Int64GetDatum(batch);
-	deleted = store_exec(Q_PURGE_SESSIONS, args, NULL, false, 0);
+	/*
+	 * Each round takes up to the remaining batch of candidates (purge_hint
+	 * before the cutoff, oldest first, skipping rows other transactions
+	 * hold): it deletes those that ended before the cutoff and moves the
+	 * purge_hint of the others to their real end, past the cutoff, so no
+	 * candidate is seen twice and the loop ends.
+	 */
+	deleted = 0;
+	for (;;)
+	{
+		int64		round_deleted;
+		int64		round_moved;
+		bool		isnull;
+
+		args[0] = TimestampTzGetDatum(cutoff);
+		args[1] = Int64GetDatum(batch - deleted);
+		if (store_exec(Q_PURGE_SESSIONS, args, NULL, false, 0) != 1)
+			elog(ERROR, "authsessions: purge statement returned no row");
+		round_deleted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 1,
+													&isnull));
+		round_moved = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 2,
+												  &isnull));
+		deleted += round_deleted;
+		if (deleted >= batch || round_deleted + round_moved == 0)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
 
 	/* unlist the users that no longer have an active session */
 	args[0] = Int64GetDatum(batch);
@@ -441,5 +467,5 @@ authsessions_purge(PG_FUNCTION_ARGS)
 	}
 
 	store_finish();
-	PG_RETURN_INT64((int64) deleted);
+	PG_RETURN_INT64(deleted);
 }

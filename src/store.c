@@ -43,6 +43,10 @@ typedef struct StoreStatement
 	"s.id, s.user_id, u.guid, s.last_updated, s.expires_at, u.name, " \
 	"u.is_operator, s.smartphone, s.operating_system, s.application"
 
+/* When session s ends (or ended): its revoke or logout, else its expiry. */
+#define SESSION_END \
+	"least(coalesce(s.revoked_at, 'infinity'), s.expires_at)"
+
 /* An active session of user u, as a condition on sessions s. */
 #define ACTIVE_SESSION \
 	"s.revoked_at IS NULL AND s.expires_at > now()"
@@ -105,8 +109,7 @@ static const StoreStatement statements[Q_COUNT] = {
 	},
 	[Q_REVOKE] = {
 		"UPDATE authsessions_data.sessions s"
-		" SET revoked_at = now(), revoked_by = $2,"
-		"     expires_at = least(s.expires_at, now())"
+		" SET revoked_at = now(), revoked_by = $2, purge_hint = now()"
 		" WHERE s.id = $1 AND " ACTIVE_SESSION,
 		SPI_OK_UPDATE, 2, {INT8OID, TEXTOID}
 	},
@@ -136,8 +139,8 @@ static const StoreStatement statements[Q_COUNT] = {
 		"INSERT INTO authsessions_data.sessions"
 		" (user_id, token_hash, created_at, last_updated, expires_at,"
 		"  idle_timeout, smartphone, operating_system, application,"
-		"  user_agent, ip)"
-		" VALUES ($1, $2, now(), now(), $3, $4, $5, $6, $7, $8, $9)"
+		"  user_agent, ip, purge_hint)"
+		" VALUES ($1, $2, now(), now(), $3, $4, $5, $6, $7, $8, $9, $3)"
 		" RETURNING id",
 		SPI_OK_INSERT_RETURNING, 9,
 		{INT4OID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
@@ -162,17 +165,20 @@ static const StoreStatement statements[Q_COUNT] = {
 	},
 	[Q_END_SESSION] = {
 		"UPDATE authsessions_data.sessions s"
-		" SET revoked_at = now(), revoked_by = $2,"
-		"     expires_at = least(s.expires_at, now())"
+		" SET revoked_at = now(), revoked_by = $2, purge_hint = now()"
 		" WHERE s.token_hash = $1 AND " ACTIVE_SESSION,
 		SPI_OK_UPDATE, 2, {BYTEAOID, TEXTOID}
 	},
 	[Q_PURGE_SESSIONS] = {
-		"DELETE FROM authsessions_data.sessions s"
-		" WHERE s.id IN (SELECT p.id FROM authsessions_data.sessions p"
-		"   WHERE p.expires_at < $1 ORDER BY p.expires_at LIMIT $2"
-		"   FOR UPDATE SKIP LOCKED)",
-		SPI_OK_DELETE, 2, {TIMESTAMPTZOID, INT8OID}
+		"WITH c AS (SELECT p.id FROM authsessions_data.sessions p"
+		"   WHERE p.purge_hint < $1 ORDER BY p.purge_hint LIMIT $2"
+		"   FOR UPDATE SKIP LOCKED),"
+		" d AS (DELETE FROM authsessions_data.sessions s USING c"
+		"   WHERE s.id = c.id AND " SESSION_END " < $1 RETURNING s.id),"
+		" b AS (UPDATE authsessions_data.sessions s SET purge_hint = " SESSION_END
+		"   FROM c WHERE s.id = c.id AND " SESSION_END " >= $1 RETURNING s.id)"
+		" SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM b)",
+		SPI_OK_SELECT, 2, {TIMESTAMPTZOID, INT8OID}
 	},
 	[Q_UNLIST_CANDIDATES] = {
 		"SELECT u.id FROM authsessions_data.users u"

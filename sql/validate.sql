@@ -1,0 +1,189 @@
+-- validate(token): the session of an active token, or NULL; slides the
+-- expiry at most once per authsessions.touch_interval, and only when that
+-- can neither wait nor fail.
+--
+-- Time passing is simulated by moving a session's times back in the table
+-- (as superuser), never by sleeping.  A slid session has LastUpdated = now
+-- and ExpirationDate = now + 48 hours; one left alone keeps the fixed
+-- LastUpdated 2020-09-21T10:42:50Z that the fixture gives it.
+\set VERBOSITY terse
+CREATE EXTENSION authsessions;
+
+SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', true) AS user_id;
+SELECT s ->> 'Token' AS tok, s ->> 'ID' AS id
+FROM authsessions.create_session('83bde819-ec08-4cee-b635-884145630d0b',
+	'-', 'Other- v. ', 'Other- v. ') AS s \gset
+
+-- An active token: the same object as its user_sessions element.
+SELECT authsessions.validate(:'tok') = authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b') -> 0
+	AS same_as_user_sessions;
+SELECT array_agg(k ORDER BY k) AS keys FROM jsonb_object_keys(authsessions.validate(:'tok')) AS k;
+
+-- A fixture with fixed times: last updated long ago, expiring in an hour,
+-- so that any touch is due and moves the expiry forward.
+PREPARE age(interval) AS
+	UPDATE authsessions_data.sessions
+	SET last_updated = '2020-09-21 10:42:50+00', expires_at = now() + $1
+	WHERE id = 1;
+-- slid: LastUpdated is now, ExpirationDate now + 48 hours, in the result
+-- and in the table
+PREPARE slid(jsonb) AS
+	SELECT (($1 ->> 'LastUpdated')::timestamptz = date_trunc('second', now())
+		AND ($1 ->> 'ExpirationDate')::timestamptz = date_trunc('second', now()) + interval '48 hours') AS slid,
+		s.last_updated = now() AND s.expires_at = now() + interval '48 hours' AS stored_slid,
+		$1 ->> 'LastUpdated' AS last_updated
+	FROM authsessions_data.sessions s WHERE s.id = 1;
+
+-- A read-only transaction (PostgREST's GET) answers but does not slide.
+EXECUTE age('1 hour');
+BEGIN READ ONLY;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+COMMIT;
+SET default_transaction_read_only = on;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+RESET default_transaction_read_only;
+
+-- Neither does REPEATABLE READ nor SERIALIZABLE.
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+COMMIT;
+SET default_transaction_isolation = 'repeatable read';
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+RESET default_transaction_isolation;
+
+-- The object it answers with, unslid: exact JSON.
+SELECT :'v'::jsonb - 'ExpirationDate' = jsonb_build_object(
+	'ID', 1, 'UserID', 1, 'UserGuid', '83bde819-ec08-4cee-b635-884145630d0b',
+	'LastUpdated', '2020-09-21T10:42:50Z', 'UserName', 'user', 'IsOperator', true,
+	'Smartphone', '-', 'OperatingSystem', 'Other- v. ', 'Application', 'Other- v. ') AS exact_json;
+
+-- A READ WRITE, READ COMMITTED transaction slides it.
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+
+-- Never backwards: an expiry later than now + the idle timeout stays, and so
+-- does LastUpdated.
+UPDATE authsessions_data.sessions
+SET last_updated = '2020-09-21 10:42:50+00', expires_at = '2999-09-23 10:42:50+00' WHERE id = 1;
+SELECT authsessions.validate(:'tok');
+SELECT last_updated = '2020-09-21 10:42:50+00' AND expires_at = '2999-09-23 10:42:50+00' AS row_unchanged
+FROM authsessions_data.sessions WHERE id = 1;
+
+-- At most once per touch_interval (default 60 s): last updated 59 seconds
+-- ago, no touch; 60 seconds ago, a touch.
+BEGIN;
+UPDATE authsessions_data.sessions
+SET last_updated = now() - interval '59 seconds', expires_at = now() + interval '1 hour' WHERE id = 1;
+SELECT authsessions.validate(:'tok') AS v \gset
+SELECT (:'v'::jsonb ->> 'LastUpdated')::timestamptz = date_trunc('second', now() - interval '59 seconds') AS not_slid,
+	last_updated = now() - interval '59 seconds' AS stored_not_slid
+FROM authsessions_data.sessions WHERE id = 1;
+UPDATE authsessions_data.sessions
+SET last_updated = now() - interval '60 seconds', expires_at = now() + interval '1 hour' WHERE id = 1;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+COMMIT;
+
+-- touch_interval = 0: every call slides (here: last updated a second ago).
+SET authsessions.touch_interval = 0;
+BEGIN;
+UPDATE authsessions_data.sessions
+SET last_updated = now() - interval '1 second', expires_at = now() + interval '1 hour' WHERE id = 1;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+-- a second call in the same transaction has nothing to move
+SELECT authsessions.validate(:'tok') = :'v'::jsonb AS same_again;
+COMMIT;
+-- ... but still not in a read-only transaction
+EXECUTE age('1 hour');
+BEGIN READ ONLY;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+COMMIT;
+-- touch_interval = 1h: 59 minutes is too soon, 61 minutes is not
+SET authsessions.touch_interval = '1h';
+BEGIN;
+UPDATE authsessions_data.sessions
+SET last_updated = now() - interval '59 minutes', expires_at = now() + interval '1 hour' WHERE id = 1;
+SELECT authsessions.validate(:'tok') AS v \gset
+SELECT s.last_updated = now() - interval '59 minutes' AS stored_not_slid
+FROM authsessions_data.sessions s WHERE s.id = 1;
+UPDATE authsessions_data.sessions
+SET last_updated = now() - interval '61 minutes', expires_at = now() + interval '1 hour' WHERE id = 1;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE slid(:'v');
+COMMIT;
+RESET authsessions.touch_interval;
+
+-- Ended sessions are not valid, and validate does not revive them.
+-- Expired a second ago, or exactly now:
+UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 second' WHERE id = 1;
+SELECT authsessions.validate(:'tok') IS NULL AS expired_is_null;
+BEGIN;
+UPDATE authsessions_data.sessions SET expires_at = now() WHERE id = 1;
+SELECT authsessions.validate(:'tok') IS NULL AS expiring_now_is_null;
+SELECT expires_at = now() AS not_revived FROM authsessions_data.sessions WHERE id = 1;
+COMMIT;
+-- Revoked (in this transaction or before):
+EXECUTE age('1 hour');
+BEGIN;
+SELECT authsessions.validate(:'tok') IS NOT NULL AS valid_before_revoke;
+SELECT authsessions.revoke(1);
+SELECT authsessions.validate(:'tok') IS NULL AS revoked_is_null;
+COMMIT;
+SELECT authsessions.validate(:'tok') IS NULL AS revoked_is_null;
+SELECT revoked_at IS NOT NULL AS still_revoked FROM authsessions_data.sessions WHERE id = 1;
+-- Logged out:
+SELECT s ->> 'Token' AS tok2 FROM authsessions.create_session('83bde819-ec08-4cee-b635-884145630d0b') AS s \gset
+SELECT authsessions.validate(:'tok2') IS NOT NULL AS valid_before_logout;
+SELECT authsessions.end_session(:'tok2');
+SELECT authsessions.validate(:'tok2') IS NULL AS logged_out_is_null;
+-- User deleted:
+SELECT s ->> 'Token' AS tok3 FROM authsessions.create_session('83bde819-ec08-4cee-b635-884145630d0b') AS s \gset
+SELECT authsessions.delete_user('83bde819-ec08-4cee-b635-884145630d0b');
+SELECT authsessions.validate(:'tok3') IS NULL AS deleted_user_is_null;
+
+-- NULL, empty, malformed or unknown tokens: NULL, never an error.
+SELECT authsessions.upsert_user('90b10bb2-8c70-456f-b960-2251ae6d8778', 'user2') > 0 AS user2;
+SELECT s ->> 'Token' AS tok4 FROM authsessions.create_session('90b10bb2-8c70-456f-b960-2251ae6d8778') AS s \gset
+SELECT authsessions.validate(:'tok4') ->> 'UserName' AS tok4_user;
+SELECT label, authsessions.validate(t) IS NULL AS is_null
+FROM (VALUES
+	('null', NULL),
+	('empty', ''),
+	('short', 'abc'),
+	('42 characters', left(:'tok4', 42)),
+	('44 characters', :'tok4' || 'A'),
+	('leading space', ' ' || left(:'tok4', 42)),
+	('trailing newline', left(:'tok4', 42) || E'\n'),
+	('standard base64 +', '+' || right(:'tok4', 42)),
+	('standard base64 /', '/' || right(:'tok4', 42)),
+	('padding =', left(:'tok4', 42) || '='),
+	('non-ASCII', 'é' || right(:'tok4', 42)),
+	('NUL-free control', E'\t' || right(:'tok4', 42)),
+	-- the two spare bits of the last character set: same secret, other spelling
+	('spare bits set', left(:'tok4', 42) || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+		(strpos('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', right(:'tok4', 1)) - 1 | 1) + 1, 1)),
+	('case swapped', translate(:'tok4', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')),
+	('well-formed, unknown', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+	('valid', :'tok4')
+) AS x(label, t);
+-- validate is no writer: fine in a read-only transaction
+BEGIN READ ONLY;
+SELECT authsessions.validate(:'tok4') ->> 'UserName' AS read_only_ok;
+SELECT authsessions.validate('garbage') IS NULL AS read_only_garbage_null;
+COMMIT;
+-- named argument
+SELECT authsessions.validate(token => :'tok4') ->> 'UserName' AS named_ok;
+
+DEALLOCATE age;
+DEALLOCATE slid;
+DROP EXTENSION authsessions;

@@ -1,0 +1,169 @@
+-- pgTAP: signatures and markings of every authsessions function.
+--
+-- For each of the nine functions: signature with argument names and
+-- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
+-- volatility, SECURITY DEFINER, the pinned search_path, not STRICT,
+-- PARALLEL UNSAFE, a non-empty comment and extension membership.  Then the
+-- same rules over whatever function schema authsessions holds, so that a
+-- function added later without them fails here.
+BEGIN;
+SELECT plan(117);
+
+CREATE TEMP TABLE expected_functions (
+	ord int PRIMARY KEY,
+	name name NOT NULL,
+	args name[] NOT NULL,		-- argument types, as pgTAP spells them
+	argnames text[] NOT NULL,
+	arguments text NOT NULL,	-- pg_get_function_arguments()
+	returns text NOT NULL,
+	volatility text NOT NULL
+);
+INSERT INTO expected_functions VALUES
+	(1, 'list', '{integer,integer,uuid}', '{page,page_size,after}',
+	 'page integer DEFAULT 1, page_size integer DEFAULT 50, after uuid DEFAULT NULL::uuid',
+	 'jsonb', 'stable'),
+	(2, 'user_sessions', '{uuid,integer,integer}', '{guid,page,page_size}',
+	 'guid uuid, page integer DEFAULT 1, page_size integer DEFAULT 50',
+	 'jsonb', 'stable'),
+	(3, 'revoke', '{bigint}', '{Session}',
+	 '"Session" bigint',
+	 'jsonb', 'volatile'),
+	(4, 'upsert_user', '{uuid,text,boolean}', '{guid,name,is_operator}',
+	 'guid uuid, name text, is_operator boolean DEFAULT NULL::boolean',
+	 'integer', 'volatile'),
+	(5, 'delete_user', '{uuid}', '{guid}',
+	 'guid uuid',
+	 'jsonb', 'volatile'),
+	(6, 'create_session', '{uuid,text,text,text,interval,text,inet}',
+	 '{user_guid,smartphone,operating_system,application,ttl,user_agent,ip}',
+	 'user_guid uuid, smartphone text DEFAULT NULL::text, operating_system text DEFAULT NULL::text, '
+	 'application text DEFAULT NULL::text, ttl interval DEFAULT NULL::interval, '
+	 'user_agent text DEFAULT NULL::text, ip inet DEFAULT NULL::inet',
+	 'jsonb', 'volatile'),
+	(7, 'validate', '{text}', '{token}',
+	 'token text',
+	 'jsonb', 'volatile'),
+	(8, 'end_session', '{text}', '{token}',
+	 'token text',
+	 'jsonb', 'volatile'),
+	(9, 'purge', '{interval,integer}', '{older_than,batch}',
+	 'older_than interval DEFAULT ''7 days''::interval, batch integer DEFAULT 10000',
+	 'bigint', 'volatile');
+
+-- The expected functions joined to pg_proc; p.* is NULL for a missing one,
+-- so that a missing function fails each test instead of skipping it.
+CREATE TEMP VIEW f AS
+SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
+       p.proargnames, p.pronargs,
+       format('authsessions.%s(%s)', e.name, array_to_string(e.args, ', ')) AS sig
+  FROM expected_functions e
+  LEFT JOIN pg_catalog.pg_proc p
+    ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
+
+-- Per function: 12 tests x 9 functions ------------------------------------
+
+SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
+
+SELECT function_returns('authsessions', name, args, returns, sig || ' returns ' || returns)
+  FROM f ORDER BY ord;
+
+SELECT function_lang_is('authsessions', name, args, 'c', sig || ' is LANGUAGE C')
+  FROM f ORDER BY ord;
+
+SELECT volatility_is('authsessions', name, args, volatility, sig || ' is ' || upper(volatility))
+  FROM f ORDER BY ord;
+
+SELECT is_definer('authsessions', name, args, sig || ' is SECURITY DEFINER') FROM f ORDER BY ord;
+
+SELECT isnt_strict('authsessions', name, args, sig || ' is not STRICT (it handles NULLs itself)')
+  FROM f ORDER BY ord;
+
+SELECT is(proconfig, ARRAY['search_path=pg_catalog, pg_temp'],
+		  sig || ' runs with SET search_path = pg_catalog, pg_temp')
+  FROM f ORDER BY ord;
+
+SELECT is(proparallel::text, 'u', sig || ' is PARALLEL UNSAFE') FROM f ORDER BY ord;
+
+SELECT is(proargnames, argnames, sig || ' names its arguments ' || array_to_string(argnames, ', '))
+  FROM f ORDER BY ord;
+
+SELECT is(pg_catalog.pg_get_function_arguments(fn), arguments,
+		  sig || ' has the documented argument defaults')
+  FROM f ORDER BY ord;
+
+SELECT ok(coalesce(btrim(obj_description(fn, 'pg_proc')), '') <> '',
+		  sig || ' has a non-empty COMMENT')
+  FROM f ORDER BY ord;
+
+SELECT ok(EXISTS (SELECT FROM pg_catalog.pg_depend d
+				   WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = fn
+				     AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+				     AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension
+									    WHERE extname = 'authsessions')
+				     AND d.deptype = 'e'),
+		  sig || ' is a member of the extension')
+  FROM f ORDER BY ord;
+
+-- Whatever schema authsessions holds: 9 tests ------------------------------
+
+CREATE TEMP VIEW all_functions AS
+SELECT p.*, p.oid::regprocedure::text AS sig
+  FROM pg_catalog.pg_proc p
+ WHERE p.pronamespace = 'authsessions'::regnamespace;
+
+SELECT functions_are('authsessions',
+	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
+	      'create_session', 'validate', 'end_session', 'purge'],
+	'schema authsessions holds exactly the nine documented functions');
+
+SELECT is(
+	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),
+	(SELECT array_agg(e.sig ORDER BY e.sig) FROM (
+		SELECT to_regprocedure(format('authsessions.%I(%s)', name, array_to_string(args, ',')))::text AS sig
+		  FROM expected_functions) e),
+	'no function of schema authsessions is overloaded');
+
+SELECT is(
+	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE prokind <> 'f'),
+	'{}',
+	'every routine of schema authsessions is a plain function');
+
+SELECT is(
+	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE NOT prosecdef),
+	'{}',
+	'every function of schema authsessions is SECURITY DEFINER');
+
+SELECT is(
+	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions
+	  WHERE proconfig IS DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp']),
+	'{}',
+	'every function of schema authsessions pins search_path = pg_catalog, pg_temp');
+
+SELECT is(
+	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE proisstrict),
+	'{}',
+	'no function of schema authsessions is STRICT');
+
+SELECT is(
+	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions
+	  WHERE pronargs > 0
+	    AND (proargnames IS NULL
+	         OR coalesce(array_length(proargnames, 1), 0) <> pronargs
+	         OR '' = ANY (proargnames))),
+	'{}',
+	'every argument of every function of schema authsessions is named');
+
+SELECT is(
+	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions
+	  WHERE coalesce(btrim(obj_description(oid, 'pg_proc')), '') = ''),
+	'{}',
+	'every function of schema authsessions has a non-empty COMMENT');
+
+SELECT is(
+	(SELECT count(*)::int FROM pg_catalog.pg_proc
+	  WHERE pronamespace = 'authsessions_data'::regnamespace),
+	0,
+	'schema authsessions_data holds no function');
+
+SELECT * FROM finish();
+ROLLBACK;
