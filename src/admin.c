@@ -190,8 +190,8 @@ authsessions_revoke(PG_FUNCTION_ARGS)
 	Datum		args[2];
 	int			n;
 
-	check_required_arg(fcinfo, 0, "Session");
 	PreventCommandIfReadOnly("authsessions.revoke()");
+	check_required_arg(fcinfo, 0, "Session");
 
 	args[0] = PG_GETARG_DATUM(0);
 	args[1] = CStringGetTextDatum(current_actor());

@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(58);
+SELECT plan(60);
 
 -- Schemas -----------------------------------------------------------------
 
@@ -115,8 +115,8 @@ SELECT col_is_unique('authsessions_data', 'users', ARRAY['guid'], 'users.guid is
 SELECT columns_are('authsessions_data', 'sessions',
 	ARRAY['id', 'user_id', 'token_hash', 'created_at', 'last_updated', 'expires_at',
 	      'idle_timeout', 'revoked_at', 'revoked_by', 'smartphone', 'operating_system',
-	      'application', 'user_agent', 'ip'],
-	'sessions has exactly the documented columns (no token column)');
+	      'application', 'user_agent', 'ip', 'purge_hint'],
+	'sessions has exactly the documented columns and purge_hint (no token column)');
 SELECT col_type_is('authsessions_data', 'sessions', 'id', 'bigint', 'sessions.id is bigint');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_id', 'integer', 'sessions.user_id is integer');
 SELECT col_type_is('authsessions_data', 'sessions', 'token_hash', 'bytea', 'sessions.token_hash is bytea');
@@ -137,6 +137,8 @@ SELECT col_type_is('authsessions_data', 'sessions', 'operating_system', 'text',
 SELECT col_type_is('authsessions_data', 'sessions', 'application', 'text', 'sessions.application is text');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_agent', 'text', 'sessions.user_agent is text');
 SELECT col_type_is('authsessions_data', 'sessions', 'ip', 'inet', 'sessions.ip is inet');
+SELECT col_type_is('authsessions_data', 'sessions', 'purge_hint', 'timestamp with time zone',
+	'sessions.purge_hint is timestamptz');
 SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_catalog.pg_attribute
 	  WHERE attrelid = 'authsessions_data.sessions'::regclass AND attnum > 0
@@ -167,8 +169,8 @@ SELECT indexes_are('authsessions_data', 'users',
 	'users has exactly its primary key, the guid key and the list() index');
 SELECT indexes_are('authsessions_data', 'sessions',
 	ARRAY['sessions_pkey', 'sessions_token_hash_key', 'sessions_user_id_idx',
-	      'sessions_expires_at_idx'],
-	'sessions has exactly its primary key, the token_hash key, the user_id and the expires_at indexes');
+	      'sessions_purge_hint_idx'],
+	'sessions has exactly its primary key, the token_hash key, the user_id and the purge_hint indexes');
 SELECT has_index('authsessions_data', 'users', 'users_guid_key', 'guid',
 	'index users_guid_key is on (guid)');
 SELECT index_is_unique('authsessions_data', 'users', 'users_guid_key',
@@ -187,8 +189,20 @@ SELECT index_is_unique('authsessions_data', 'sessions', 'sessions_token_hash_key
 	'index sessions_token_hash_key is unique');
 SELECT has_index('authsessions_data', 'sessions', 'sessions_user_id_idx', 'user_id',
 	'index sessions_user_id_idx is on (user_id)');
-SELECT has_index('authsessions_data', 'sessions', 'sessions_expires_at_idx', 'expires_at',
-	'index sessions_expires_at_idx is on (expires_at)');
+SELECT has_index('authsessions_data', 'sessions', 'sessions_purge_hint_idx', 'purge_hint',
+	'index sessions_purge_hint_idx is on (purge_hint)');
+-- A touch (last_updated, expires_at) must stay a HOT update: no index may
+-- cover a column it changes, not even through an expression or a predicate.
+SELECT is(
+	(SELECT coalesce(array_agg(DISTINCT i.indexrelid::regclass::text), '{}')
+	   FROM pg_catalog.pg_index i
+	   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid
+	  WHERE i.indrelid = 'authsessions_data.sessions'::regclass
+	    AND a.attname IN ('last_updated', 'expires_at')
+	    AND (a.attnum = ANY (i.indkey)
+	         OR pg_catalog.pg_get_indexdef(i.indexrelid) ~ ('\m' || a.attname || '\M'))),
+	'{}',
+	'no index of sessions covers last_updated or expires_at (touches stay HOT)');
 
 -- pg_dump -----------------------------------------------------------------
 

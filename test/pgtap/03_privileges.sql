@@ -7,7 +7,7 @@
 -- exactly those; neither reads the tables.  Roles are created here and
 -- disappear with the ROLLBACK.
 BEGIN;
-SELECT plan(69);
+SELECT plan(74);
 
 -- The functions, as function_privs_are wants them.
 CREATE TEMP TABLE fns (ord int PRIMARY KEY, name name, args name[], admin bool, app bool);
@@ -194,6 +194,68 @@ SET ROLE regress_app;
 SELECT is(authsessions.delete_user('00000000-0000-4000-8000-000000000b0b'), '{"Success": true}'::jsonb,
 	'regress_app can call delete_user()');
 RESET ROLE;
+
+-- Settings are PGC_SUSET: callers cannot stretch lifetimes (2 tests) -------
+
+SELECT is(
+	(SELECT array_agg(name || '=' || context ORDER BY name) FROM pg_catalog.pg_settings
+	  WHERE name LIKE 'authsessions.%'),
+	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.max_page_size=superuser',
+	      'authsessions.max_ttl=superuser', 'authsessions.touch_interval=superuser'],
+	'the four authsessions settings exist and only a superuser may change them');
+SET ROLE regress_app;
+SELECT throws_ok($$SET authsessions.idle_timeout = '400d'$$, '42501', NULL,
+	'regress_app cannot change authsessions.idle_timeout');
+RESET ROLE;
+
+-- A caller's look-alike objects run nothing as the owner (3 tests) ---------
+-- regress_app puts a schema of its own first in search_path, with a now()
+-- and = operators that log who runs them.  Plans kept by this backend are
+-- invalidated first, so the functions re-analyse their statements now.
+
+CREATE SCHEMA regress_evil AUTHORIZATION regress_app;
+SET ROLE regress_app;
+CREATE TABLE regress_evil.log (who name);
+GRANT INSERT ON regress_evil.log TO PUBLIC;
+CREATE FUNCTION regress_evil.now() RETURNS timestamptz LANGUAGE plpgsql AS
+	$$BEGIN INSERT INTO regress_evil.log VALUES (current_user); RETURN pg_catalog.now(); END$$;
+CREATE FUNCTION regress_evil.eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS
+	$$BEGIN INSERT INTO regress_evil.log VALUES (current_user); RETURN $1 OPERATOR(pg_catalog.=) $2; END$$;
+CREATE FUNCTION regress_evil.eq(uuid, uuid) RETURNS boolean LANGUAGE plpgsql AS
+	$$BEGIN INSERT INTO regress_evil.log VALUES (current_user); RETURN $1 OPERATOR(pg_catalog.=) $2; END$$;
+CREATE FUNCTION regress_evil.eq(bytea, bytea) RETURNS boolean LANGUAGE plpgsql AS
+	$$BEGIN INSERT INTO regress_evil.log VALUES (current_user); RETURN $1 OPERATOR(pg_catalog.=) $2; END$$;
+CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.eq, LEFTARG = bigint, RIGHTARG = bigint);
+CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.eq, LEFTARG = uuid, RIGHTARG = uuid);
+CREATE OPERATOR regress_evil.= (FUNCTION = regress_evil.eq, LEFTARG = bytea, RIGHTARG = bytea);
+RESET ROLE;
+ALTER TABLE authsessions_data.sessions ALTER COLUMN smartphone SET STATISTICS 100;
+ALTER TABLE authsessions_data.users ALTER COLUMN name SET STATISTICS 100;
+
+SET ROLE regress_app;
+SET search_path = regress_evil, pg_catalog, public;
+SELECT lives_ok($sql$
+	DO $do$
+	DECLARE
+		j jsonb;
+	BEGIN
+		PERFORM authsessions.upsert_user('00000000-0000-4000-8000-0000000000e1', 'eve');
+		j := authsessions.create_session('00000000-0000-4000-8000-0000000000e1');
+		PERFORM authsessions.validate(j->>'Token');
+		PERFORM authsessions.end_session(j->>'Token');
+		PERFORM authsessions.purge();
+		PERFORM authsessions.delete_user('00000000-0000-4000-8000-0000000000e1');
+	END
+	$do$$sql$,
+	'the lifecycle works with a caller''s look-alike schema first in search_path');
+SELECT is((SELECT count(*)::int FROM regress_evil.log), 0,
+	'none of the caller''s look-alike functions or operators ran');
+RESET search_path;
+RESET ROLE;
+SELECT is(
+	(SELECT coalesce(array_agg(DISTINCT who::text), '{}') FROM regress_evil.log),
+	'{}',
+	'nothing ran with the owner''s rights');
 
 -- A role with nothing granted: PUBLIC's rights only (2 tests) --------------
 
