@@ -11,7 +11,7 @@ SELECT authsessions.upsert_user('90b10bb2-8c70-456f-b960-2251ae6d8778', 'user2',
 SELECT s AS session, s ->> 'Token' AS tok, s ->> 'ID' AS id
 FROM authsessions.create_session('83bde819-ec08-4cee-b635-884145630d0b',
 	'-', 'Other- v. ', 'Other- v. ', NULL, 'Mozilla/5.0 (X11)', '192.0.2.1') AS s \gset
-SELECT array_agg(k ORDER BY k) AS keys FROM jsonb_object_keys(:'session'::jsonb) AS k;
+SELECT array_agg(k ORDER BY k COLLATE "C") AS keys FROM jsonb_object_keys(:'session'::jsonb) AS k;
 SELECT jsonb_typeof(s -> 'ID') AS id_type, jsonb_typeof(s -> 'Token') AS token_type,
 	jsonb_typeof(s -> 'ExpirationDate') AS expiration_type,
 	s -> 'ID' AS id
@@ -34,7 +34,7 @@ FROM authsessions.validate(:'tok') AS v;
 -- timeout (48 hours by default), and times taken from the transaction.
 SELECT smartphone, operating_system, application, user_agent, ip, idle_timeout,
 	revoked_at, revoked_by, created_at = last_updated AS created_is_last_updated,
-	expires_at - last_updated AS lifetime
+	extract(epoch FROM expires_at - last_updated) AS lifetime_seconds
 FROM authsessions_data.sessions WHERE id = :id;
 
 -- ExpirationDate is now + 48 hours (in UTC, to the second), also in the

@@ -24,18 +24,33 @@ FROM pg_class WHERE relnamespace = 'authsessions'::regnamespace;
 SELECT count(*) AS types_in_api_schema
 FROM pg_type WHERE typnamespace = 'authsessions'::regnamespace;
 
--- authsessions_data holds the tables (and their indexes and sequences).
+-- authsessions_data holds the tables and their sequences (and indexes).
 SELECT c.relname, c.relkind
 FROM pg_class c WHERE c.relnamespace = 'authsessions_data'::regnamespace
+	AND c.relkind <> 'i'
 ORDER BY c.relkind, c.relname;
 
--- The documented columns.
-SELECT attrelid::regclass AS tab, attname, atttypid::regtype, attnotnull,
-	CASE WHEN attcollation <> 0 THEN (SELECT collname FROM pg_collation WHERE oid = attcollation) END AS coll
-FROM pg_attribute
-WHERE attrelid IN ('authsessions_data.users'::regclass, 'authsessions_data.sessions'::regclass)
-	AND attnum > 0 AND NOT attisdropped
-ORDER BY attrelid::regclass::text, attnum;
+-- The documented columns, with their types (other columns may follow).
+SELECT t.tab, t.col, a.atttypid::regtype AS type
+FROM (VALUES
+	('authsessions_data.users', 'id'), ('authsessions_data.users', 'guid'),
+	('authsessions_data.users', 'name'), ('authsessions_data.users', 'is_operator'),
+	('authsessions_data.users', 'created_at'),
+	('authsessions_data.sessions', 'id'), ('authsessions_data.sessions', 'user_id'),
+	('authsessions_data.sessions', 'token_hash'), ('authsessions_data.sessions', 'created_at'),
+	('authsessions_data.sessions', 'last_updated'), ('authsessions_data.sessions', 'expires_at'),
+	('authsessions_data.sessions', 'idle_timeout'), ('authsessions_data.sessions', 'revoked_at'),
+	('authsessions_data.sessions', 'revoked_by'), ('authsessions_data.sessions', 'smartphone'),
+	('authsessions_data.sessions', 'operating_system'), ('authsessions_data.sessions', 'application'),
+	('authsessions_data.sessions', 'user_agent'), ('authsessions_data.sessions', 'ip')
+) AS t(tab, col)
+LEFT JOIN pg_attribute a ON a.attrelid = t.tab::regclass AND a.attname = t.col AND NOT a.attisdropped
+ORDER BY t.tab DESC, a.attnum;
+-- the device fields and the audit columns may be NULL
+SELECT attname FROM pg_attribute
+WHERE attrelid = 'authsessions_data.sessions'::regclass AND attnum > 0 AND NOT attnotnull
+	AND NOT attisdropped
+ORDER BY attnum;
 
 -- users.name sorts in byte order, whatever the database's locale.
 SELECT collname FROM pg_collation c JOIN pg_attribute a ON a.attcollation = c.oid
@@ -51,13 +66,13 @@ SELECT attrelid::regclass AS tab, attname, attidentity
 FROM pg_attribute
 WHERE attrelid IN ('authsessions_data.users'::regclass, 'authsessions_data.sessions'::regclass)
 	AND attidentity <> ''
-ORDER BY 1::text;
+ORDER BY attrelid::regclass::text;
 
 -- Tables and sequences are registered with pg_extension_config_dump.
 SELECT c::regclass AS config_dump
 FROM pg_extension e, unnest(e.extconfig) AS c
 WHERE e.extname = 'authsessions'
-ORDER BY 1::text;
+ORDER BY c::regclass::text;
 
 -- Some data ...
 SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', true) AS user_id;

@@ -17,46 +17,71 @@ FROM authsessions.create_session('83bde819-ec08-4cee-b635-884145630d0b',
 -- An active token: the same object as its user_sessions element.
 SELECT authsessions.validate(:'tok') = authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b') -> 0
 	AS same_as_user_sessions;
-SELECT array_agg(k ORDER BY k) AS keys FROM jsonb_object_keys(authsessions.validate(:'tok')) AS k;
+SELECT array_agg(k ORDER BY k COLLATE "C") AS keys FROM jsonb_object_keys(authsessions.validate(:'tok')) AS k;
 
--- A fixture with fixed times: last updated long ago, expiring in an hour,
--- so that any touch is due and moves the expiry forward.
-PREPARE age(interval) AS
+-- A fixture with fixed times: last updated long ago, expiring within the
+-- hour, so that any touch is due and moves the expiry forward.
+CREATE TEMP TABLE fixture AS SELECT now() + interval '1 hour' AS expires_at;
+PREPARE age AS
 	UPDATE authsessions_data.sessions
-	SET last_updated = '2020-09-21 10:42:50+00', expires_at = now() + $1
+	SET last_updated = '2020-09-21 10:42:50+00', expires_at = (SELECT expires_at FROM fixture)
 	WHERE id = 1;
--- slid: LastUpdated is now, ExpirationDate now + 48 hours, in the result
--- and in the table
-PREPARE slid(jsonb) AS
-	SELECT (($1 ->> 'LastUpdated')::timestamptz = date_trunc('second', now())
-		AND ($1 ->> 'ExpirationDate')::timestamptz = date_trunc('second', now()) + interval '48 hours') AS slid,
-		s.last_updated = now() AND s.expires_at = now() + interval '48 hours' AS stored_slid,
-		$1 ->> 'LastUpdated' AS last_updated
-	FROM authsessions_data.sessions s WHERE s.id = 1;
+-- Where LastUpdated and ExpirationDate stand, in validate's answer and in the
+-- table: as the fixture left them, or slid to now and now + 48 hours.  Run in
+-- validate's transaction, so that now() is the same.
+PREPARE state(jsonb) AS
+	SELECT CASE
+			WHEN $1 ->> 'LastUpdated' = '2020-09-21T10:42:50Z' THEN 'fixture'
+			WHEN ($1 ->> 'LastUpdated')::timestamptz = date_trunc('second', now()) THEN 'now'
+			ELSE 'other: ' || ($1 ->> 'LastUpdated') END AS json_last_updated,
+		CASE
+			WHEN ($1 ->> 'ExpirationDate')::timestamptz = date_trunc('second', f.expires_at) THEN 'fixture'
+			WHEN ($1 ->> 'ExpirationDate')::timestamptz = date_trunc('second', now()) + interval '48 hours' THEN 'now + 48h'
+			ELSE 'other: ' || ($1 ->> 'ExpirationDate') END AS json_expiration,
+		CASE
+			WHEN s.last_updated = '2020-09-21 10:42:50+00' THEN 'fixture'
+			WHEN s.last_updated = now() THEN 'now'
+			ELSE 'other' END AS stored_last_updated,
+		CASE
+			WHEN s.expires_at = f.expires_at THEN 'fixture'
+			WHEN s.expires_at = now() + interval '48 hours' THEN 'now + 48h'
+			ELSE 'other' END AS stored_expires_at
+	FROM authsessions_data.sessions s, fixture f WHERE s.id = 1;
 
 -- A read-only transaction (PostgREST's GET) answers but does not slide.
-EXECUTE age('1 hour');
+EXECUTE age;
 BEGIN READ ONLY;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
 COMMIT;
 SET default_transaction_read_only = on;
+BEGIN;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
+COMMIT;
 RESET default_transaction_read_only;
+-- (also when it turned read-only after a first query)
+BEGIN;
+SELECT 1 AS first_query;
+SET TRANSACTION READ ONLY;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE state(:'v');
+COMMIT;
 
 -- Neither does REPEATABLE READ nor SERIALIZABLE.
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
 COMMIT;
 BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
 COMMIT;
 SET default_transaction_isolation = 'repeatable read';
+BEGIN;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
+COMMIT;
 RESET default_transaction_isolation;
 
 -- The object it answers with, unslid: exact JSON.
@@ -65,9 +90,19 @@ SELECT :'v'::jsonb - 'ExpirationDate' = jsonb_build_object(
 	'LastUpdated', '2020-09-21T10:42:50Z', 'UserName', 'user', 'IsOperator', true,
 	'Smartphone', '-', 'OperatingSystem', 'Other- v. ', 'Application', 'Other- v. ') AS exact_json;
 
--- A READ WRITE, READ COMMITTED transaction slides it.
+-- A READ WRITE, READ COMMITTED transaction slides it, in the answer and in
+-- the table.
+BEGIN;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
+COMMIT;
+-- also in a single-statement transaction
+EXECUTE age;
+SELECT authsessions.validate(:'tok') AS v \gset
+SELECT extract(epoch FROM (:'v'::jsonb ->> 'ExpirationDate')::timestamptz - (:'v'::jsonb ->> 'LastUpdated')::timestamptz) AS slid_window_seconds,
+	:'v'::jsonb ->> 'LastUpdated' <> '2020-09-21T10:42:50Z' AS json_slid,
+	last_updated <> '2020-09-21 10:42:50+00' AND expires_at = last_updated + interval '48 hours' AS stored_slid
+FROM authsessions_data.sessions WHERE id = 1;
 
 -- Never backwards: an expiry later than now + the idle timeout stays, and so
 -- does LastUpdated.
@@ -83,13 +118,13 @@ BEGIN;
 UPDATE authsessions_data.sessions
 SET last_updated = now() - interval '59 seconds', expires_at = now() + interval '1 hour' WHERE id = 1;
 SELECT authsessions.validate(:'tok') AS v \gset
-SELECT (:'v'::jsonb ->> 'LastUpdated')::timestamptz = date_trunc('second', now() - interval '59 seconds') AS not_slid,
-	last_updated = now() - interval '59 seconds' AS stored_not_slid
+SELECT (:'v'::jsonb ->> 'LastUpdated')::timestamptz = date_trunc('second', now() - interval '59 seconds') AS json_not_slid,
+	last_updated = now() - interval '59 seconds' AND expires_at = now() + interval '1 hour' AS stored_not_slid
 FROM authsessions_data.sessions WHERE id = 1;
 UPDATE authsessions_data.sessions
 SET last_updated = now() - interval '60 seconds', expires_at = now() + interval '1 hour' WHERE id = 1;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
 COMMIT;
 
 -- touch_interval = 0: every call slides (here: last updated a second ago).
@@ -98,15 +133,19 @@ BEGIN;
 UPDATE authsessions_data.sessions
 SET last_updated = now() - interval '1 second', expires_at = now() + interval '1 hour' WHERE id = 1;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
 -- a second call in the same transaction has nothing to move
 SELECT authsessions.validate(:'tok') = :'v'::jsonb AS same_again;
 COMMIT;
--- ... but still not in a read-only transaction
-EXECUTE age('1 hour');
+-- ... but still not in a read-only transaction, nor under REPEATABLE READ
+EXECUTE age;
 BEGIN READ ONLY;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
+COMMIT;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT authsessions.validate(:'tok') AS v \gset
+EXECUTE state(:'v');
 COMMIT;
 -- touch_interval = 1h: 59 minutes is too soon, 61 minutes is not
 SET authsessions.touch_interval = '1h';
@@ -114,12 +153,12 @@ BEGIN;
 UPDATE authsessions_data.sessions
 SET last_updated = now() - interval '59 minutes', expires_at = now() + interval '1 hour' WHERE id = 1;
 SELECT authsessions.validate(:'tok') AS v \gset
-SELECT s.last_updated = now() - interval '59 minutes' AS stored_not_slid
-FROM authsessions_data.sessions s WHERE s.id = 1;
+SELECT last_updated = now() - interval '59 minutes' AND expires_at = now() + interval '1 hour' AS stored_not_slid
+FROM authsessions_data.sessions WHERE id = 1;
 UPDATE authsessions_data.sessions
 SET last_updated = now() - interval '61 minutes', expires_at = now() + interval '1 hour' WHERE id = 1;
 SELECT authsessions.validate(:'tok') AS v \gset
-EXECUTE slid(:'v');
+EXECUTE state(:'v');
 COMMIT;
 RESET authsessions.touch_interval;
 
@@ -133,7 +172,7 @@ SELECT authsessions.validate(:'tok') IS NULL AS expiring_now_is_null;
 SELECT expires_at = now() AS not_revived FROM authsessions_data.sessions WHERE id = 1;
 COMMIT;
 -- Revoked (in this transaction or before):
-EXECUTE age('1 hour');
+EXECUTE age;
 BEGIN;
 SELECT authsessions.validate(:'tok') IS NOT NULL AS valid_before_revoke;
 SELECT authsessions.revoke(1);
@@ -185,5 +224,6 @@ COMMIT;
 SELECT authsessions.validate(token => :'tok4') ->> 'UserName' AS named_ok;
 
 DEALLOCATE age;
-DEALLOCATE slid;
+DEALLOCATE state;
+DROP TABLE fixture;
 DROP EXTENSION authsessions;

@@ -43,7 +43,8 @@ prefer_has_count_exact(const char *value, int len)
 		end = i;
 		while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t'))
 			end--;
-		if (end - start == 11 && pg_strncasecmp(value + start, "count=exact", 11) == 0)
+		/* case-sensitive, as PostgREST itself reads preferences */
+		if (end - start == 11 && strncmp(value + start, "count=exact", 11) == 0)
 			return true;
 		i++;					/* skip the comma */
 	}

@@ -68,8 +68,14 @@ authsessions_upsert_user(PG_FUNCTION_ARGS)
 	else
 		args[2] = PG_GETARG_DATUM(2);
 
+	/*
+	 * Update first: INSERT ... ON CONFLICT draws an identity value even when
+	 * the user exists, and logins would exhaust the int4 ids.  The insert,
+	 * for a new user, still resolves a concurrent insert of the same guid.
+	 */
 	store_connect();
-	if (store_exec(Q_UPSERT_USER, args, nulls, false, 0) != 1)
+	if (store_exec(Q_UPDATE_USER, args, nulls, false, 0) != 1 &&
+		store_exec(Q_UPSERT_USER, args, nulls, false, 0) != 1)
 		elog(ERROR, "authsessions: upsert of a user returned no row");
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)

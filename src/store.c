@@ -109,9 +109,15 @@ static const StoreStatement statements[Q_COUNT] = {
 	},
 	[Q_REVOKE] = {
 		"UPDATE authsessions_data.sessions s"
-		" SET revoked_at = now(), revoked_by = $2, purge_hint = now()"
+		" SET revoked_at = now(), revoked_by = $2"
 		" WHERE s.id = $1 AND " ACTIVE_SESSION,
 		SPI_OK_UPDATE, 2, {INT8OID, TEXTOID}
+	},
+	[Q_UPDATE_USER] = {
+		"UPDATE authsessions_data.users u"
+		" SET name = $2, is_operator = coalesce($3, u.is_operator)"
+		" WHERE u.guid = $1 RETURNING u.id",
+		SPI_OK_UPDATE_RETURNING, 3, {UUIDOID, TEXTOID, BOOLOID}
 	},
 	[Q_UPSERT_USER] = {
 		"INSERT INTO authsessions_data.users AS u (guid, name, is_operator)"
@@ -165,7 +171,7 @@ static const StoreStatement statements[Q_COUNT] = {
 	},
 	[Q_END_SESSION] = {
 		"UPDATE authsessions_data.sessions s"
-		" SET revoked_at = now(), revoked_by = $2, purge_hint = now()"
+		" SET revoked_at = now(), revoked_by = $2"
 		" WHERE s.token_hash = $1 AND " ACTIVE_SESSION,
 		SPI_OK_UPDATE, 2, {BYTEAOID, TEXTOID}
 	},

@@ -1,0 +1,100 @@
+-- user_sessions(guid, page, page_size): one user's active sessions, newest
+-- LastUpdated first, then highest ID.
+\set VERBOSITY terse
+CREATE EXTENSION authsessions;
+
+SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', true) AS user_id;
+SELECT authsessions.upsert_user('90b10bb2-8c70-456f-b960-2251ae6d8778', 'user2', false) AS user2_id;
+-- user: sessions 1 to 6; user2: session 7.
+SELECT count(authsessions.create_session('83bde819-ec08-4cee-b635-884145630d0b', p, o, a)) AS sessions
+FROM (VALUES
+	('-', 'Other- v. ', 'Other- v. '),
+	('Pixel 7', 'Android v. 14', NULL),
+	(NULL, NULL, NULL),
+	('iPhone 14', 'iOS v. 17.1', 'Mobile v. 3.2'),
+	('revoked', NULL, NULL),
+	('expired', NULL, NULL)
+) AS s(p, o, a);
+SELECT authsessions.create_session('90b10bb2-8c70-456f-b960-2251ae6d8778', 'other user') ->> 'ID' AS other_id;
+-- Fixed times: 2 and 3 share a LastUpdated (the higher ID comes first).
+UPDATE authsessions_data.sessions s SET last_updated = t.lu::timestamptz, expires_at = t.ex::timestamptz
+FROM (VALUES
+	(1, '2020-09-21 10:42:50+00', '2999-09-23 10:42:50+00'),
+	(2, '2020-09-22 08:00:00+00', '2999-01-01 00:00:00+00'),
+	(3, '2020-09-22 08:00:00+00', '2999-01-02 00:00:00+00'),
+	(4, '2019-12-31 23:59:59+00', '2999-12-31 23:59:59+00'),
+	(5, '2020-09-23 00:00:00+00', '2999-01-01 00:00:00+00'),
+	(6, '2020-09-23 00:00:00+00', '2999-01-01 00:00:00+00')
+) AS t(id, lu, ex) WHERE s.id = t.id;
+SELECT authsessions.revoke(5);
+UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 second' WHERE id = 6;
+
+-- Exact JSON, in order; nullable device fields are JSON null.
+SELECT o, e FROM jsonb_array_elements(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b'))
+	WITH ORDINALITY AS x(e, o);
+SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b') -> 2 = '{
+	"ID": 1, "UserID": 1, "UserGuid": "83bde819-ec08-4cee-b635-884145630d0b",
+	"LastUpdated": "2020-09-21T10:42:50Z", "ExpirationDate": "2999-09-23T10:42:50Z",
+	"UserName": "user", "IsOperator": true,
+	"Smartphone": "-", "OperatingSystem": "Other- v. ", "Application": "Other- v. "}'::jsonb AS documented_shape;
+-- exactly the documented keys, every element
+SELECT DISTINCT (SELECT array_agg(k ORDER BY k COLLATE "C") FROM jsonb_object_keys(e) AS k) AS keys
+FROM jsonb_array_elements(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b')) AS e;
+-- JSON types: numbers, strings, booleans, and null (never the string "null")
+SELECT e -> 'ID' AS id, jsonb_typeof(e -> 'ID') AS id_t, jsonb_typeof(e -> 'UserID') AS userid_t,
+	jsonb_typeof(e -> 'UserGuid') AS guid_t, jsonb_typeof(e -> 'LastUpdated') AS lu_t,
+	jsonb_typeof(e -> 'ExpirationDate') AS exp_t, jsonb_typeof(e -> 'UserName') AS name_t,
+	jsonb_typeof(e -> 'IsOperator') AS op_t, jsonb_typeof(e -> 'Smartphone') AS phone_t,
+	jsonb_typeof(e -> 'OperatingSystem') AS os_t, jsonb_typeof(e -> 'Application') AS app_t
+FROM jsonb_array_elements(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b')) AS e;
+
+-- NULL page and page_size mean their defaults; named arguments bind.
+SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', NULL, NULL) =
+	authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b') AS nulls_are_defaults,
+	authsessions.user_sessions(guid => '83bde819-ec08-4cee-b635-884145630d0b', page => 1, page_size => 50) =
+	authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b') AS named;
+
+-- Paging.
+SELECT p, jsonb_path_query_array(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', p, 3), '$[*].ID') AS ids
+FROM generate_series(1, 3) AS p;
+SELECT p, jsonb_path_query_array(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', p, 1), '$[*].ID') AS ids
+FROM generate_series(1, 5) AS p;
+SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', 2147483647) AS last_page_50,
+	authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', 2147483647, 1000) AS last_page_1000;
+
+-- The order follows LastUpdated: a touch moves a session to the front.
+SELECT s ->> 'Token' AS tok FROM authsessions.create_session('90b10bb2-8c70-456f-b960-2251ae6d8778', 'newer') AS s \gset
+UPDATE authsessions_data.sessions SET last_updated = '2020-01-01 00:00:00+00', expires_at = now() + interval '1 hour'
+WHERE smartphone = 'newer';
+SELECT jsonb_path_query_array(authsessions.user_sessions('90b10bb2-8c70-456f-b960-2251ae6d8778'), '$[*].Smartphone') AS before_touch;
+SELECT authsessions.validate(:'tok') IS NOT NULL AS touched;
+SELECT jsonb_path_query_array(authsessions.user_sessions('90b10bb2-8c70-456f-b960-2251ae6d8778'), '$[*].Smartphone') AS after_touch;
+
+-- Unknown user, or one without active sessions: [].
+SELECT authsessions.user_sessions('ffffffff-ffff-4fff-bfff-ffffffffffff') AS unknown;
+SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000003', 'nobody') > 0 AS user3;
+SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000003') AS no_sessions;
+
+-- NULL guid: 22004; bad page or page_size: 22023.
+SELECT authsessions.user_sessions(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.user_sessions(NULL, 1, 50);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', -1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', 1, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', 1, 1001);
+\echo :LAST_ERROR_SQLSTATE
+-- also for an unknown user
+SELECT authsessions.user_sessions('ffffffff-ffff-4fff-bfff-ffffffffffff', 0);
+\echo :LAST_ERROR_SQLSTATE
+
+-- A reader: fine in a read-only transaction.
+BEGIN READ ONLY;
+SELECT jsonb_array_length(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b')) AS read_only_ok;
+COMMIT;
+
+DROP EXTENSION authsessions;
