@@ -83,6 +83,15 @@ EXECUTE call_list('{"prefer": "count=exact"}', 1, 2, NULL);
 COMMIT;
 EXECUTE response;
 
+-- Headers set earlier in the request (a pre-request hook) are kept; an
+-- earlier Content-Range, in any letter case, is replaced.
+BEGIN;
+SELECT set_config('response.headers',
+	'[{"Cache-Control": "no-store"}, {"content-range": "0-0/*"}, {"X-A": "1"}]', true) IS NOT NULL AS hook_ran;
+EXECUTE call_list('{"prefer": "count=exact"}', 1, 2, NULL);
+SELECT current_setting('response.headers')::jsonb AS headers;
+COMMIT;
+
 DEALLOCATE call_list;
 DEALLOCATE call_user_sessions;
 DEALLOCATE response;

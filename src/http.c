@@ -83,12 +83,40 @@ set_response_guc(const char *name, const char *value)
 }
 
 /*
+ * True when a response.headers element is a Content-Range header (header
+ * names compare without case).
+ */
+static bool
+is_content_range(JsonbValue *elem)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
+		return false;
+	it = JsonbIteratorInit(elem->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY && v.val.string.len == 13 &&
+			pg_strncasecmp(v.val.string.val, "Content-Range", 13) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Tell PostgREST the range of a page: its first row's position (0-based) in
- * the whole set, its row count and the set's total.
+ * the whole set, its row count and the set's total.  Headers that an earlier
+ * step (a pre-request hook) put in response.headers are kept, but for an
+ * earlier Content-Range.
  */
 void
 http_set_range(int64 first, int64 rows, int64 total)
 {
+	const char *old = GetConfigOption("response.headers", true, false);
+	JsonOut		out = {0};
+	Jsonb	   *headers;
 	char	   *range;
 
 	if (rows > 0)
@@ -97,8 +125,32 @@ http_set_range(int64 first, int64 rows, int64 total)
 	else
 		range = psprintf("*/%lld", (long long) total);
 
+	json_begin_array(&out);
+	if (old != NULL && old[0] != '\0')
+	{
+		Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															CStringGetDatum(old)));
+		int			n = JB_ROOT_IS_ARRAY(jb) && !JB_ROOT_IS_SCALAR(jb) ?
+		JB_ROOT_COUNT(jb) : 0;
+		int			i;
+
+		for (i = 0; i < n; i++)
+		{
+			JsonbValue *elem = getIthJsonbValueFromContainer(&jb->root, i);
+
+			if (!is_content_range(elem))
+				json_value(&out, elem);
+		}
+	}
+	json_begin_object(&out);
+	json_key(&out, "Content-Range");
+	json_string(&out, range);
+	json_end_object(&out);
+	json_end_array(&out);
+	headers = json_finish(&out);
+
 	set_response_guc("response.headers",
-					 psprintf("[{\"Content-Range\": \"%s\"}]", range));
+					 JsonbToCString(NULL, &headers->root, VARSIZE(headers)));
 	set_response_guc("response.status",
 					 (rows > 0 && rows < total) ? "206" : "200");
 }

@@ -134,6 +134,13 @@ json_timestamp(JsonOut *out, TimestampTz ts)
 							  tm.tm_hour, tm.tm_min, tm.tm_sec));
 }
 
+/* Any value, such as an element of an existing jsonb (copied, unpacked). */
+void
+json_value(JsonOut *out, JsonbValue *v)
+{
+	push_scalar(out, v);
+}
+
 /* A text datum as a string, or null. */
 void
 json_datum_text(JsonOut *out, Datum value, bool isnull)

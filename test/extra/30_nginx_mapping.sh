@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# test/extra/30_nginx_mapping.sh: the nginx site of examples/postgrest/ maps
+# the documented paths onto PostgREST's, checked with a real nginx.
+#
+# The site file is included as it is, with two lines changed: its upstream
+# address points at an echo server (a second server block answering with
+# the method, URI and headers it received) and it listens on a free loopback
+# port.  nginx runs with its own prefix, pid file, logs and temp paths in a
+# temporary directory (the system nginx is never touched) and is stopped at
+# the end.  curl sends real HTTP requests through it.  Installs nginx-light
+# and curl from Debian when missing (root only).
+# Prints PASS/FAIL per case and "N passed, N failed"; exits non-zero when a
+# case failed.  Needs no database.
+# t_check conditions are single-quoted on purpose: t_check evaluates them.
+# shellcheck disable=SC2016,SC2034
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=test/postgrest/lib.sh
+source test/postgrest/lib.sh
+
+SITE=examples/postgrest/nginx.conf
+GUID=83bde819-ec08-4cee-b635-884145630d0b
+
+# --- nginx and curl ----------------------------------------------------------------
+export PATH="$PATH:/usr/sbin:/sbin"
+apt_install() { # apt_install PACKAGE...: install, refreshing the lists only if needed
+	local policy_created=""
+	# Keep the package's own nginx service from starting (Debian's convention).
+	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		policy_created=1
+	fi
+	local rc=0
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null; } ||
+		rc=$?
+	[[ -n $policy_created ]] && rm -f /usr/sbin/policy-rc.d
+	return $rc
+}
+if ! command -v nginx >/dev/null; then
+	((EUID == 0)) || { echo "nginx is missing: apt-get install nginx-light" >&2; exit 1; }
+	echo "installing nginx-light"
+	apt_install nginx-light || apt_install nginx
+fi
+need_cmd curl curl
+
+# --- a private nginx ------------------------------------------------------------------
+work=$(mktemp -d /tmp/authsessions-nginx.XXXXXX)
+chmod 755 "$work" # nginx workers run as an unprivileged user when we are root
+nginx_started=""
+cleanup() {
+	if [[ -n $nginx_started && -s $work/nginx.pid ]]; then
+		local pid
+		pid=$(cat "$work/nginx.pid")
+		kill -QUIT "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { # free_port START: the first free port from START on
+	local p=$1
+	while ! port_free "$p"; do p=$((p + 1)); done
+	echo "$p"
+}
+SITE_PORT=$(free_port 18480)
+ECHO_PORT=$(free_port $((SITE_PORT + 1)))
+
+# The site, with exactly two lines changed: upstream address and listen.
+sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$ECHO_PORT;/" \
+	-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$SITE_PORT;/" "$SITE" >"$work/site.conf"
+
+cat >"$work/echo.conf" <<EOF
+# The upstream standing in for PostgREST: it answers with what it received.
+server {
+	listen 127.0.0.1:$ECHO_PORT;
+	default_type text/plain;
+	location / {
+		add_header X-Echo "\$request_method \$request_uri" always;
+		return 200 "\$request_method \$request_uri
+range=\$http_range
+if-range=\$http_if_range
+prefer=\$http_prefer
+accept=\$http_accept
+authorization=\$http_authorization
+content-type=\$content_type
+content-length=\$content_length
+cookie=\$http_cookie
+accept-profile=\$http_accept_profile
+";
+	}
+}
+EOF
+
+mkdir -p "$work/tmp" "$work/logs"
+chmod 1777 "$work/tmp"
+cat >"$work/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log $work/logs/access.log;
+	client_body_temp_path $work/tmp/client_body;
+	proxy_temp_path $work/tmp/proxy;
+	fastcgi_temp_path $work/tmp/fastcgi;
+	uwsgi_temp_path $work/tmp/uwsgi;
+	scgi_temp_path $work/tmp/scgi;
+	include $work/echo.conf;
+	include $work/site.conf;
+}
+EOF
+
+NGINX=(nginx -p "$work" -c "$work/nginx.conf" -e "$work/logs/error.log")
+
+# --- cases -----------------------------------------------------------------------------
+t_case "the tested site is examples/postgrest/nginx.conf with only the upstream address and listen changed"
+changed=$(diff "$SITE" "$work/site.conf" | grep -c '^>' || true)
+t_check '[[ $changed == 2 ]]' "$changed lines differ, expected 2"
+t_check 'grep -q "server 127.0.0.1:$ECHO_PORT;" "$work/site.conf"' "upstream address not substituted"
+t_check 'grep -q "listen 127.0.0.1:$SITE_PORT;" "$work/site.conf"' "listen not substituted"
+t_end
+
+t_case "nginx -t accepts the site"
+if ! test_out=$("${NGINX[@]}" -t 2>&1); then
+	T_FAILS+=("nginx -t failed: $test_out")
+fi
+t_end
+if ((T_FAILED > 0)); then
+	t_summary
+	exit 1
+fi
+
+"${NGINX[@]}"
+nginx_started=1
+for _ in $(seq 50); do port_free "$SITE_PORT" || break; sleep 0.1; done
+
+BASE="http://127.0.0.1:$SITE_PORT/api/admin/v1/authenticated-sessions"
+# req METHOD URL [curl options...]: sets STATUS, BODY (echo or error body) and
+# RESP_HEADERS (the response headers, lower-cased names).
+req() {
+	local method=$1 url=$2
+	shift 2
+	local out
+	out=$(curl -sS -X "$method" -D "$work/headers" -o "$work/body" -w '%{http_code}' "$@" "$url") || out=000
+	STATUS=$out
+	BODY=$(cat "$work/body" 2>/dev/null || true)
+	RESP_HEADERS=$(tr -d '\r' <"$work/headers" | tr '[:upper:]' '[:lower:]')
+}
+upstream_line() { head -n 1 <<<"$BODY"; }
+upstream_header() { sed -n "s/^$1=//p" <<<"$BODY"; }
+
+# route METHOD URL EXPECTED_UPSTREAM_LINE [curl options...]
+route() {
+	local method=$1 url=$2 want=$3
+	shift 3
+	req "$method" "$BASE$url" "$@"
+	t_case "$method $url -> $want"
+	t_status 200
+	t_check '[[ $(upstream_line) == "$want" ]]' "upstream got '$(upstream_line)'"
+	t_check '[[ $RESP_HEADERS == *"cache-control: no-store"* ]]' "no Cache-Control: no-store"
+	t_end
+}
+
+route GET /list 'GET /rpc/list'
+route GET '/list?page=2&page_size=1' 'GET /rpc/list?page=2&page_size=1'
+route GET "/list?after=$GUID&page_size=5" "GET /rpc/list?page_size=5&after=$GUID"
+route GET "/list?page=1&page_size=10&after=$GUID" "GET /rpc/list?page=1&page_size=10&after=$GUID"
+route GET '/list?limit=1&offset=2&order=UserName.desc&select=UserName&page=3' 'GET /rpc/list?page=3'
+route GET '/list?UserName=eq.user&foo=bar&page_size=7' 'GET /rpc/list?page_size=7'
+route GET '/list?page=&page_size=' 'GET /rpc/list'
+route GET '/list?after=abc%20def' 'GET /rpc/list?after=abc%20def'
+route GET "/user-sessions/$GUID" "GET /rpc/user_sessions?guid=$GUID"
+route GET "/user-sessions/${GUID^^}" "GET /rpc/user_sessions?guid=${GUID^^}"
+route GET "/user-sessions/$GUID?page=2&page_size=10&limit=1&order=ID" "GET /rpc/user_sessions?guid=$GUID&page=2&page_size=10"
+route GET "/user-sessions/$GUID?guid=$GUID" "GET /rpc/user_sessions?guid=$GUID"
+
+req HEAD "$BASE/list?page=2&limit=3" --head
+t_case "HEAD /list?page=2&limit=3 -> HEAD /rpc/list?page=2"
+t_status 200
+t_check '[[ $RESP_HEADERS == *"x-echo: head /rpc/list?page=2"* ]]' "upstream got: $(grep x-echo <<<"$RESP_HEADERS")"
+t_end
+
+req POST "$BASE/revoke" -H 'Content-Type: application/json' --data-binary '{"Session": 123}'
+t_case 'POST /revoke {"Session": 123} -> POST /rpc/revoke, the JSON body passed on'
+t_status 200
+t_check '[[ $(upstream_line) == "POST /rpc/revoke" ]]' "upstream got '$(upstream_line)'"
+t_check '[[ $(upstream_header content-type) == application/json ]]' "content-type $(upstream_header content-type)"
+t_check '[[ $(upstream_header content-length) == 16 ]]' "content-length $(upstream_header content-length)"
+t_end
+
+route POST '/revoke?Session=5&select=x' 'POST /rpc/revoke' -H 'Content-Type: application/json' --data-binary '{"Session": 5}'
+
+req GET "$BASE/list" -H 'Range: 0-0' -H 'If-Range: "x"' -H 'Range-Unit: items'
+t_case "GET /list with Range: 0-0 -> no Range or If-Range header upstream"
+t_status 200
+t_check '[[ -z $(upstream_header range) ]]' "range=$(upstream_header range)"
+t_check '[[ -z $(upstream_header if-range) ]]' "if-range=$(upstream_header if-range)"
+t_end
+
+for p in 'count=exact|count=exact' 'tx=rollback, count=exact|count=exact' 'Count=Exact|count=exact' \
+	'tx=rollback|' 'count=planned|' 'params=single-object|'; do
+	req GET "$BASE/list" -H "Prefer: ${p%|*}"
+	t_case "GET /list with Prefer: ${p%|*} -> Prefer upstream: '${p#*|}'"
+	t_status 200
+	t_check '[[ $(upstream_header prefer) == "${p#*|}" ]]' "prefer=$(upstream_header prefer)"
+	t_end
+done
+
+req GET "$BASE/user-sessions/$GUID" -H 'Authorization: Bearer a.b.c' -H 'Accept: text/csv' \
+	-H 'Cookie: s=1' -H 'Accept-Profile: authsessions_data'
+t_case "GET /user-sessions/{guid}: Authorization passed; Accept forced to JSON; Cookie and Accept-Profile dropped"
+t_status 200
+t_check '[[ $(upstream_header authorization) == "Bearer a.b.c" ]]' "authorization=$(upstream_header authorization)"
+t_check '[[ $(upstream_header accept) == application/json ]]' "accept=$(upstream_header accept)"
+t_check '[[ -z $(upstream_header cookie) ]]' "cookie=$(upstream_header cookie)"
+t_check '[[ -z $(upstream_header accept-profile) ]]' "accept-profile=$(upstream_header accept-profile)"
+t_end
+
+# not_found PATH: 404 with the JSON error body, nothing sent upstream.
+not_found() {
+	req "${2:-GET}" "http://127.0.0.1:$SITE_PORT$1"
+	t_case "${2:-GET} $1 -> 404"
+	t_status 404
+	t_jq '.code == "HTTP404" and (keys == ["code", "details", "hint", "message"])' "body is not the JSON error"
+	t_check '[[ $RESP_HEADERS == *"content-type: application/json"* ]]' "Content-Type is not application/json"
+	t_check '[[ $RESP_HEADERS == *"cache-control: no-store"* ]]' "no Cache-Control: no-store"
+	t_end
+}
+not_found "/api/admin/v1/authenticated-sessions/user-sessions/not-a-guid"
+not_found "/api/admin/v1/authenticated-sessions/user-sessions/${GUID:1}"          # 35 characters
+not_found "/api/admin/v1/authenticated-sessions/user-sessions/${GUID}0"           # 37 characters
+not_found "/api/admin/v1/authenticated-sessions/user-sessions/${GUID:0:35}g"      # not hex
+not_found "/api/admin/v1/authenticated-sessions/user-sessions/$GUID/x"
+not_found "/api/admin/v1/authenticated-sessions/user-sessions/"
+not_found "/api/admin/v1/authenticated-sessions/list/"
+not_found "/api/admin/v1/authenticated-sessions/"
+not_found "/rpc/list"
+not_found "/rpc/create_session" POST
+not_found "/"
+
+# not_allowed METHOD PATH ALLOW
+not_allowed() {
+	local allow=$3
+	req "$1" "$BASE$2" -H 'Content-Type: application/json' --data-binary '{"Session": 1}'
+	t_case "$1 $2 -> 405, Allow: $allow"
+	t_status 405
+	t_check '[[ $RESP_HEADERS == *"allow: ${allow,,}"* ]]' "no Allow: $allow header"
+	t_jq '.code == "HTTP405"' "body is not the JSON error"
+	t_check '[[ $RESP_HEADERS == *"cache-control: no-store"* ]]' "no Cache-Control: no-store"
+	t_end
+}
+not_allowed GET /revoke POST
+not_allowed PUT /revoke POST
+not_allowed POST /list 'GET, HEAD'
+not_allowed DELETE "/user-sessions/$GUID" 'GET, HEAD'
+
+# PostgREST gone: move the echo server to another port and reload nginx.
+DEAD_PORT=$ECHO_PORT
+MOVED_PORT=$(free_port $((ECHO_PORT + 1)))
+sed -i "s/listen 127.0.0.1:$ECHO_PORT;/listen 127.0.0.1:$MOVED_PORT;/" "$work/echo.conf"
+"${NGINX[@]}" -s reload
+for _ in $(seq 50); do port_free "$DEAD_PORT" && break; sleep 0.1; done
+req GET "$BASE/list"
+t_case "GET /list while PostgREST does not answer -> 503 HTTP503 (JSON)"
+t_status 503
+t_jq '.code == "HTTP503" and (keys == ["code", "details", "hint", "message"])' "body is not the JSON error"
+t_check '[[ $RESP_HEADERS == *"content-type: application/json"* ]]' "Content-Type is not application/json"
+t_end
+
+t_summary
