@@ -34,6 +34,8 @@ PGENV_PACKAGES=(
 	postgresql-15-pgtap                  # the pgtap extension
 	libtap-parser-sourcehandler-pgtap-perl # pg_prove
 	make gcc libc6-dev                   # the C toolchain
+	libdbd-pg-perl                       # DBD::Pg: clients binding parameters (extra suites)
+	jq                                   # JSON on the command line (PostgREST replay)
 )
 
 # The flags every build uses (CI or not: they cost nothing).

@@ -123,6 +123,8 @@ extern void store_connect(void);
 extern void store_finish(void);
 extern int	store_exec(StoreQuery query, Datum *values, const char *nulls,
 					   bool read_only, long count);
+extern int	store_exec_latest(StoreQuery query, Datum *values,
+							  const char *nulls, long count);
 extern int64 store_count(StoreQuery query, Datum *values, bool read_only);
 
 /* the column order of every query that returns a session (jsonout.c) */

@@ -294,9 +294,16 @@ authsessions_validate(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || !token_parse_hash(PG_GETARG_TEXT_PP(0), hash))
 		PG_RETURN_NULL();
 
+	/*
+	 * Under READ COMMITTED each statement takes a new snapshot.  Under
+	 * REPEATABLE READ or SERIALIZABLE look with the latest snapshot, so that
+	 * a revoke committed since the transaction began is seen too.
+	 */
 	store_connect();
 	args[0] = PointerGetDatum(hash_to_bytea(hash));
-	if (store_exec(Q_VALIDATE, args, NULL, false, 1) != 1)
+	if ((IsolationUsesXactSnapshot() ?
+		 store_exec_latest(Q_VALIDATE, args, NULL, 1) :
+		 store_exec(Q_VALIDATE, args, NULL, false, 1)) != 1)
 	{
 		store_finish();
 		PG_RETURN_NULL();

@@ -25,6 +25,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/snapmgr.h"
 
 #include "authsessions.h"
 
@@ -231,17 +232,11 @@ store_finish(void)
 			 SPI_result_code_string(rc));
 }
 
-/*
- * Run one statement with the given parameters (nulls as for
- * SPI_execute_plan).  read_only is true for the STABLE functions, which must
- * see their caller's snapshot.  Returns SPI_processed.
- */
-int
-store_exec(StoreQuery query, Datum *values, const char *nulls,
-		   bool read_only, long count)
+/* The kept plan of a statement, prepared on first use. */
+static SPIPlanPtr
+store_plan(StoreQuery query)
 {
 	const StoreStatement *st;
-	int			rc;
 
 	if (query < 0 || query >= Q_COUNT)
 		elog(ERROR, "authsessions: unknown statement %d", (int) query);
@@ -260,15 +255,54 @@ store_exec(StoreQuery query, Datum *values, const char *nulls,
 				 (int) query);
 		plans[query] = plan;
 	}
+	return plans[query];
+}
 
-	rc = SPI_execute_plan(plans[query], values, nulls, read_only, count);
-	if (rc != st->expected)
+/* Check a statement's SPI return code and return SPI_processed. */
+static int
+store_result(StoreQuery query, int rc)
+{
+	if (rc != statements[query].expected)
 		elog(ERROR, "authsessions: statement %d returned %s",
 			 (int) query, SPI_result_code_string(rc));
 	if (SPI_processed > (uint64) PG_INT32_MAX)
 		elog(ERROR, "authsessions: statement %d processed too many rows",
 			 (int) query);
 	return (int) SPI_processed;
+}
+
+/*
+ * Run one statement with the given parameters (nulls as for
+ * SPI_execute_plan).  read_only is true for the STABLE functions, which must
+ * see their caller's snapshot.  Returns SPI_processed.
+ */
+int
+store_exec(StoreQuery query, Datum *values, const char *nulls,
+		   bool read_only, long count)
+{
+	SPIPlanPtr	plan = store_plan(query);
+
+	return store_result(query,
+						SPI_execute_plan(plan, values, nulls, read_only, count));
+}
+
+/*
+ * Run a read-only statement with the latest snapshot rather than the
+ * transaction's: under REPEATABLE READ it still sees what committed since
+ * the transaction began (a revoke, say), as PostgreSQL's foreign key checks
+ * do.  It locks nothing, so it can raise no serialization failure.
+ */
+int
+store_exec_latest(StoreQuery query, Datum *values, const char *nulls,
+				  long count)
+{
+	SPIPlanPtr	plan = store_plan(query);
+
+	return store_result(query,
+						SPI_execute_snapshot(plan, values, nulls,
+											 GetLatestSnapshot(),
+											 InvalidSnapshot,
+											 true, false, count));
 }
 
 /* Run a statement that returns one count(*) row, and return the count. */

@@ -1,0 +1,303 @@
+#!/usr/bin/perl
+# test/extra/lib/cancel_timeout.pl: the checks of
+# test/extra/62_cancel_timeout.sh (which see).
+#
+#   perl cancel_timeout.pl DBNAME BIG_USERS
+#
+# Connects with libpq's environment (PGHOST, PGPORT, PGUSER: a superuser) to
+# DBNAME, which has the extension and nothing else.  Several connections in
+# one process: A holds a row lock in an open transaction, B is the writer that
+# blocks on it and is cancelled (statement_timeout or pg_cancel_backend), OBS
+# watches (pg_stat_activity, pg_locks) and cancels.  Prints PASS/FAIL per
+# check and "N passed, N failed"; exits 1 on any failure.
+use strict;
+use warnings;
+use DBI;
+use DBD::Pg qw(:async);
+use Time::HiRes qw(time sleep);
+use JSON::PP ();
+
+my ($db, $big_users) = @ARGV;
+die "usage: $0 DBNAME BIG_USERS\n" unless defined $big_users;
+
+my ($passed, $failed) = (0, 0);
+sub check {
+	my ($name, $ok, $detail) = @_;
+	if ($ok) { print "PASS: $name\n"; $passed++; }
+	else {
+		print "FAIL: $name\n";
+		print "  $detail\n" if defined $detail;
+		$failed++;
+	}
+	return $ok;
+}
+
+sub connect_db {
+	my $dbh = DBI->connect("dbi:Pg:dbname=$db", '', '',
+		{ AutoCommit => 1, RaiseError => 1, PrintError => 0, PrintWarn => 0 })
+		or die "connect: $DBI::errstr\n";
+	return $dbh;
+}
+my $A = connect_db();      # holds the row lock
+my $B = connect_db();      # the writer that gets cancelled
+my $OBS = connect_db();    # watches and cancels
+my ($b_pid) = $B->selectrow_array('SELECT pg_backend_pid()');
+my ($a_pid) = $A->selectrow_array('SELECT pg_backend_pid()');
+
+sub one { my ($dbh, $sql, @bind) = @_; my ($v) = $dbh->selectrow_array($sql, undef, @bind); return $v; }
+
+# --- fixtures -------------------------------------------------------------------
+my %guid = (
+	u1 => '00000000-0000-4000-8000-0000000000a1',    # sessions to revoke
+	u2 => '00000000-0000-4000-8000-0000000000a2',    # delete_user blocked
+	u3 => '00000000-0000-4000-8000-0000000000a3',    # create_session blocked
+	new => '00000000-0000-4000-8000-0000000000a4',    # upsert_user blocked (never committed by A)
+);
+one($OBS, 'SELECT authsessions.upsert_user(?, ?)', $guid{$_}, "cancel $_") for qw(u1 u2 u3);
+sub new_session {
+	my ($g) = @_;
+	my $s = JSON::PP::decode_json(one($OBS, 'SELECT authsessions.create_session(?)', $g));
+	return ($s->{ID}, $s->{Token});
+}
+my $row_sql = 'SELECT s::text FROM authsessions_data.sessions s WHERE s.id = ?';
+my $counts_sql = 'SELECT (SELECT count(*) FROM authsessions_data.users) || \' users, \''
+	. ' || (SELECT count(*) FROM authsessions_data.sessions) || \' sessions\'';
+
+# Locks held by B's backend (it is idle: it should hold none at all).
+sub b_locks {
+	return one($OBS, q{SELECT coalesce(string_agg(locktype || ':' || mode || ':' || coalesce(relation::regclass::text, ''), ', '), '')
+		FROM pg_locks WHERE pid = ?}, $b_pid);
+}
+sub b_state { return one($OBS, 'SELECT state FROM pg_stat_activity WHERE pid = ?', $b_pid) // 'gone'; }
+
+# Wait until B waits for a lock (up to 10 s); returns true when it does.
+sub wait_b_blocked {
+	my $until = time + 10;
+	while (time < $until) {
+		my $w = one($OBS, 'SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?', $b_pid);
+		return 1 if defined $w && $w eq 'Lock';
+		return 0 if $B->pg_ready;    # finished without blocking
+		sleep 0.02;
+	}
+	return 0;
+}
+
+# Start SQL on B asynchronously (the handle is kept until the next call: a
+# statement handle destroyed while its query runs would end the query).
+my $b_sth;
+sub b_start {
+	my ($sql, @bind) = @_;
+	$b_sth = $B->prepare($sql, { pg_async => PG_ASYNC });
+	$b_sth->execute(@bind);
+	return $b_sth;
+}
+# Wait for B's async statement; returns (sqlstate or '', seconds waited).
+sub b_finish {
+	my $t0 = time;
+	my $ok = eval { $B->pg_result; 1 };
+	return ($ok ? '' : ($B->state || 'unknown'), time - $t0);
+}
+
+# One blocked-writer case:
+#   $name      label
+#   $hold      code run on A inside its open transaction (takes the lock)
+#   $sql,@bind B's call, expected to block on A
+#   $how       'timeout' (statement_timeout on B) or 'cancel' (pg_cancel_backend)
+#   %opt       txn => 1: B runs inside BEGIN ... ROLLBACK, after a write of
+#              its own (a create_session) that must vanish with it
+sub blocked_case {
+	my ($name, $hold, $how, $sql, $bind, %opt) = @_;
+	my @rows_before = map { one($OBS, $row_sql, $_) } @{ $opt{rows} || [] };
+	my $counts_before = one($OBS, $counts_sql);
+
+	$A->begin_work;
+	$hold->($A);
+	if ($opt{txn}) {
+		$B->begin_work;
+		one($B, 'SELECT authsessions.create_session(?)', $guid{u1});
+	}
+	$B->do(q{SET statement_timeout = '1s'}) if $how eq 'timeout';
+	my $t_start = time;
+	b_start($sql, @$bind);
+	my $blocked = wait_b_blocked();
+	check("$name: B's call blocks on A's row lock", $blocked,
+		'it did not wait for a lock: the case tests nothing');
+	if ($how eq 'cancel') {
+		one($OBS, 'SELECT pg_cancel_backend(?)', $b_pid);
+	}
+	my ($state, $waited) = b_finish();
+	my $elapsed = time - $t_start;
+	check("$name: B's call ends with 57014 (" . ($how eq 'timeout' ? 'statement_timeout 1 s' : 'pg_cancel_backend')
+		. sprintf(', after %.2f s)', $elapsed), $state eq '57014' && $elapsed < 5,
+		"sqlstate '$state'");
+	if ($opt{txn}) {
+		check("$name: B's transaction is aborted, not half-committed",
+			b_state() eq 'idle in transaction (aborted)', 'state ' . b_state());
+		$B->rollback;
+	}
+	$B->do('RESET statement_timeout') if $how eq 'timeout';
+	check("$name: B holds no lock afterwards and is idle",
+		b_locks() eq '' && b_state() eq 'idle', 'locks: ' . b_locks() . '; state ' . b_state());
+	$A->rollback;
+	my @rows_after = map { one($OBS, $row_sql, $_) } @{ $opt{rows} || [] };
+	my $counts_after = one($OBS, $counts_sql);
+	check("$name: nothing written by B: rows and counts unchanged",
+		join("\n", map { $_ // 'missing' } @rows_before) eq join("\n", map { $_ // 'missing' } @rows_after)
+			&& $counts_before eq $counts_after,
+		"before: $counts_before; after: $counts_after");
+}
+
+my ($s1) = new_session($guid{u1});
+my ($s2, $tok2) = new_session($guid{u1});
+my ($s3) = new_session($guid{u1});
+my ($s4) = new_session($guid{u1});
+my ($s5) = new_session($guid{u2});
+my ($s6) = new_session($guid{u3});
+
+blocked_case('revoke vs uncommitted revoke', sub { one($_[0], 'SELECT authsessions.revoke(?)', $s1) },
+	'timeout', 'SELECT authsessions.revoke(?)', [$s1], rows => [$s1]);
+blocked_case('revoke vs uncommitted revoke', sub { one($_[0], 'SELECT authsessions.revoke(?)', $s1) },
+	'cancel', 'SELECT authsessions.revoke(?)', [$s1], rows => [$s1]);
+blocked_case('end_session vs uncommitted revoke', sub { one($_[0], 'SELECT authsessions.revoke(?)', $s2) },
+	'cancel', 'SELECT authsessions.end_session(?)', [$tok2], rows => [$s2]);
+blocked_case('delete_user vs uncommitted login', sub { one($_[0], 'SELECT authsessions.create_session(?)', $guid{u2}) },
+	'timeout', 'SELECT authsessions.delete_user(?)', [$guid{u2}], rows => [$s5]);
+blocked_case('create_session vs uncommitted delete_user', sub { one($_[0], 'SELECT authsessions.delete_user(?)', $guid{u3}) },
+	'cancel', 'SELECT authsessions.create_session(?)', [$guid{u3}], rows => [$s6]);
+blocked_case('upsert_user vs uncommitted upsert of the same new guid', sub { one($_[0], 'SELECT authsessions.upsert_user(?, ?)', $guid{new}, 'A') },
+	'timeout', 'SELECT authsessions.upsert_user(?, ?)', [$guid{new}, 'B']);
+blocked_case('revoke in a transaction after a login of its own', sub { one($_[0], 'SELECT authsessions.revoke(?)', $s3) },
+	'timeout', 'SELECT authsessions.revoke(?)', [$s3], rows => [$s3], txn => 1);
+
+# A savepoint: the cancelled call is rolled back to it, the transaction goes
+# on, and the extension's calls still work in it.
+{
+	my $row3 = one($OBS, $row_sql, $s3);
+	$A->begin_work;
+	one($A, 'SELECT authsessions.revoke(?)', $s3);
+	$B->begin_work;
+	$B->do('SAVEPOINT before_revoke');
+	b_start('SELECT authsessions.revoke(?)', $s3);
+	check('savepoint: B blocks', wait_b_blocked());
+	one($OBS, 'SELECT pg_cancel_backend(?)', $b_pid);
+	my ($state) = b_finish();
+	check('savepoint: cancelled with 57014', $state eq '57014', "sqlstate '$state'");
+	$B->do('ROLLBACK TO SAVEPOINT before_revoke');
+	my $r = eval { one($B, 'SELECT authsessions.revoke(?)', $s4) };
+	check('savepoint: after ROLLBACK TO, another revoke in the same transaction works',
+		defined $r && JSON::PP::decode_json($r)->{Success}, $@);
+	$B->commit;
+	$A->rollback;
+	check('savepoint: the committed revoke is there, the cancelled one is not',
+		one($OBS, 'SELECT revoked_at IS NOT NULL FROM authsessions_data.sessions WHERE id = ?', $s4)
+			&& one($OBS, $row_sql, $s3) eq $row3);
+	check('savepoint: B holds no lock afterwards', b_locks() eq '', 'locks: ' . b_locks());
+}
+
+# validate never waits for a row another transaction holds.
+{
+	my ($s7, $tok7) = new_session($guid{u1});
+	$A->begin_work;
+	one($A, 'SELECT authsessions.revoke(?)', $s7);
+	$B->do(q{SET statement_timeout = '5s'});
+	$B->do('SET authsessions.touch_interval = 0');
+	my $t0 = time;
+	my $v = eval { one($B, 'SELECT authsessions.validate(?)', $tok7) };
+	my $el = time - $t0;
+	check(sprintf('validate while another transaction holds the row: answers at once (%.2f s), no wait', $el),
+		defined $v && $el < 1, $@ || 'null');
+	$B->do('RESET statement_timeout');
+	$B->do('RESET authsessions.touch_interval');
+	$A->rollback;
+}
+
+# B's backend still works: a whole lifecycle.
+{
+	my $ok = eval {
+		my $s = JSON::PP::decode_json(one($B, 'SELECT authsessions.create_session(?)', $guid{u1}));
+		my $v = JSON::PP::decode_json(one($B, 'SELECT authsessions.validate(?)', $s->{Token}));
+		die "validate gave $v->{ID}\n" unless $v->{ID} == $s->{ID};
+		die "revoke failed\n" unless JSON::PP::decode_json(one($B, 'SELECT authsessions.revoke(?)', $s->{ID}))->{Success};
+		die "upsert failed\n" unless one($B, 'SELECT authsessions.upsert_user(?, ?)', $guid{new}, 'B again');
+		1;
+	};
+	check('after all the cancellations, B runs create_session, validate, revoke, upsert_user', $ok, $@);
+	check('no backend holds a lock in this database but the observer',
+		one($OBS, q{SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+			WHERE a.datname = current_database() AND l.pid <> pg_backend_pid()}) == 0);
+}
+
+# --- a deep list with Prefer: count=exact -------------------------------------------
+{
+	my $t0 = time;
+	$OBS->do(q{INSERT INTO authsessions_data.users (guid, name, listed)
+		SELECT gen_random_uuid(), 'big ' || lpad(i::text, 8, '0'), true
+		FROM generate_series(1, ?) AS i}, undef, $big_users);
+	# the sessions copy every column of a real one (so the generator does not
+	# depend on the table's columns), with their own user and token hash; id
+	# comes from its identity default
+	my ($tid) = new_session($guid{u1});
+	my $cols = $OBS->selectcol_arrayref(q{SELECT quote_ident(attname) FROM pg_attribute
+		WHERE attrelid = 'authsessions_data.sessions'::regclass AND attnum > 0
+		AND NOT attisdropped AND attname <> 'id' ORDER BY attnum});
+	my $select = join(', ', map {
+		$_ eq 'user_id' ? 'u.id' : $_ eq 'token_hash' ? 'sha256(int4send(u.id))' : "t.$_"
+	} @$cols);
+	$OBS->do('INSERT INTO authsessions_data.sessions (' . join(', ', @$cols) . ")
+		SELECT $select FROM authsessions_data.sessions t, authsessions_data.users u
+		WHERE t.id = ? AND u.name LIKE 'big %'", undef, $tid);
+	$OBS->do('ANALYZE authsessions_data.users');
+	$OBS->do('ANALYZE authsessions_data.sessions');
+	printf "generated %d users with an active session in %.1f s\n", $big_users, time - $t0;
+
+	my $listed = one($OBS, q{SELECT count(*) FROM authsessions_data.users WHERE listed});
+	my $deep_page = int($listed / 50);    # the last full page
+	$B->do(q{SELECT set_config('request.headers', '{"prefer": "count=exact"}', false)});
+	my $list_sql = 'SELECT authsessions.list(?, 50)';
+
+	# uncancelled, for reference: how long the call takes, and its count
+	$t0 = time;
+	my $res = eval { one($B, $list_sql, $deep_page) };
+	my $full = time - $t0;
+	my $range = one($B, q{SELECT current_setting('response.headers', true)}) // '';
+	check(sprintf('deep list (page %d) with count=exact answers (%.2f s) with Content-Range .../%d', $deep_page, $full, $listed),
+		defined $res && $range =~ m{/\Q$listed\E"}, $@ || "headers: $range");
+
+	# pg_cancel_backend after 200 ms
+	$B->do(q{SELECT set_config('response.headers', '', false)});
+	b_start($list_sql, $deep_page);
+	sleep 0.2;
+	my $done_before = $B->pg_ready;
+	my $t_cancel = time;
+	one($OBS, 'SELECT pg_cancel_backend(?)', $b_pid);
+	my ($state) = b_finish();
+	my $latency = time - $t_cancel;
+	check('deep list still running 200 ms in (else the set is too small to test)', !$done_before);
+	check(sprintf('deep list: pg_cancel_backend after 200 ms ends it with 57014 within 2 s (%.3f s)', $latency),
+		$state eq '57014' && $latency < 2, "sqlstate '$state'");
+	# and it really cut the call short: well before it would have ended
+	my $bound = 0.5 * ($full - 0.2);
+	$bound = 0.05 if $bound < 0.05;
+	check(sprintf('deep list: the cancel cut the call short (%.3f s < %.3f s, half of the rest of an uncancelled call)', $latency, $bound),
+		$latency < $bound);
+
+	# statement_timeout 200 ms
+	$B->do(q{SET statement_timeout = '200ms'});
+	$t0 = time;
+	eval { one($B, $list_sql, $deep_page) };
+	my $st_state = $@ ? ($B->state // '') : '';
+	my $el = time - $t0;
+	$B->do('RESET statement_timeout');
+	check(sprintf('deep list: statement_timeout 200 ms ends it with 57014 within 2 s (%.3f s)', $el),
+		$st_state eq '57014' && $el < 2.2, "sqlstate '$st_state'");
+
+	my $first = eval { JSON::PP::decode_json(one($B, 'SELECT authsessions.list(1, 50)')) };
+	check('after the cancellations, list(1, 50) works in the same backend',
+		ref $first eq 'ARRAY' && @$first == 50, $@);
+	check('the cancelled list left no lock behind', b_locks() eq '' && b_state() eq 'idle',
+		'locks: ' . b_locks() . '; state ' . b_state());
+}
+
+$_->disconnect for ($A, $B, $OBS);
+print "$passed passed, $failed failed\n";
+exit($failed ? 1 : 0);

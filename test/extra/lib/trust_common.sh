@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# test/extra/lib/trust_common.sh: helpers shared by the trust suites
+# (test/extra/1[0-4]_*.sh).  Source it from a script running under
+# `set -euo pipefail` with PGHOST, PGPORT, PGUSER (a superuser) and
+# PGDATABASE exported, as scripts/test.sh does.
+#
+#   tc_check NAME COMMAND...   run COMMAND; print "PASS NAME" or "FAIL NAME"
+#   tc_pass NAME / tc_fail NAME [WHY]
+#   tc_summary                 print "N passed, N failed"; returns 1 on failure
+#   tc_createdb PREFIX         create a fresh database, set TC_DB (and drop it,
+#                              and every role tc_role made, on EXIT)
+#   tc_role NAME [OPTIONS]     create a role (LOGIN unless OPTIONS say
+#                              otherwise), dropped on EXIT
+#   tc_psql [args]             psql -X -q -At -v ON_ERROR_STOP=1 -d "$TC_DB"
+#   tc_server_log              print the path of the server's log file, if it
+#                              can be found and read (else nothing)
+#   tc_log_offset FILE         the current size of FILE (0 if missing)
+#
+# TRUST_KEEP=1 keeps the database, the roles and the temporary files, for
+# debugging.
+
+TC_PASSED=0
+TC_FAILED=0
+TC_DB=""
+TC_ROLES=()
+
+export PATH="${PGENV_PG_BIN:-/usr/lib/postgresql/15/bin}:$PATH"
+# no NOTICE chatter from IF EXISTS and friends
+export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c client_min_messages=warning"
+
+tc_pass() {
+	TC_PASSED=$((TC_PASSED + 1))
+	echo "PASS $1"
+}
+
+tc_fail() {
+	TC_FAILED=$((TC_FAILED + 1))
+	echo "FAIL $1${2:+: $2}"
+}
+
+tc_check() {
+	local name=$1
+	shift
+	if "$@"; then tc_pass "$name"; else tc_fail "$name"; fi
+}
+
+tc_summary() {
+	echo "$TC_PASSED passed, $TC_FAILED failed"
+	((TC_FAILED == 0))
+}
+
+tc_psql() {
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$TC_DB" "$@"
+}
+
+_tc_cleanup() {
+	local r
+	if [[ -n ${TRUST_KEEP:-} ]]; then
+		echo "TRUST_KEEP: kept database $TC_DB, roles ${TC_ROLES[*]}, files $TC_TMP" >&2
+		return 0
+	fi
+	if [[ -n $TC_DB ]]; then
+		psql -X -q -d postgres -c "DROP DATABASE IF EXISTS \"$TC_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+	fi
+	for r in "${TC_ROLES[@]+"${TC_ROLES[@]}"}"; do
+		psql -X -q -d postgres -c "DROP ROLE IF EXISTS \"$r\"" >/dev/null 2>&1 || true
+	done
+	if [[ -n ${TC_TMP:-} ]]; then rm -rf "$TC_TMP"; fi
+}
+
+tc_createdb() {
+	TC_DB="$1_$$"
+	TC_TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+	trap _tc_cleanup EXIT
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS \"$TC_DB\"" \
+		-c "CREATE DATABASE \"$TC_DB\"" >/dev/null
+}
+
+tc_role() {
+	local name=$1
+	shift
+	TC_ROLES+=("$name")
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+		-c "DROP ROLE IF EXISTS \"$name\"" \
+		-c "CREATE ROLE \"$name\" ${*:-LOGIN}" >/dev/null
+}
+
+tc_server_log() {
+	local f dir logfile
+	if [[ -n ${AUTHSESSIONS_SERVER_LOG:-} && -r $AUTHSESSIONS_SERVER_LOG ]]; then
+		echo "$AUTHSESSIONS_SERVER_LOG"
+		return 0
+	fi
+	dir=$(psql -X -At -d postgres -c "SELECT current_setting('data_directory')" 2>/dev/null) || dir=""
+	logfile=$(psql -X -At -d postgres -c "SELECT pg_current_logfile('stderr')" 2>/dev/null) || logfile=""
+	for f in "${logfile:+$dir/$logfile}" "${logfile}" \
+		"${PGHOST:+$PGHOST/server.log}" "${dir:+$(dirname "$dir")/server.log}"; do
+		if [[ -n $f && -f $f && -r $f ]]; then
+			echo "$f"
+			return 0
+		fi
+	done
+	return 0
+}
+
+tc_log_offset() {
+	if [[ -f $1 ]]; then stat -c %s "$1"; else echo 0; fi
+}
+
+# The bytes of FILE after OFFSET.
+tc_log_since() {
+	tail -c "+$(($2 + 1))" "$1"
+}
