@@ -13,6 +13,7 @@
 
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/uuid.h"
 
 #include "authsessions.h"
@@ -140,42 +141,50 @@ authsessions_list(PG_FUNCTION_ARGS)
  * authsessions.user_sessions(guid, page, page_size): one user's active
  * sessions, newest LastUpdated first (then highest ID).  A NULL guid raises
  * 22004; NULL page or page_size means the default; an unknown user gives [].
- * With Prefer: count=exact (http.c) it also counts the user's sessions.
+ * Reads by direct index scans (scan.c), at a cost in proportion to the
+ * user's sessions; with Prefer: count=exact (http.c) it also reports them
+ * in Content-Range.
  */
 Datum
 authsessions_user_sessions(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext callcxt;
 	int32		page;
 	int32		page_size;
-	Datum		args[3];
+	int64		offset;
+	SessionRow *rows;
 	JsonOut		out = {0};
-	SPITupleTable *page_rows;
-	int			n;
-	int			i;
+	Jsonb	   *result;
+	int			total;
+	int64		i;
 
 	check_required_arg(fcinfo, 0, "guid");
 	page = get_page_arg(fcinfo, 1);
 	page_size = get_page_size_arg(fcinfo, 2);
+	offset = page_offset(page, page_size);
 
-	store_connect();
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = Int64GetDatum(page_size);
-	args[2] = Int64GetDatum(page_offset(page, page_size));
-	n = store_exec(Q_USER_SESSIONS, args, NULL, true, 0);
-	page_rows = SPI_tuptable;
+	/* everything but the result lives in a context of this call */
+	callcxt = AllocSetContextCreate(CurrentMemoryContext,
+									"authsessions user_sessions",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(callcxt);
 
-	if (http_wants_count())
-		http_set_range(page_offset(page, page_size), n,
-					   store_count(Q_USER_SESSIONS_COUNT, args, true));
+	/* all of the user's active sessions, sorted: the page is a slice */
+	total = scan_user_sessions(PG_GETARG_DATUM(0), &rows);
 
 	json_begin_array(&out);
-	for (i = 0; i < n; i++)
-		json_session_from_tuple(&out, page_rows->vals[i],
-								page_rows->tupdesc, NULL, NULL);
+	for (i = offset; i < total && i < offset + page_size; i++)
+		json_session(&out, &rows[i]);
 	json_end_array(&out);
 
-	PG_RETURN_JSONB_P(finish_in(caller, &out));
+	if (http_wants_count())
+		http_set_range(offset, Max(Min(total - offset, page_size), 0), total);
+
+	MemoryContextSwitchTo(caller);
+	result = json_finish(&out);
+	MemoryContextDelete(callcxt);
+	PG_RETURN_JSONB_P(result);
 }
 
 /*

@@ -8,8 +8,10 @@
  *	  http.c       PostgREST request and response headers (Content-Range)
  *	  args.c       argument checks shared by the SQL-callable functions
  *	  token.c      token generation, parsing and hashing
+ *	  sha256.c     SHA-256 without allocation, for token hashes
  *	  jsonout.c    the jsonb builder and the session JSON objects
  *	  store.c      storage access: SPI plans prepared once per backend
+ *	  scan.c       storage access: direct index scans for the hot reads
  *	  admin.c      the documented admin API: list, user_sessions, revoke
  *	  lifecycle.c  upsert_user, delete_user, create_session, validate,
  *	               end_session, purge
@@ -57,6 +59,10 @@ extern bool check_text_arg(FunctionCallInfo fcinfo, int argno,
 extern int64 interval_to_seconds(Interval *span, const char *argname);
 extern char *current_actor(void);
 
+/* sha256.c */
+#define AUTHSESSIONS_SHA256_MAX_INPUT	(128 - 9)
+extern void authsessions_sha256(const uint8 *data, size_t len, uint8 *digest);
+
 /* token.c */
 extern char *token_generate(uint8 *hash_out);
 extern bool token_parse_hash(text *token, uint8 *hash_out);
@@ -65,6 +71,26 @@ extern bytea *hash_to_bytea(const uint8 *hash);
 /* http.c */
 extern bool http_wants_count(void);
 extern void http_set_range(int64 first, int64 rows, int64 total);
+
+/* one session with its user, as the JSON of user_sessions shows it */
+typedef struct SessionRow
+{
+	int64		id;
+	int32		user_id;
+	char	   *guid;			/* text form */
+	TimestampTz last_updated;
+	TimestampTz expires_at;
+	int32		idle_timeout;
+	char	   *name;
+	bool		is_operator;
+	char	   *smartphone;		/* NULL for SQL NULL */
+	char	   *operating_system;
+	char	   *application;
+} SessionRow;
+
+/* scan.c */
+extern bool scan_session_by_token(const uint8 *hash, SessionRow *row);
+extern int	scan_user_sessions(Datum guid, SessionRow **rows);
 
 /* jsonout.c */
 typedef struct JsonOut
@@ -87,10 +113,7 @@ extern void json_datum_text(JsonOut *out, Datum value, bool isnull);
 extern void json_value(JsonOut *out, JsonbValue *v);
 extern Jsonb *json_finish(JsonOut *out);
 extern Jsonb *json_success(bool success);
-extern void json_session_from_tuple(JsonOut *out, HeapTuple tuple,
-									TupleDesc tupdesc,
-									const TimestampTz *last_updated,
-									const TimestampTz *expires_at);
+extern void json_session(JsonOut *out, const SessionRow *row);
 
 /* store.c: prepared statements, one per query text */
 typedef enum StoreQuery
@@ -100,8 +123,6 @@ typedef enum StoreQuery
 	Q_LIST_COUNT,
 	Q_LIST_COUNT_UPTO,
 	Q_USER_KEY,
-	Q_USER_SESSIONS,
-	Q_USER_SESSIONS_COUNT,
 	Q_REVOKE,
 	Q_UPDATE_USER,
 	Q_UPSERT_USER,
@@ -109,7 +130,6 @@ typedef enum StoreQuery
 	Q_LOCK_USER,
 	Q_LIST_USER,
 	Q_INSERT_SESSION,
-	Q_VALIDATE,
 	Q_TOUCH,
 	Q_END_SESSION,
 	Q_PURGE_SESSIONS,
@@ -126,18 +146,5 @@ extern int	store_exec(StoreQuery query, Datum *values, const char *nulls,
 extern int	store_exec_latest(StoreQuery query, Datum *values,
 							  const char *nulls, long count);
 extern int64 store_count(StoreQuery query, Datum *values, bool read_only);
-
-/* the column order of every query that returns a session (jsonout.c) */
-#define SESSION_COL_ID				1
-#define SESSION_COL_USER_ID			2
-#define SESSION_COL_GUID			3
-#define SESSION_COL_LAST_UPDATED	4
-#define SESSION_COL_EXPIRES_AT		5
-#define SESSION_COL_NAME			6
-#define SESSION_COL_IS_OPERATOR		7
-#define SESSION_COL_SMARTPHONE		8
-#define SESSION_COL_OS				9
-#define SESSION_COL_APPLICATION		10
-#define SESSION_COL_COUNT			10
 
 #endif							/* AUTHSESSIONS_H */

@@ -172,66 +172,40 @@ json_success(bool success)
 	return json_finish(&out);
 }
 
-/* Value of a column that the query guarantees not null. */
-static Datum
-get_notnull(HeapTuple tuple, TupleDesc tupdesc, int col)
+/* A nullable string value. */
+static void
+json_string_or_null(JsonOut *out, const char *str)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tuple, tupdesc, col, &isnull);
-
-	if (isnull)
-		elog(ERROR, "authsessions: unexpected null in column %d", col);
-	return d;
+	if (str == NULL)
+		json_null(out);
+	else
+		json_string(out, str);
 }
 
-/*
- * One session object with exactly the documented keys, from a row whose
- * columns are in SESSION_COL_* order.  last_updated and expires_at, when not
- * NULL, replace the row's values (validate's touch has just moved them).
- */
+/* One session object, with exactly the documented keys. */
 void
-json_session_from_tuple(JsonOut *out, HeapTuple tuple, TupleDesc tupdesc,
-						const TimestampTz *last_updated,
-						const TimestampTz *expires_at)
+json_session(JsonOut *out, const SessionRow *row)
 {
-	bool		isnull;
-	Datum		d;
-
-	if (tupdesc->natts < SESSION_COL_COUNT)
-		elog(ERROR, "authsessions: session query returned %d columns",
-			 tupdesc->natts);
-
 	json_begin_object(out);
-
 	json_key(out, "ID");
-	json_int(out, DatumGetInt64(get_notnull(tuple, tupdesc, SESSION_COL_ID)));
+	json_int(out, row->id);
 	json_key(out, "UserID");
-	json_int(out, DatumGetInt32(get_notnull(tuple, tupdesc, SESSION_COL_USER_ID)));
+	json_int(out, row->user_id);
 	json_key(out, "UserGuid");
-	json_string(out, DatumGetCString(DirectFunctionCall1(uuid_out,
-														 get_notnull(tuple, tupdesc, SESSION_COL_GUID))));
+	json_string(out, row->guid);
 	json_key(out, "LastUpdated");
-	json_timestamp(out, last_updated ? *last_updated :
-				   DatumGetTimestampTz(get_notnull(tuple, tupdesc,
-												   SESSION_COL_LAST_UPDATED)));
+	json_timestamp(out, row->last_updated);
 	json_key(out, "ExpirationDate");
-	json_timestamp(out, expires_at ? *expires_at :
-				   DatumGetTimestampTz(get_notnull(tuple, tupdesc,
-												   SESSION_COL_EXPIRES_AT)));
+	json_timestamp(out, row->expires_at);
 	json_key(out, "UserName");
-	json_datum_text(out, get_notnull(tuple, tupdesc, SESSION_COL_NAME), false);
+	json_string(out, row->name);
 	json_key(out, "IsOperator");
-	json_bool(out, DatumGetBool(get_notnull(tuple, tupdesc, SESSION_COL_IS_OPERATOR)));
-
+	json_bool(out, row->is_operator);
 	json_key(out, "Smartphone");
-	d = SPI_getbinval(tuple, tupdesc, SESSION_COL_SMARTPHONE, &isnull);
-	json_datum_text(out, d, isnull);
+	json_string_or_null(out, row->smartphone);
 	json_key(out, "OperatingSystem");
-	d = SPI_getbinval(tuple, tupdesc, SESSION_COL_OS, &isnull);
-	json_datum_text(out, d, isnull);
+	json_string_or_null(out, row->operating_system);
 	json_key(out, "Application");
-	d = SPI_getbinval(tuple, tupdesc, SESSION_COL_APPLICATION, &isnull);
-	json_datum_text(out, d, isnull);
-
+	json_string_or_null(out, row->application);
 	json_end_object(out);
 }

@@ -20,6 +20,7 @@
 #include "access/xlog.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/uuid.h"
 
 #include "authsessions.h"
@@ -277,83 +278,56 @@ Datum
 authsessions_validate(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext callcxt;
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
-	Datum		args[3];
-	HeapTuple	row;
-	TupleDesc	rowdesc;
+	SessionRow	row;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	TimestampTz last_updated;
-	TimestampTz expires_at;
+	TimestampTz due;
 	TimestampTz new_expiry;
-	int32		idle_timeout;
-	bool		touched = false;
-	bool		isnull;
 	JsonOut		out = {0};
 	Jsonb	   *result;
 
 	if (PG_ARGISNULL(0) || !token_parse_hash(PG_GETARG_TEXT_PP(0), hash))
 		PG_RETURN_NULL();
 
-	/*
-	 * Under READ COMMITTED each statement takes a new snapshot.  Under
-	 * REPEATABLE READ or SERIALIZABLE look with the latest snapshot, so that
-	 * a revoke committed since the transaction began is seen too.
-	 */
-	store_connect();
-	args[0] = PointerGetDatum(hash_to_bytea(hash));
-	if ((IsolationUsesXactSnapshot() ?
-		 store_exec_latest(Q_VALIDATE, args, NULL, 1) :
-		 store_exec(Q_VALIDATE, args, NULL, false, 1)) != 1)
+	/* everything but the result lives in a context of this call */
+	callcxt = AllocSetContextCreate(CurrentMemoryContext,
+									"authsessions validate",
+									ALLOCSET_SMALL_SIZES);
+	MemoryContextSwitchTo(callcxt);
+
+	/* a direct index scan with the latest snapshot (scan.c) */
+	if (!scan_session_by_token(hash, &row))
 	{
-		store_finish();
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(callcxt);
 		PG_RETURN_NULL();
 	}
-	row = SPI_tuptable->vals[0];
-	rowdesc = SPI_tuptable->tupdesc;
 
-	last_updated = DatumGetTimestampTz(SPI_getbinval(row, rowdesc,
-													 SESSION_COL_LAST_UPDATED,
-													 &isnull));
-	expires_at = DatumGetTimestampTz(SPI_getbinval(row, rowdesc,
-												   SESSION_COL_EXPIRES_AT,
-												   &isnull));
-	idle_timeout = DatumGetInt32(SPI_getbinval(row, rowdesc,
-											   SESSION_COL_COUNT + 1, &isnull));
-	if (isnull)
-		elog(ERROR, "authsessions: session without an idle timeout");
-	new_expiry = now + (TimestampTz) idle_timeout * USECS_PER_SEC;
-
-	if (touch_allowed() &&
-		last_updated <= now - (TimestampTz) authsessions_touch_interval * USECS_PER_SEC &&
-		new_expiry > expires_at)
+	due = now - (TimestampTz) authsessions_touch_interval * USECS_PER_SEC;
+	new_expiry = now + (TimestampTz) row.idle_timeout * USECS_PER_SEC;
+	if (touch_allowed() && row.last_updated <= due && new_expiry > row.expires_at)
 	{
-		SPITupleTable *sessiontable = SPI_tuptable;
+		Datum		args[3];
 
-		args[0] = SPI_getbinval(row, rowdesc, SESSION_COL_ID, &isnull);
+		args[0] = Int64GetDatum(row.id);
 		args[1] = TimestampTzGetDatum(new_expiry);
-		args[2] = TimestampTzGetDatum(now - (TimestampTz) authsessions_touch_interval * USECS_PER_SEC);
-		touched = store_exec(Q_TOUCH, args, NULL, false, 0) == 1;
-		if (touched)
+		args[2] = TimestampTzGetDatum(due);
+		store_connect();
+		/* no row: locked by another transaction, or just ended: no touch */
+		if (store_exec(Q_TOUCH, args, NULL, false, 0) == 1)
 		{
-			last_updated = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
-															 SPI_tuptable->tupdesc,
-															 1, &isnull));
-			expires_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
-														   SPI_tuptable->tupdesc,
-														   2, &isnull));
+			row.last_updated = now;
+			row.expires_at = new_expiry;
 		}
-		/* the session row stays valid until SPI_finish */
-		row = sessiontable->vals[0];
-		rowdesc = sessiontable->tupdesc;
+		store_finish();
 	}
 
-	json_session_from_tuple(&out, row, rowdesc,
-							touched ? &last_updated : NULL,
-							touched ? &expires_at : NULL);
+	json_session(&out, &row);
 
 	MemoryContextSwitchTo(caller);
 	result = json_finish(&out);
-	store_finish();
+	MemoryContextDelete(callcxt);
 	PG_RETURN_JSONB_P(result);
 }
 

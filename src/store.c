@@ -39,11 +39,6 @@ typedef struct StoreStatement
 	Oid			argtypes[MAX_ARGS];
 } StoreStatement;
 
-/* The session columns, in SESSION_COL_* order. */
-#define SESSION_COLUMNS \
-	"s.id, s.user_id, u.guid, s.last_updated, s.expires_at, u.name, " \
-	"u.is_operator, s.smartphone, s.operating_system, s.application"
-
 /* When session s ends (or ended): its revoke or logout, else its expiry. */
 #define SESSION_END \
 	"least(coalesce(s.revoked_at, 'infinity'), s.expires_at)"
@@ -93,21 +88,6 @@ static const StoreStatement statements[Q_COUNT] = {
 		" WHERE u.guid = $1",
 		SPI_OK_SELECT, 1, {UUIDOID}
 	},
-	[Q_USER_SESSIONS] = {
-		"SELECT " SESSION_COLUMNS
-		" FROM authsessions_data.users u"
-		" JOIN authsessions_data.sessions s ON s.user_id = u.id"
-		" WHERE u.guid = $1 AND " ACTIVE_SESSION
-		" ORDER BY s.last_updated DESC, s.id DESC"
-		" LIMIT $2 OFFSET $3",
-		SPI_OK_SELECT, 3, {UUIDOID, INT8OID, INT8OID}
-	},
-	[Q_USER_SESSIONS_COUNT] = {
-		"SELECT count(*) FROM authsessions_data.users u"
-		" JOIN authsessions_data.sessions s ON s.user_id = u.id"
-		" WHERE u.guid = $1 AND " ACTIVE_SESSION,
-		SPI_OK_SELECT, 1, {UUIDOID}
-	},
 	[Q_REVOKE] = {
 		"UPDATE authsessions_data.sessions s"
 		" SET revoked_at = now(), revoked_by = $2"
@@ -152,13 +132,6 @@ static const StoreStatement statements[Q_COUNT] = {
 		SPI_OK_INSERT_RETURNING, 9,
 		{INT4OID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, INETOID}
-	},
-	[Q_VALIDATE] = {
-		"SELECT " SESSION_COLUMNS ", s.idle_timeout"
-		" FROM authsessions_data.sessions s"
-		" JOIN authsessions_data.users u ON u.id = s.user_id"
-		" WHERE s.token_hash = $1 AND " ACTIVE_SESSION,
-		SPI_OK_SELECT, 1, {BYTEAOID}
 	},
 	[Q_TOUCH] = {
 		"UPDATE authsessions_data.sessions s"

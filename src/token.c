@@ -14,7 +14,6 @@
  */
 #include "postgres.h"
 
-#include "common/cryptohash.h"
 #include "port.h"
 
 #include "authsessions.h"
@@ -43,20 +42,7 @@ b64url_value(unsigned char c)
 static void
 hash_secret(const uint8 *secret, uint8 *hash_out)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, secret, AUTHSESSIONS_TOKEN_BYTES) < 0 ||
-		pg_cryptohash_final(ctx, hash_out, AUTHSESSIONS_HASH_BYTES) < 0)
-	{
-		if (ctx != NULL)
-			pg_cryptohash_free(ctx);
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute SHA-256 of a session token")));
-	}
-	pg_cryptohash_free(ctx);
+	authsessions_sha256(secret, AUTHSESSIONS_TOKEN_BYTES, hash_out);
 }
 
 /*
