@@ -3,9 +3,10 @@
  * admin.c
  *	  The documented admin API: list, user_sessions and revoke.
  *
- * Each function builds its whole jsonb result inside its SPI context and
- * copies only the finished value out, so what one call allocates is freed
- * when it returns and memory per call is bounded by the page size.
+ * Each function builds its whole jsonb result inside a memory context of its
+ * own and copies only the finished value out, so what one call allocates is
+ * freed when it returns.  list and user_sessions read by direct index scans
+ * (scan.c); revoke writes through SPI (store.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -22,36 +23,31 @@ PG_FUNCTION_INFO_V1(authsessions_list);
 PG_FUNCTION_INFO_V1(authsessions_user_sessions);
 PG_FUNCTION_INFO_V1(authsessions_revoke);
 
-/* Copy the finished jsonb into the caller's context, then leave SPI. */
-static Jsonb *
-finish_in(MemoryContext caller, JsonOut *out)
-{
-	MemoryContext spicxt = MemoryContextSwitchTo(caller);
-	Jsonb	   *result = json_finish(out);
-
-	MemoryContextSwitchTo(spicxt);
-	store_finish();
-	return result;
-}
-
 /*
  * authsessions.list(page, page_size, after): the users with at least one
  * active session, ordered by UserName then UserGuid.  NULL page or page_size
  * means the default; NULL after means no cursor.  after is keyset paging,
- * valid only with page 1, and must name a known user.  With Prefer:
- * count=exact (http.c) it also counts the whole set for Content-Range.
+ * valid only with page 1, and must name a known user.  Reads by direct
+ * index scans (scan.c): the cost is the users walked, each one probe of
+ * its newest sessions.  With Prefer: count=exact (http.c) it walks the
+ * whole set to count it for Content-Range.
  */
 Datum
 authsessions_list(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext callcxt;
 	int32		page = get_page_arg(fcinfo, 0);
 	int32		page_size = get_page_size_arg(fcinfo, 1);
 	bool		has_after = !PG_ARGISNULL(2);
 	bool		wants_count = http_wants_count();
+	text	   *cursor_name = NULL;
+	pg_uuid_t  *cursor_guid = NULL;
+	ListRow    *rows;
 	int64		first;
+	int64		total;
 	JsonOut		out = {0};
-	SPITupleTable *page_rows;
+	Jsonb	   *result;
 	int			n;
 	int			i;
 
@@ -61,16 +57,17 @@ authsessions_list(PG_FUNCTION_ARGS)
 				 errmsg("argument \"after\" cannot be combined with a page above 1"),
 				 errhint("Use either keyset paging (after) or page numbers (page), not both.")));
 
-	store_connect();
+	/* everything but the result lives in a context of this call */
+	callcxt = AllocSetContextCreate(CurrentMemoryContext,
+									"authsessions list",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(callcxt);
 
 	if (has_after)
 	{
-		Datum		key[3];
-		Datum		name;
-		bool		isnull;
-
-		key[0] = PG_GETARG_DATUM(2);
-		if (store_exec(Q_USER_KEY, key, NULL, true, 1) != 1)
+		cursor_guid = PG_GETARG_UUID_P(2);
+		cursor_name = scan_user_name(PG_GETARG_DATUM(2));
+		if (cursor_name == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("argument \"after\" does not name a known user"),
@@ -78,63 +75,35 @@ authsessions_list(PG_FUNCTION_ARGS)
 							   DatumGetCString(DirectFunctionCall1(uuid_out,
 																   PG_GETARG_DATUM(2)))),
 					 errhint("Pass the UserGuid of the last user of the previous page.")));
-
-		/* $1 limit, $2 name, $3 guid of the cursor user */
-		name = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-							 &isnull);
-		if (isnull)
-			elog(ERROR, "authsessions: user without a name");
-		key[0] = Int64GetDatum(page_size);
-		key[1] = PointerGetDatum(PG_DETOAST_DATUM_COPY(name));
-		key[2] = PG_GETARG_DATUM(2);
-		n = store_exec(Q_LIST_AFTER, key, NULL, true, 0);
-		page_rows = SPI_tuptable;
-
-		/* a keyset page starts after the users up to the cursor */
-		first = wants_count ? store_count(Q_LIST_COUNT_UPTO, &key[1], true) : 0;
-	}
-	else
-	{
-		Datum		args[2];
-
-		first = page_offset(page, page_size);
-		args[0] = Int64GetDatum(page_size);
-		args[1] = Int64GetDatum(first);
-		n = store_exec(Q_LIST_OFFSET, args, NULL, true, 0);
-		page_rows = SPI_tuptable;
 	}
 
-	if (wants_count)
-		http_set_range(first, n, store_count(Q_LIST_COUNT, NULL, true));
+	/* direct index scans over the listed users (scan.c) */
+	n = scan_list(cursor_name, cursor_guid, page_offset(page, page_size),
+				  page_size, wants_count, &rows, &first, &total);
 
 	json_begin_array(&out);
 	for (i = 0; i < n; i++)
 	{
-		HeapTuple	tuple = page_rows->vals[i];
-		TupleDesc	tupdesc = page_rows->tupdesc;
-		bool		isnull[4];
-		Datum		guid = SPI_getbinval(tuple, tupdesc, 1, &isnull[0]);
-		Datum		name = SPI_getbinval(tuple, tupdesc, 2, &isnull[1]);
-		Datum		is_operator = SPI_getbinval(tuple, tupdesc, 3, &isnull[2]);
-		Datum		count = SPI_getbinval(tuple, tupdesc, 4, &isnull[3]);
-
-		if (isnull[0] || isnull[1] || isnull[2] || isnull[3])
-			elog(ERROR, "authsessions: unexpected null in list row");
-
 		json_begin_object(&out);
 		json_key(&out, "UserGuid");
-		json_string(&out, DatumGetCString(DirectFunctionCall1(uuid_out, guid)));
+		json_string(&out, rows[i].guid);
 		json_key(&out, "UserName");
-		json_string(&out, TextDatumGetCString(name));
+		json_string(&out, rows[i].name);
 		json_key(&out, "SessionCount");
-		json_int(&out, DatumGetInt64(count));
+		json_int(&out, rows[i].session_count);
 		json_key(&out, "IsOperator");
-		json_bool(&out, DatumGetBool(is_operator));
+		json_bool(&out, rows[i].is_operator);
 		json_end_object(&out);
 	}
 	json_end_array(&out);
 
-	PG_RETURN_JSONB_P(finish_in(caller, &out));
+	if (wants_count)
+		http_set_range(first, n, total);
+
+	MemoryContextSwitchTo(caller);
+	result = json_finish(&out);
+	MemoryContextDelete(callcxt);
+	PG_RETURN_JSONB_P(result);
 }
 
 /*

@@ -25,6 +25,7 @@
 #include "executor/spi.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 /* SQLSTATE PT404: PostgREST answers it with HTTP 404 */
 #define ERRCODE_AUTHSESSIONS_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
@@ -88,9 +89,22 @@ typedef struct SessionRow
 	char	   *application;
 } SessionRow;
 
+/* one user of list */
+typedef struct ListRow
+{
+	char	   *guid;			/* text form */
+	char	   *name;
+	bool		is_operator;
+	int64		session_count;
+} ListRow;
+
 /* scan.c */
 extern bool scan_session_by_token(const uint8 *hash, SessionRow *row);
 extern int	scan_user_sessions(Datum guid, SessionRow **rows);
+extern text *scan_user_name(Datum guid);
+extern int	scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
+					  int limit, bool want_total, ListRow **rows,
+					  int64 *first, int64 *total);
 
 /* jsonout.c */
 typedef struct JsonOut
@@ -118,11 +132,6 @@ extern void json_session(JsonOut *out, const SessionRow *row);
 /* store.c: prepared statements, one per query text */
 typedef enum StoreQuery
 {
-	Q_LIST_OFFSET,
-	Q_LIST_AFTER,
-	Q_LIST_COUNT,
-	Q_LIST_COUNT_UPTO,
-	Q_USER_KEY,
 	Q_REVOKE,
 	Q_UPDATE_USER,
 	Q_UPSERT_USER,
@@ -143,8 +152,5 @@ extern void store_connect(void);
 extern void store_finish(void);
 extern int	store_exec(StoreQuery query, Datum *values, const char *nulls,
 					   bool read_only, long count);
-extern int	store_exec_latest(StoreQuery query, Datum *values,
-							  const char *nulls, long count);
-extern int64 store_count(StoreQuery query, Datum *values, bool read_only);
 
 #endif							/* AUTHSESSIONS_H */

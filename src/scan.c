@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *	  The hot reads, by direct index scans: the session of a token (validate)
- *	  and the sessions of a user (user_sessions).
+ *	  The reads, by direct index scans: the session of a token (validate),
+ *	  the sessions of a user (user_sessions) and the users with an active
+ *	  session (list).
  *
- * These run on every request, so they skip SPI and the executor: they open
+ * These run on every request (and list walks many users), so they skip SPI
+ * and the executor: they open
  * the tables and indexes of authsessions_data by OID, look rows up with the
  * B-tree indexes and read them with the caller's snapshot.  No name is
  * resolved through anybody's search_path.  The OIDs and column numbers are
@@ -24,6 +26,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -46,6 +49,7 @@ typedef struct ScanCatalog
 	Oid			sessions;
 	Oid			sessions_token_hash_key;
 	Oid			sessions_user_id_idx;
+	Oid			users_listed_name_guid_idx;
 	/* users columns */
 	AttrNumber	u_id;
 	AttrNumber	u_guid;
@@ -119,6 +123,7 @@ catalog_load(void)
 	catalog.sessions = data_relid(nsp, "sessions");
 	catalog.sessions_token_hash_key = data_relid(nsp, "sessions_token_hash_key");
 	catalog.sessions_user_id_idx = data_relid(nsp, "sessions_user_id_idx");
+	catalog.users_listed_name_guid_idx = data_relid(nsp, "users_listed_name_guid_idx");
 
 	catalog.u_id = data_attnum(catalog.users, "id");
 	catalog.u_guid = data_attnum(catalog.users, "guid");
@@ -344,5 +349,206 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 
 	qsort(result, n, sizeof(SessionRow), session_order);
 	*rows = result;
+	return n;
+}
+
+/*
+ * The name of the user with that guid, for a list cursor, read with the
+ * caller's snapshot; NULL for an unknown user.
+ */
+text *
+scan_user_name(Datum guid)
+{
+	SessionRow	user;
+
+	catalog_load();
+	if (!scan_user(catalog.users_guid_key, F_UUID_EQ, guid,
+				   GetActiveSnapshot(), &user))
+		return NULL;
+	return cstring_to_text(user.name);
+}
+
+/*
+ * The sessions of one user at a time, for list: the relation and index stay
+ * open while the walk over the users rescans them.
+ */
+typedef struct UserSessionsScan
+{
+	Relation	rel;
+	Relation	idx;
+	TupleTableSlot *slot;
+	IndexScanDesc scan;
+	TimestampTz now;
+} UserSessionsScan;
+
+/* Open the sessions of users for reading with snapshot. */
+static void
+user_sessions_begin(UserSessionsScan *us, Snapshot snapshot)
+{
+	us->rel = table_open(catalog.sessions, AccessShareLock);
+	us->idx = index_open(catalog.sessions_user_id_idx, AccessShareLock);
+	us->slot = table_slot_create(us->rel, NULL);
+	us->scan = index_beginscan(us->rel, us->idx, snapshot, 1, 0);
+	us->now = GetCurrentTransactionStartTimestamp();
+}
+
+/*
+ * Count the active sessions of a user; with first_only, stop at the first
+ * one (the walk backwards meets the newest sessions, the likeliest to be
+ * active, first).
+ */
+static int64
+user_sessions_count(UserSessionsScan *us, int32 user_id, bool first_only)
+{
+	ScanKeyData skey;
+	int64		n = 0;
+
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(user_id));
+	index_rescan(us->scan, &skey, 1, NULL, 0);
+	while (index_getnext_slot(us->scan, BackwardScanDirection, us->slot))
+	{
+		slot_getsomeattrs(us->slot, Max(catalog.s_revoked_at,
+										 catalog.s_expires_at));
+		if (slot_active(us->slot, us->now))
+		{
+			n++;
+			if (first_only)
+				break;
+		}
+	}
+	return n;
+}
+
+/* Close what user_sessions_begin opened. */
+static void
+user_sessions_end(UserSessionsScan *us)
+{
+	index_endscan(us->scan);
+	ExecDropSingleTupleTableSlot(us->slot);
+	index_close(us->idx, AccessShareLock);
+	table_close(us->rel, AccessShareLock);
+}
+
+/*
+ * Does the user key (name, guid) come after the cursor?  Names compare as
+ * bytes (the column is COLLATE "C"), guids as uuid does (bytes).
+ */
+static bool
+after_cursor(text *name, pg_uuid_t *guid, text *cursor_name,
+			 pg_uuid_t *cursor_guid)
+{
+	int			len1 = VARSIZE_ANY_EXHDR(name);
+	int			len2 = VARSIZE_ANY_EXHDR(cursor_name);
+	int			cmp = memcmp(VARDATA_ANY(name), VARDATA_ANY(cursor_name),
+							 Min(len1, len2));
+
+	if (cmp == 0)
+		cmp = (len1 > len2) - (len1 < len2);
+	if (cmp == 0)
+		cmp = memcmp(guid->data, cursor_guid->data, UUID_LEN);
+	return cmp > 0;
+}
+
+/*
+ * list: walk the listed users in (name, guid) order with the caller's
+ * snapshot, keep those with an active session, skip offset of them (or those
+ * up to the cursor, when cursor_name is not NULL) and return up to limit,
+ * with their session counts, in *rows.  With want_total it walks on to the
+ * end and sets *total (all such users) and *first (those before the page).
+ * Returns the number of rows.  Cost: the users walked, each one probe of
+ * its newest sessions.
+ */
+int
+scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
+		  int limit, bool want_total, ListRow **rows, int64 *first,
+		  int64 *total)
+{
+	Snapshot	snapshot = GetActiveSnapshot();
+	Relation	rel;
+	Relation	idx;
+	TupleTableSlot *slot;
+	IndexScanDesc scan;
+	UserSessionsScan us;
+	ScanKeyData skey;
+	ListRow    *result = palloc(sizeof(ListRow) * Max(limit, 1));
+	int			n = 0;
+	int64		seen = 0;		/* users with an active session walked */
+	int64		skipped = 0;	/* of those, before the page */
+
+	catalog_load();
+	rel = table_open(catalog.users, AccessShareLock);
+	idx = index_open(catalog.users_listed_name_guid_idx, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	user_sessions_begin(&us, snapshot);
+
+	/*
+	 * Without a total, a keyset walk starts at the cursor's name; otherwise
+	 * from the first listed user.
+	 */
+	if (cursor_name != NULL && !want_total)
+	{
+		ScanKeyEntryInitialize(&skey, 0, 1, BTGreaterEqualStrategyNumber,
+							   InvalidOid, C_COLLATION_OID, F_TEXT_GE,
+							   PointerGetDatum(cursor_name));
+		scan = index_beginscan(rel, idx, snapshot, 1, 0);
+		index_rescan(scan, &skey, 1, NULL, 0);
+	}
+	else
+	{
+		scan = index_beginscan(rel, idx, snapshot, 0, 0);
+		index_rescan(scan, NULL, 0, NULL, 0);
+	}
+
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		in_page;
+		int32		user_id;
+
+		CHECK_FOR_INTERRUPTS();
+		slot_getallattrs(slot);
+		user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
+
+		if (!user_sessions_count(&us, user_id, true))
+			continue;
+		seen++;
+
+		if (cursor_name != NULL)
+			in_page = after_cursor(DatumGetTextPP(slot_notnull(slot, catalog.u_name)),
+								   DatumGetUUIDP(slot_notnull(slot, catalog.u_guid)),
+								   cursor_name, cursor_guid);
+		else
+			in_page = seen > offset;
+
+		if (!in_page)
+		{
+			skipped++;
+			continue;
+		}
+		if (n < limit)
+		{
+			ListRow    *row = &result[n++];
+
+			row->guid = DatumGetCString(DirectFunctionCall1(uuid_out,
+															slot_notnull(slot, catalog.u_guid)));
+			row->name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
+			row->is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
+			row->session_count = user_sessions_count(&us, user_id, false);
+		}
+		else if (!want_total)
+			break;
+	}
+
+	index_endscan(scan);
+	user_sessions_end(&us);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+
+	*rows = result;
+	if (first)
+		*first = skipped;
+	if (total)
+		*total = seen;
 	return n;
 }

@@ -25,7 +25,6 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "utils/snapmgr.h"
 
 #include "authsessions.h"
 
@@ -48,46 +47,6 @@ typedef struct StoreStatement
 	"s.revoked_at IS NULL AND s.expires_at > now()"
 
 static const StoreStatement statements[Q_COUNT] = {
-	[Q_LIST_OFFSET] = {
-		"SELECT u.guid, u.name, u.is_operator, c.n"
-		" FROM authsessions_data.users u"
-		" CROSS JOIN LATERAL (SELECT count(*) AS n"
-		"   FROM authsessions_data.sessions s"
-		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ") c"
-		" WHERE u.listed AND c.n > 0"
-		" ORDER BY u.name, u.guid"
-		" LIMIT $1 OFFSET $2",
-		SPI_OK_SELECT, 2, {INT8OID, INT8OID}
-	},
-	[Q_LIST_AFTER] = {
-		"SELECT u.guid, u.name, u.is_operator, c.n"
-		" FROM authsessions_data.users u"
-		" CROSS JOIN LATERAL (SELECT count(*) AS n"
-		"   FROM authsessions_data.sessions s"
-		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ") c"
-		" WHERE u.listed AND c.n > 0 AND (u.name, u.guid) > ($2, $3)"
-		" ORDER BY u.name, u.guid"
-		" LIMIT $1",
-		SPI_OK_SELECT, 3, {INT8OID, TEXTOID, UUIDOID}
-	},
-	[Q_LIST_COUNT] = {
-		"SELECT count(*) FROM authsessions_data.users u"
-		" WHERE u.listed AND EXISTS (SELECT FROM authsessions_data.sessions s"
-		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ")",
-		SPI_OK_SELECT, 0, {InvalidOid}
-	},
-	[Q_LIST_COUNT_UPTO] = {
-		"SELECT count(*) FROM authsessions_data.users u"
-		" WHERE u.listed AND (u.name, u.guid) <= ($1, $2)"
-		"   AND EXISTS (SELECT FROM authsessions_data.sessions s"
-		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ")",
-		SPI_OK_SELECT, 2, {TEXTOID, UUIDOID}
-	},
-	[Q_USER_KEY] = {
-		"SELECT u.name, u.guid FROM authsessions_data.users u"
-		" WHERE u.guid = $1",
-		SPI_OK_SELECT, 1, {UUIDOID}
-	},
 	[Q_REVOKE] = {
 		"UPDATE authsessions_data.sessions s"
 		" SET revoked_at = now(), revoked_by = $2"
@@ -257,41 +216,4 @@ store_exec(StoreQuery query, Datum *values, const char *nulls,
 
 	return store_result(query,
 						SPI_execute_plan(plan, values, nulls, read_only, count));
-}
-
-/*
- * Run a read-only statement with the latest snapshot rather than the
- * transaction's: under REPEATABLE READ it still sees what committed since
- * the transaction began (a revoke, say), as PostgreSQL's foreign key checks
- * do.  It locks nothing, so it can raise no serialization failure.
- */
-int
-store_exec_latest(StoreQuery query, Datum *values, const char *nulls,
-				  long count)
-{
-	SPIPlanPtr	plan = store_plan(query);
-
-	return store_result(query,
-						SPI_execute_snapshot(plan, values, nulls,
-											 GetLatestSnapshot(),
-											 InvalidSnapshot,
-											 true, false, count));
-}
-
-/* Run a statement that returns one count(*) row, and return the count. */
-int64
-store_count(StoreQuery query, Datum *values, bool read_only)
-{
-	bool		isnull;
-	Datum		count;
-
-	if (store_exec(query, values, NULL, read_only, 1) != 1)
-		elog(ERROR, "authsessions: count statement %d returned no row",
-			 (int) query);
-	count = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-						  &isnull);
-	if (isnull)
-		elog(ERROR, "authsessions: count statement %d returned null",
-			 (int) query);
-	return DatumGetInt64(count);
 }
