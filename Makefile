@@ -24,6 +24,14 @@ $(OBJS): src/authsessions.h
 
 EXTRA_CLEAN = results regression.diffs regression.out test/output_iso
 
+# Memory checks: the suites under valgrind against a cassert PostgreSQL 15
+# built from Debian's source (slow the first time; cached), or cassert only.
+.PHONY: valgrind valgrind-cassert
+valgrind:
+	bash scripts/valgrind.sh
+valgrind-cassert:
+	bash scripts/valgrind.sh --cassert
+
 .PHONY: print-version
 print-version:
 	@echo $(EXTVERSION)

@@ -13,8 +13,12 @@
 # (`apt-get source postgresql-15`, the version the system server runs) with
 #   --enable-cassert --enable-debug --with-openssl CFLAGS="-O1 -g -DUSE_VALGRIND"
 # into a cache directory ($AUTHSESSIONS_VALGRIND_CACHE, default
-# ~/.cache/authsessions/pg15-valgrind) and reused by later runs (about
-# 10-15 minutes on 2 cores the first time; nothing afterwards).  OpenSSL is
+# ~/.cache/authsessions/pg15-valgrind) and reused by later runs (about 17
+# minutes on 2 cores the first time; nothing afterwards).  A run then takes
+# about 10 minutes under valgrind, 15 seconds with --cassert.  Debian's
+# patches pin the module directory to /usr/lib/postgresql/15/lib; the build
+# puts upstream's rule back and installs through a staging directory, so it
+# never writes outside the cache.  OpenSSL is
 # used because Debian's build uses it, and so the extension's pg_cryptohash
 # (SHA-256) and pg_strong_random take the same code paths as in production.
 #
@@ -35,6 +39,8 @@
 #   AUTHSESSIONS_VALGRIND_KEEP=1 keep the run directory (logs, cluster) afterwards
 #   AUTHSESSIONS_VALGRIND_PORT   preferred port (default 54339)
 #   AUTHSESSIONS_VALGRIND_JOBS   make -j for the PostgreSQL build (default nproc)
+#   AUTHSESSIONS_VALGRIND_EXTRA  extra suites to run against the server too,
+#                                e.g. "test/extra/11_hostile_input.sh"
 set -euo pipefail
 
 mode=valgrind
@@ -59,7 +65,7 @@ JOBS=${AUTHSESSIONS_VALGRIND_JOBS:-$(nproc)}
 PG_CFLAGS_VALGRIND="-O1 -g -DUSE_VALGRIND"
 # Written into the cache once the build is complete; a different recipe
 # (flags, source version) in this script means a rebuild.
-BUILD_RECIPE="v1 --enable-cassert --enable-debug --with-openssl CFLAGS=$PG_CFLAGS_VALGRIND"
+BUILD_RECIPE="v2 --enable-cassert --enable-debug --with-openssl CFLAGS=$PG_CFLAGS_VALGRIND"
 
 log() { printf '[valgrind.sh] %s\n' "$*" >&2; }
 
@@ -88,7 +94,7 @@ pkg_installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)
 # apt-get source needs deb-src entries.  Debian 12 images usually carry only
 # binary ones; add the matching source entries in a file of their own.
 ensure_deb_src() {
-	if apt-cache showsrc postgresql-15 2>/dev/null | grep -q '^Package: postgresql-15'; then
+	if [[ "$(apt-cache showsrc postgresql-15 2>/dev/null)" == *"Package: postgresql-15"* ]]; then
 		return 0
 	fi
 	((EUID == 0)) || {
@@ -136,35 +142,85 @@ build_postgres() {
 		log "cached PostgreSQL build: $CACHE/install"
 		return 0
 	fi
-	ensure_deb_src
-	rm -rf "$CACHE"
-	mkdir -p "$CACHE/src"
-	log "fetching Debian's postgresql-15 source package into $CACHE/src"
-	(cd "$CACHE/src" && apt-get source -qq postgresql-15 >apt-source.log 2>&1) || {
-		cat "$CACHE/src/apt-source.log" >&2
-		exit 1
-	}
+	if [[ ! -f $CACHE/source/configure ]]; then
+		ensure_deb_src
+		rm -rf "$CACHE"
+		mkdir -p "$CACHE/src"
+		log "fetching Debian's postgresql-15 source package into $CACHE/src"
+		# The newest version first; a mirror may lack some source files (the
+		# security archive's, say), so fall back to the next version: any
+		# 15.x serves, the extension is built against whichever one this is.
+		local v got=""
+		for v in $(apt-cache showsrc postgresql-15 | sed -n 's/^Version: //p' | sort -rV | uniq); do
+			if (cd "$CACHE/src" && apt-get source -qq "postgresql-15=$v" >>apt-source.log 2>&1); then
+				got=$v
+				break
+			fi
+			log "apt-get source postgresql-15=$v failed, trying an older version"
+			find "$CACHE/src" -mindepth 1 -maxdepth 1 ! -name apt-source.log -exec rm -rf {} +
+		done
+		[[ -n $got ]] || {
+			cat "$CACHE/src/apt-source.log" >&2
+			exit 1
+		}
+		log "got postgresql-15 $got"
+		local dir
+		dir=$(find "$CACHE/src" -maxdepth 1 -mindepth 1 -type d -name 'postgresql-15*' | head -n1)
+		[[ -n $dir ]] || { log "apt-get source produced no postgresql-15 directory"; exit 1; }
+		ln -sfn "$dir" "$CACHE/source"
+	fi
 	local srcdir
-	srcdir=$(find "$CACHE/src" -maxdepth 1 -mindepth 1 -type d -name 'postgresql-15*' | head -n1)
-	[[ -n $srcdir ]] || { log "apt-get source produced no postgresql-15 directory"; exit 1; }
-	ln -sfn "$srcdir" "$CACHE/source"
+	srcdir=$(readlink -f "$CACHE/source")
+
+	# Debian's 50-per-version-dirs.patch pins pkglibdir to the absolute
+	# /usr/lib/postgresql/15/lib whatever --prefix says: `make install` would
+	# overwrite the system server's modules.  Put upstream's rule back, so
+	# that every file lands under the prefix.
+	sed -i 's|^override pkglibdir := /usr/lib/postgresql/.*$|override pkglibdir := $(pkglibdir)/postgresql|' \
+		"$srcdir/src/Makefile.global.in"
+	if grep -n '/usr/lib/postgresql' "$srcdir/src/Makefile.global.in" >&2; then
+		log "src/Makefile.global.in still names /usr/lib/postgresql: refusing to build"
+		exit 1
+	fi
+
 	log "configure + build $(basename "$srcdir") (make -j$JOBS; build log: $CACHE/build.log)"
+	rm -rf "$CACHE/install" "$CACHE/stage"
 	(
 		cd "$srcdir"
+		# a half-done or older build: start clean (without --enable-depend,
+		# make would not notice changed headers such as pg_config_paths.h)
+		if [[ -f config.status ]]; then make distclean; fi
 		./configure --prefix="$CACHE/install" --enable-cassert --enable-debug \
 			--with-openssl --without-icu --with-readline --with-zlib \
 			CFLAGS="$PG_CFLAGS_VALGRIND"
 		make -j"$JOBS"
-		make install
-		# pg_isolation_regress + isolationtester for PGXS's ISOLATION tests,
-		# and contrib (amcheck, pgcrypto, ...) for tests that want them.
-		make -C src/test/isolation -j"$JOBS" install
-		make -C contrib -j"$JOBS" install
+		make -C contrib -j"$JOBS"
+		make -C src/test/isolation -j"$JOBS"
+		# Install into a staging directory first (DESTDIR): nothing of this
+		# build may land outside the prefix.  Then pg_isolation_regress +
+		# isolationtester for PGXS's ISOLATION tests, and contrib (amcheck,
+		# pgcrypto, ...) for tests that want them.
+		make install DESTDIR="$CACHE/stage"
+		make -C src/test/isolation install DESTDIR="$CACHE/stage"
+		make -C contrib install DESTDIR="$CACHE/stage"
 	) >"$CACHE/build.log" 2>&1 || {
 		tail -n 60 "$CACHE/build.log" >&2
 		log "PostgreSQL build failed; full log in $CACHE/build.log"
 		exit 1
 	}
+	local stray
+	stray=$(find "$CACHE/stage" -mindepth 1 \( -type f -o -type l \) ! -path "$CACHE/stage$CACHE/install/*" | head)
+	if [[ -n $stray ]]; then
+		log "the build installs files outside $CACHE/install (not installed):"
+		echo "$stray" >&2
+		exit 1
+	fi
+	mv "$CACHE/stage$CACHE/install" "$CACHE/install"
+	rm -rf "$CACHE/stage"
+	if [[ "$("$CACHE/install/bin/pg_config" --pkglibdir)" != "$CACHE/install/"* ]]; then
+		log "pg_config --pkglibdir is outside the prefix: $("$CACHE/install/bin/pg_config" --pkglibdir)"
+		exit 1
+	fi
 	echo "$BUILD_RECIPE" >"$CACHE/install/.complete"
 	log "PostgreSQL built into $CACHE/install"
 }
@@ -213,6 +269,13 @@ mkdir "$RUN/repo"
 tar -C "$ROOT" --exclude=.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
 	--exclude=results --exclude=regression.diffs --exclude=regression.out \
 	--exclude=test/output_iso -cf - . | tar -C "$RUN/repo" -xf -
+# The extension must go into the private copy and nowhere else.
+for d in pkglibdir sharedir; do
+	if [[ "$("$PG_CONFIG" --$d)" != "$RUN/pg/"* ]]; then
+		check FAIL "pg_config --$d of the copy points outside it: $("$PG_CONFIG" --$d)"
+		finish
+	fi
+done
 log "building the extension with $PG_CONFIG"
 if make -C "$RUN/repo" -j"$JOBS" PG_CONFIG="$PG_CONFIG" >"$RUN/ext-build.log" 2>&1 &&
 	make -C "$RUN/repo" install PG_CONFIG="$PG_CONFIG" >>"$RUN/ext-build.log" 2>&1; then
@@ -266,6 +329,7 @@ if [[ $mode == valgrind ]]; then
 	# --error-exitcode: a backend with an error exits non-zero, which the
 	# postmaster treats as a crash, so the suites notice too.  The logs are
 	# the verdict either way.
+	# shellcheck disable=SC2054 # the comma in --error-markers is meant
 	VALGRIND=(valgrind --trace-children=yes --track-origins=yes
 		--read-var-info=yes --leak-check=no --gen-suppressions=all
 		--num-callers=30 --suppressions="$SUPP" --error-exitcode=97
@@ -283,6 +347,7 @@ else
 fi
 SERVER_PID=$!
 export PGHOST=$RUN PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+export AUTHSESSIONS_SERVER_LOG=$server_log # for extra suites that read it
 for _ in $(seq 1 300); do
 	"$PGBIN/pg_isready" -q && break
 	kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -323,6 +388,18 @@ if ((${#isolation_specs[@]} > 0)); then
 else
 	log "no isolation specs in test/specs/"
 fi
+
+# Optional: extra suites (e.g. the hostile-input battery) against the same
+# server, named in AUTHSESSIONS_VALGRIND_EXTRA (paths relative to the
+# repository, space-separated), run like scripts/test.sh runs them.
+for f in ${AUTHSESSIONS_VALGRIND_EXTRA:-}; do
+	log "extra suite: $f"
+	if (cd "$RUN/repo" && PATH="$PGBIN:$PATH" "./$f") 2>&1 | tee -a "$suite_out"; then
+		check PASS "$f under $mode"
+	else
+		check FAIL "$f under $mode"
+	fi
+done
 
 # Stop the server cleanly: every process then writes its valgrind summary.
 as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w -t 300 stop >/dev/null 2>&1 || true

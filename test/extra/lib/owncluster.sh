@@ -17,6 +17,7 @@
 OC_BIN=${PGENV_PG_BIN:-/usr/lib/postgresql/15/bin}
 OC_DIR=""
 OC_PORT=""
+# shellcheck disable=SC2034 # read by the scripts that source this file
 OC_CONNINFO=""
 
 _oc_as_owner() {
@@ -68,6 +69,7 @@ oc_init() {
 		local line
 		for line in "$@"; do echo "$line"; done
 	} >>"$OC_DIR/data/postgresql.conf"
+	# shellcheck disable=SC2034
 	OC_CONNINFO="host=$OC_DIR;port=$OC_PORT;user=postgres"
 }
 
