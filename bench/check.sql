@@ -1,0 +1,54 @@
+/*
+ * bench/check.sql: after generate.sql, before any timing: the inputs the
+ * pgbench scripts derive are valid (an active session's token validates, an
+ * active user has sessions and a keyset page) and the SQL reference answers
+ * exactly as the extension does.  Any difference raises an error, so the
+ * benchmark never measures two different things.
+ */
+\set ON_ERROR_STOP on
+DO $$
+DECLARE
+	d bench.dataset;
+	u int;
+	sid bigint;
+	a jsonb;
+	b jsonb;
+BEGIN
+	SELECT * INTO STRICT d FROM bench.dataset;
+	-- the first and the last active user of the first period, and one near the end
+	FOREACH u IN ARRAY ARRAY[1, d.nact, d.nusers - d.period + 1] LOOP
+		sid := 9 * d.nusers + u;
+		a := authsessions.validate(bench.token(sid));
+		IF a IS NULL OR (a ->> 'ID')::bigint <> sid THEN
+			RAISE EXCEPTION 'check.sql: validate(bench.token(%)) gave %', sid, a;
+		END IF;
+		b := ref.validate(bench.token(sid));
+		IF a IS DISTINCT FROM b THEN
+			RAISE EXCEPTION 'check.sql: validate differs: % against %', a, b;
+		END IF;
+
+		a := authsessions.user_sessions(bench.guid(u));
+		b := ref.user_sessions(bench.guid(u));
+		IF jsonb_array_length(a) NOT BETWEEN 1 AND 10 OR a IS DISTINCT FROM b THEN
+			RAISE EXCEPTION 'check.sql: user_sessions(bench.guid(%)): % against %', u, a, b;
+		END IF;
+
+		a := authsessions.list(1, 50, bench.guid(u));
+		b := ref.list(1, 50, bench.guid(u));
+		IF a IS DISTINCT FROM b THEN
+			RAISE EXCEPTION 'check.sql: list after bench.guid(%) differs: % against %', u, a, b;
+		END IF;
+	END LOOP;
+
+	a := authsessions.list();
+	b := ref.list();
+	IF jsonb_array_length(a) = 0 OR a IS DISTINCT FROM b THEN
+		RAISE EXCEPTION 'check.sql: list() differs: % against %', a, b;
+	END IF;
+	a := authsessions.list(201, 50);
+	b := ref.list(201, 50);
+	IF a IS DISTINCT FROM b THEN
+		RAISE EXCEPTION 'check.sql: list(201, 50) differs: % against %', a, b;
+	END IF;
+END
+$$;

@@ -1,0 +1,5 @@
+-- limit of user_sessions: the same query fetching the guid, without the call
+-- Run by bench/run.sh: pgbench -M prepared -c 2 -j 2, with -D nusers, period and nact
+-- describing the data set (see bench/generate.sql).
+\set u :period * random(0, :nusers / :period - 1) + random(1, :nact)
+SELECT bench.guid(:u);

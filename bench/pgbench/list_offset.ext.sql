@@ -1,0 +1,4 @@
+-- list(201, 50): the offset page 10,000 users deep
+-- Run by bench/run.sh: pgbench -M prepared -c 2 -j 2, with -D nusers, period and nact
+-- describing the data set (see bench/generate.sql).
+SELECT authsessions.list(201, 50);

@@ -1,0 +1,8 @@
+-- revoke(Session) of an active session (the newest of an active user), rolled back so that it can never fail; the limit is limit_update.sql
+-- Run by bench/run.sh: pgbench -M prepared -c 2 -j 2, with -D nusers, period and nact
+-- describing the data set (see bench/generate.sql).
+\set u :period * random(0, :nusers / :period - 1) + random(1, :nact)
+\set sid 9 * :nusers + :u
+BEGIN;
+SELECT authsessions.revoke(:sid);
+ROLLBACK;
