@@ -123,7 +123,6 @@ extern void json_int(JsonOut *out, int64 value);
 extern void json_bool(JsonOut *out, bool value);
 extern void json_null(JsonOut *out);
 extern void json_timestamp(JsonOut *out, TimestampTz ts);
-extern void json_datum_text(JsonOut *out, Datum value, bool isnull);
 extern void json_value(JsonOut *out, JsonbValue *v);
 extern Jsonb *json_finish(JsonOut *out);
 extern Jsonb *json_success(bool success);

@@ -141,16 +141,6 @@ json_value(JsonOut *out, JsonbValue *v)
 	push_scalar(out, v);
 }
 
-/* A text datum as a string, or null. */
-void
-json_datum_text(JsonOut *out, Datum value, bool isnull)
-{
-	if (isnull)
-		json_null(out);
-	else
-		json_string(out, TextDatumGetCString(value));
-}
-
 /* The finished value as a Jsonb, allocated in the current context. */
 Jsonb *
 json_finish(JsonOut *out)

@@ -98,9 +98,8 @@ static const StoreStatement statements[Q_COUNT] = {
 		" FROM (SELECT l.id FROM authsessions_data.sessions l"
 		"       WHERE l.id = $1 FOR NO KEY UPDATE SKIP LOCKED) l"
 		" WHERE s.id = l.id AND " ACTIVE_SESSION
-		"   AND s.expires_at < $2 AND s.last_updated <= $3"
-		" RETURNING s.last_updated, s.expires_at",
-		SPI_OK_UPDATE_RETURNING, 3, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID}
+		"   AND s.expires_at < $2 AND s.last_updated <= $3",
+		SPI_OK_UPDATE, 3, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID}
 	},
 	[Q_END_SESSION] = {
 		"UPDATE authsessions_data.sessions s"
