@@ -30,7 +30,9 @@
  *       sparse: period 100, nact 1).  An active user's newest 1 + u % 4
  *       sessions are active, so session 9U + u (generation 9) always is.  Every
  *       other session is expired (k even) or revoked (k odd).
- *   users.listed is true exactly for the active users, as the writers keep it.
+ *   users.listed is true exactly for the active users, and
+ *       users.session_expiries has the expiry of each non-revoked session, as
+ *       the writers keep them.
  *
  * Active sessions were last used "in the future" (load time + 1 day) so
  * that no touch is due during a run, for the extension (whatever
@@ -104,7 +106,7 @@ SELECT clock_timestamp() AS bench_t0 \gset
 -- The generated rows, as views (psql puts the parameters in their text).
 -- The columns are named like the extension's.  A revoke leaves expires_at
 -- as it was; purge_hint is the session's first expiry (creation + 48 hours).
-CREATE TEMP VIEW bench_gen_users AS
+CREATE TEMP VIEW bench_gen_users_base AS
 SELECT u AS id, bench.guid(u) AS guid,
 	   'user-' || substr(md5('name' || u::text), 1, 12) AS name,
 	   u % 50 = 0 AS is_operator,
@@ -138,6 +140,15 @@ FROM (SELECT t.s, t.u, t.k, t.created_at,
 				   - (x.s % 86400) * interval '1 second' AS created_at
 			FROM (SELECT s, 1 + (s - 1) % :nusers AS u, (s - 1) / :nusers AS k
 				  FROM generate_series(1, :nsessions::bigint) AS s) AS x) AS t) AS g;
+
+-- The users with the session summary the writers keep: the expiry of each
+-- non-revoked session (see users.session_expiries in the install script).
+CREATE TEMP VIEW bench_gen_users AS
+SELECT b.*, coalesce(a.session_expiries, '{}') AS session_expiries
+FROM bench_gen_users_base b
+LEFT JOIN (SELECT s.user_id, array_agg(s.expires_at ORDER BY s.expires_at) AS session_expiries
+		   FROM bench_gen_sessions s WHERE s.revoked_at IS NULL
+		   GROUP BY s.user_id) a ON a.user_id = b.id;
 
 -- INSERT INTO target SELECT FROM source, for the columns they share (the
 -- extension's tables may gain columns: a NOT NULL one without a default
@@ -310,14 +321,22 @@ VACUUM (ANALYZE) ref.users, ref.sessions;
 \endif
 
 -- Undo what the create_session runs added, so every run starts from the
--- generated state: their sessions go, and listed is as generated.
+-- generated state: their sessions go, their users' session summary is
+-- recomputed without them, and listed is as generated.
 CREATE OR REPLACE FUNCTION bench.reset() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
 	d bench.dataset;
 BEGIN
 	SELECT * INTO STRICT d FROM bench.dataset;
-	DELETE FROM authsessions_data.sessions WHERE id > 10 * d.nusers;
+	WITH gone AS (DELETE FROM authsessions_data.sessions WHERE id > 10 * d.nusers
+				  RETURNING user_id)
+	UPDATE authsessions_data.users u
+	SET session_expiries = ARRAY(SELECT s.expires_at FROM authsessions_data.sessions s
+								 WHERE s.user_id = u.id AND s.revoked_at IS NULL
+								   AND s.id <= 10 * d.nusers
+								 ORDER BY s.expires_at)
+	WHERE u.id IN (SELECT user_id FROM gone);
 	UPDATE authsessions_data.users SET listed = ((id - 1) % d.period < d.nact)
 	WHERE listed <> ((id - 1) % d.period < d.nact);
 	IF to_regclass('bench_limit.sessions') IS NOT NULL THEN

@@ -48,6 +48,10 @@ WHERE (u.name = 'mixed' AND s.smartphone = 'session 2') OR u.name = 'revoked';
 UPDATE authsessions_data.sessions s SET expires_at = now() - interval '1 second'
 FROM authsessions_data.users u
 WHERE u.id = s.user_id AND ((u.name = 'mixed' AND s.smartphone = 'session 3') OR u.name = 'expired');
+-- the users' session summary, as the writers would have kept it
+UPDATE authsessions_data.users u SET session_expiries = ARRAY(
+	SELECT s.expires_at FROM authsessions_data.sessions s
+	WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
 
 -- The whole list, in order: exact JSON, one element per row.
 SELECT o, e FROM jsonb_array_elements(authsessions.list()) WITH ORDINALITY AS x(e, o);
@@ -141,6 +145,10 @@ FROM authsessions_data.sessions s JOIN authsessions_data.users u ON u.id = s.use
 WHERE u.name = 'Z' AND s.smartphone = 'session 1';
 UPDATE authsessions_data.sessions s SET expires_at = now() - interval '1 second'
 FROM authsessions_data.users u WHERE u.id = s.user_id AND u.name = 'user';
+-- the users' session summary, as the writers would have kept it
+UPDATE authsessions_data.users u SET session_expiries = ARRAY(
+	SELECT s.expires_at FROM authsessions_data.sessions s
+	WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
 SELECT e ->> 'UserName' AS name, e -> 'SessionCount' AS count
 FROM jsonb_array_elements(authsessions.list()) AS e WHERE e ->> 'UserName' IN ('Z', 'user');
 -- a renamed user moves

@@ -18,7 +18,9 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/uuid.h"
@@ -101,6 +103,8 @@ authsessions_delete_user(PG_FUNCTION_ARGS)
 
 	args[0] = PG_GETARG_DATUM(0);
 	store_connect();
+	/* sessions first, then the user: the order revoke waits in (store.c) */
+	store_exec(Q_LOCK_USER_SESSIONS, args, NULL, false, 0);
 	n = store_exec(Q_DELETE_USER, args, NULL, false, 0);
 	store_finish();
 
@@ -172,7 +176,6 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
 	char	   *token;
 	Datum		user_id;
-	Datum		listed;
 	Datum		id;
 	bool		isnull;
 	JsonOut		out = {0};
@@ -191,13 +194,15 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	store_connect();
 
 	/*
-	 * Lock the user row (FOR KEY SHARE) until commit: a concurrent
-	 * delete_user then waits for us and cascades to the new session, or has
-	 * already removed the user and we report it; purge cannot unlist the
-	 * user under us.
+	 * Update the user row first (Q_CREATE_USER: listed, and the new expiry
+	 * appended to session_expiries), which locks it until commit: a
+	 * concurrent delete_user then waits for us and cascades to the new
+	 * session, or has already removed the user and we report it; purge
+	 * cannot recompute the summary or unlist the user under us.
 	 */
 	args[0] = PG_GETARG_DATUM(0);
-	if (store_exec(Q_LOCK_USER, args, NULL, false, 1) != 1)
+	args[1] = TimestampTzGetDatum(expires_at);
+	if (store_exec(Q_CREATE_USER, args, NULL, false, 0) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
 				 errmsg("err_UserNotFound"),
@@ -208,16 +213,6 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 							&isnull);
 	if (isnull)
 		elog(ERROR, "authsessions: user without an id");
-	listed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
-						   &isnull);
-	if (isnull)
-		elog(ERROR, "authsessions: user without a listed flag");
-
-	if (!DatumGetBool(listed))
-	{
-		args[0] = user_id;
-		store_exec(Q_LIST_USER, args, NULL, false, 0);
-	}
 
 	token = token_generate(hash);
 
@@ -308,13 +303,19 @@ authsessions_validate(PG_FUNCTION_ARGS)
 	new_expiry = now + (TimestampTz) row.idle_timeout * USECS_PER_SEC;
 	if (touch_allowed() && row.last_updated <= due && new_expiry > row.expires_at)
 	{
-		Datum		args[3];
+		Datum		args[4];
 
 		args[0] = Int64GetDatum(row.id);
 		args[1] = TimestampTzGetDatum(new_expiry);
 		args[2] = TimestampTzGetDatum(due);
+		args[3] = Int32GetDatum(row.user_id);
 		store_connect();
-		/* no row: locked by another transaction, or just ended: no touch */
+
+		/*
+		 * The session and its user's session_expiries change together; no
+		 * row: the session or the user row is locked by another
+		 * transaction, or the session just ended: no touch.
+		 */
 		if (store_exec(Q_TOUCH, args, NULL, false, 0) == 1)
 		{
 			row.last_updated = now;
@@ -359,11 +360,50 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(json_success(n > 0));
 }
 
+/* Append the int4[] datum's elements to the growing id list *ids. */
+static void
+append_user_ids(Datum arr, int32 **ids, int *n, int *allocated)
+{
+	ArrayType  *a = DatumGetArrayTypeP(arr);
+	Datum	   *elems;
+	bool	   *elemnulls;
+	int			nelems;
+	int			i;
+
+	if (ARR_ELEMTYPE(a) != INT4OID)
+		elog(ERROR, "authsessions: unexpected array of user ids");
+	deconstruct_array(a, INT4OID, sizeof(int32), true, TYPALIGN_INT,
+					  &elems, &elemnulls, &nelems);
+	if (*n + nelems > *allocated)
+	{
+		*allocated = Max(*allocated * 2, *n + nelems);
+		*ids = repalloc(*ids, sizeof(int32) * *allocated);
+	}
+	for (i = 0; i < nelems; i++)
+	{
+		if (elemnulls[i])
+			elog(ERROR, "authsessions: user without an id");
+		(*ids)[(*n)++] = DatumGetInt32(elems[i]);
+	}
+}
+
+/* qsort comparator of int32 */
+static int
+int32_order(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
 /*
  * authsessions.purge(older_than, batch): delete up to batch sessions that
- * ended (expired, revoked or logged out) more than older_than ago, then clear
- * the "listed" flag of up to batch users left with no active session.  NULL
- * arguments mean their defaults.  Returns the number of sessions deleted.
+ * ended (expired, revoked or logged out) more than older_than ago, then
+ * recompute the summary (session_expiries, listed) of the users whose
+ * sessions it deleted and of up to batch listed users left with no active
+ * session, which it unlists.  NULL arguments mean their defaults.  Returns
+ * the number of sessions deleted.
  */
 Datum
 authsessions_purge(PG_FUNCTION_ARGS)
@@ -375,7 +415,9 @@ authsessions_purge(PG_FUNCTION_ARGS)
 	Datum		args[2];
 	int64		deleted;
 	int			ncandidates;
-	int32	   *candidates;
+	int32	   *users;
+	int			nusers = 0;
+	int			allocated = 64;
 	int			i;
 
 	PreventCommandIfReadOnly("authsessions.purge()");
@@ -400,19 +442,22 @@ authsessions_purge(PG_FUNCTION_ARGS)
 		cutoff = now - age * USECS_PER_SEC;
 
 	store_connect();
+	users = palloc(sizeof(int32) * allocated);
 
 	/*
 	 * Each round takes up to the remaining batch of candidates (purge_hint
 	 * before the cutoff, oldest first, skipping rows other transactions
 	 * hold): it deletes those that ended before the cutoff and moves the
 	 * purge_hint of the others to their real end, past the cutoff, so no
-	 * candidate is seen twice and the loop ends.
+	 * candidate is seen twice and the loop ends.  It also returns the users
+	 * whose sessions it deleted.
 	 */
 	deleted = 0;
 	for (;;)
 	{
 		int64		round_deleted;
 		int64		round_moved;
+		Datum		deleted_users;
 		bool		isnull;
 
 		args[0] = TimestampTzGetDatum(cutoff);
@@ -425,32 +470,52 @@ authsessions_purge(PG_FUNCTION_ARGS)
 		round_moved = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 												  SPI_tuptable->tupdesc, 2,
 												  &isnull));
+		deleted_users = SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 3, &isnull);
+		if (isnull)
+			elog(ERROR, "authsessions: purge statement returned no user ids");
+		append_user_ids(deleted_users, &users, &nusers, &allocated);
 		deleted += round_deleted;
 		if (deleted >= batch || round_deleted + round_moved == 0)
 			break;
 		CHECK_FOR_INTERRUPTS();
 	}
 
-	/* unlist the users that no longer have an active session */
+	/* and the listed users that no longer have an active session */
 	args[0] = Int64GetDatum(batch);
 	ncandidates = store_exec(Q_UNLIST_CANDIDATES, args, NULL, false, 0);
-	candidates = palloc(sizeof(int32) * Max(ncandidates, 1));
+	if (nusers + ncandidates > allocated)
+	{
+		allocated = nusers + ncandidates;
+		users = repalloc(users, sizeof(int32) * allocated);
+	}
 	for (i = 0; i < ncandidates; i++)
 	{
 		bool		isnull;
 
-		candidates[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-													SPI_tuptable->tupdesc, 1,
-													&isnull));
+		users[nusers++] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													  SPI_tuptable->tupdesc, 1,
+													  &isnull));
 		if (isnull)
 			elog(ERROR, "authsessions: user without an id");
 	}
-	for (i = 0; i < ncandidates; i++)
+
+	/*
+	 * Recompute each user's summary, once, in id order: lock the row,
+	 * skipping a user that a writer holds (its summary stays as that writer
+	 * leaves it: exact, at worst with leftovers in the past), then recompute
+	 * with a new snapshot, which sees every writer that held the row before.
+	 */
+	qsort(users, nusers, sizeof(int32), int32_order);
+	for (i = 0; i < nusers; i++)
 	{
-		args[0] = Int32GetDatum(candidates[i]);
-		/* skip a user that a login holds; re-check with a new snapshot */
-		if (store_exec(Q_LOCK_LISTED_USER, args, NULL, false, 0) == 1)
-			store_exec(Q_UNLIST_USER, args, NULL, false, 0);
+		if (i > 0 && users[i] == users[i - 1])
+			continue;
+		args[0] = Int32GetDatum(users[i]);
+		args[1] = TimestampTzGetDatum(cutoff);
+		if (store_exec(Q_LOCK_PURGE_USER, args, NULL, false, 0) == 1)
+			store_exec(Q_RECOMPUTE_USER, args, NULL, false, 0);
+		CHECK_FOR_INTERRUPTS();
 	}
 
 	store_finish();

@@ -27,8 +27,10 @@
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -55,6 +57,7 @@ typedef struct ScanCatalog
 	AttrNumber	u_guid;
 	AttrNumber	u_name;
 	AttrNumber	u_is_operator;
+	AttrNumber	u_session_expiries;
 	/* sessions columns */
 	AttrNumber	s_id;
 	AttrNumber	s_user_id;
@@ -129,6 +132,7 @@ catalog_load(void)
 	catalog.u_guid = data_attnum(catalog.users, "guid");
 	catalog.u_name = data_attnum(catalog.users, "name");
 	catalog.u_is_operator = data_attnum(catalog.users, "is_operator");
+	catalog.u_session_expiries = data_attnum(catalog.users, "session_expiries");
 
 	catalog.s_id = data_attnum(catalog.sessions, "id");
 	catalog.s_user_id = data_attnum(catalog.sessions, "user_id");
@@ -369,65 +373,47 @@ scan_user_name(Datum guid)
 }
 
 /*
- * The sessions of one user at a time, for list: the relation and index stay
- * open while the walk over the users rescans them.
- */
-typedef struct UserSessionsScan
-{
-	Relation	rel;
-	Relation	idx;
-	TupleTableSlot *slot;
-	IndexScanDesc scan;
-	TimestampTz now;
-} UserSessionsScan;
-
-/* Open the sessions of users for reading with snapshot. */
-static void
-user_sessions_begin(UserSessionsScan *us, Snapshot snapshot)
-{
-	us->rel = table_open(catalog.sessions, AccessShareLock);
-	us->idx = index_open(catalog.sessions_user_id_idx, AccessShareLock);
-	us->slot = table_slot_create(us->rel, NULL);
-	us->scan = index_beginscan(us->rel, us->idx, snapshot, 1, 0);
-	us->now = GetCurrentTransactionStartTimestamp();
-}
-
-/*
- * Count the active sessions of a user; with first_only, stop at the first
- * one (the walk backwards meets the newest sessions, the likeliest to be
- * active, first).
+ * The number of active sessions of the user in the slot: the elements of its
+ * session_expiries after now (see the users table in the install script).
  */
 static int64
-user_sessions_count(UserSessionsScan *us, int32 user_id, bool first_only)
+slot_active_sessions(TupleTableSlot *slot, TimestampTz now)
 {
-	ScanKeyData skey;
+	Datum		value = slot_notnull(slot, catalog.u_session_expiries);
+	ArrayType  *arr = DatumGetArrayTypeP(value);
+	const char *data;
+	int			nelems;
 	int64		n = 0;
+	int			i;
 
-	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
-				Int32GetDatum(user_id));
-	index_rescan(us->scan, &skey, 1, NULL, 0);
-	while (index_getnext_slot(us->scan, BackwardScanDirection, us->slot))
+	if (ARR_NDIM(arr) == 0)
+		nelems = 0;
+	else if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) ||
+			 ARR_ELEMTYPE(arr) != TIMESTAMPTZOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("malformed session_expiries of user %d",
+						DatumGetInt32(slot_notnull(slot, catalog.u_id))),
+				 errdetail("authsessions_data.users.session_expiries must be a one-dimensional array without NULLs."),
+				 errhint("See \"Repairing the session summary\" in the README.")));
+	else
+		nelems = ARR_DIMS(arr)[0];
+
+	/* no NULLs: the data follows the fixed header (ARR_DATA_PTR's case) */
+	data = (const char *) arr + ARR_OVERHEAD_NONULLS(1);
+	for (i = 0; i < nelems; i++)
 	{
-		slot_getsomeattrs(us->slot, Max(catalog.s_revoked_at,
-										 catalog.s_expires_at));
-		if (slot_active(us->slot, us->now))
-		{
-			n++;
-			if (first_only)
-				break;
-		}
-	}
-	return n;
-}
+		TimestampTz expiry;
 
-/* Close what user_sessions_begin opened. */
-static void
-user_sessions_end(UserSessionsScan *us)
-{
-	index_endscan(us->scan);
-	ExecDropSingleTupleTableSlot(us->slot);
-	index_close(us->idx, AccessShareLock);
-	table_close(us->rel, AccessShareLock);
+		memcpy(&expiry, data + i * sizeof(TimestampTz), sizeof(TimestampTz));
+		if (expiry > now)
+			n++;
+	}
+
+	/* a detoasted copy (short or compressed varlena) is ours to free */
+	if ((Pointer) arr != DatumGetPointer(value))
+		pfree(arr);
+	return n;
 }
 
 /*
@@ -456,8 +442,8 @@ after_cursor(text *name, pg_uuid_t *guid, text *cursor_name,
  * up to the cursor, when cursor_name is not NULL) and return up to limit,
  * with their session counts, in *rows.  With want_total it walks on to the
  * end and sets *total (all such users) and *first (those before the page).
- * Returns the number of rows.  Cost: the users walked, each one probe of
- * its newest sessions.
+ * Returns the number of rows.  Cost: the users walked, one heap fetch
+ * each; no session is read (users.session_expiries has the count).
  */
 int
 scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
@@ -469,8 +455,8 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 	Relation	idx;
 	TupleTableSlot *slot;
 	IndexScanDesc scan;
-	UserSessionsScan us;
 	ScanKeyData skey;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	ListRow    *result = palloc(sizeof(ListRow) * Max(limit, 1));
 	int			n = 0;
 	int64		seen = 0;		/* users with an active session walked */
@@ -480,7 +466,6 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 	rel = table_open(catalog.users, AccessShareLock);
 	idx = index_open(catalog.users_listed_name_guid_idx, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
-	user_sessions_begin(&us, snapshot);
 
 	/*
 	 * Without a total, a keyset walk starts at the cursor's name; otherwise
@@ -503,13 +488,12 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 	while (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		in_page;
-		int32		user_id;
+		int64		count;
 
 		CHECK_FOR_INTERRUPTS();
 		slot_getallattrs(slot);
-		user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
-
-		if (!user_sessions_count(&us, user_id, true))
+		count = slot_active_sessions(slot, now);
+		if (count == 0)
 			continue;
 		seen++;
 
@@ -533,14 +517,13 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 															slot_notnull(slot, catalog.u_guid)));
 			row->name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
 			row->is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
-			row->session_count = user_sessions_count(&us, user_id, false);
+			row->session_count = count;
 		}
 		else if (!want_total)
 			break;
 	}
 
 	index_endscan(scan);
-	user_sessions_end(&us);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);

@@ -10,15 +10,25 @@
  * DDL change, or a DROP and CREATE EXTENSION) resolves the same objects
  * whatever the caller's search_path.
  *
- * Locking rules the statements keep:
- *	- create_session takes FOR KEY SHARE on the user row (Q_LOCK_USER); purge
- *	  takes FOR UPDATE ... SKIP LOCKED on it before clearing "listed"
- *	  (Q_LOCK_LISTED_USER), then re-checks for active sessions with a new
- *	  snapshot (Q_UNLIST_USER).  So a user that gets a session is never left
- *	  unlisted, and purge never waits for a login.
- *	- validate's touch locks the session row with SKIP LOCKED: it never
- *	  waits for a row another transaction holds.
- *
+ * Locking rules the statements keep.  Every statement that changes what a
+ * session contributes to users.session_expiries (its creation, a touch, a
+ * revoke, a logout, purge) changes the user row in the same transaction, so
+ * the row lock serialises them per user.  The waits always go session row
+ * first, user row second, so that they cannot deadlock:
+ *	- revoke and end_session update the session, then the user row (waiting
+ *	  for it).
+ *	- delete_user locks the user's sessions (Q_LOCK_USER_SESSIONS), then
+ *	  deletes the user row, whose cascade deletes the sessions it holds.
+ *	- create_session updates the user row first (Q_CREATE_USER), but waits
+ *	  for no session row: the new one is its own.  A concurrent delete_user
+ *	  then waits for it and cascades to the new session, or has already
+ *	  removed the user and we report it.
+ *	- validate's touch (Q_TOUCH) locks the session and the user row with
+ *	  SKIP LOCKED: it never waits, and touches nothing when either is held.
+ *	- purge locks sessions and user rows with SKIP LOCKED and waits for
+ *	  nobody; it recomputes a user's summary (Q_RECOMPUTE_USER) only after
+ *	  locking the row (Q_LOCK_PURGE_USER), with a new snapshot, so it cannot
+ *	  miss a writer.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -46,11 +56,25 @@ typedef struct StoreStatement
 #define ACTIVE_SESSION \
 	"s.revoked_at IS NULL AND s.expires_at > now()"
 
+/*
+ * users.session_expiries without one occurrence of the timestamptz e (as it
+ * is when e is absent: purge may have removed a leftover already).
+ */
+#define EXPIRIES_WITHOUT(e) \
+	"CASE WHEN array_position(u.session_expiries, " e ") IS NULL" \
+	" THEN u.session_expiries" \
+	" ELSE u.session_expiries[:array_position(u.session_expiries, " e ") - 1]" \
+	"   || u.session_expiries[array_position(u.session_expiries, " e ") + 1:] END"
+
 static const StoreStatement statements[Q_COUNT] = {
 	[Q_REVOKE] = {
-		"UPDATE authsessions_data.sessions s"
-		" SET revoked_at = now(), revoked_by = $2"
-		" WHERE s.id = $1 AND " ACTIVE_SESSION,
+		"WITH r AS (UPDATE authsessions_data.sessions s"
+		"   SET revoked_at = now(), revoked_by = $2"
+		"   WHERE s.id = $1 AND " ACTIVE_SESSION
+		"   RETURNING s.user_id, s.expires_at)"
+		" UPDATE authsessions_data.users u"
+		" SET session_expiries = " EXPIRIES_WITHOUT("r.expires_at")
+		" FROM r WHERE u.id = r.user_id",
 		SPI_OK_UPDATE, 2, {INT8OID, TEXTOID}
 	},
 	[Q_UPDATE_USER] = {
@@ -67,19 +91,22 @@ static const StoreStatement statements[Q_COUNT] = {
 		" RETURNING u.id",
 		SPI_OK_INSERT_RETURNING, 3, {UUIDOID, TEXTOID, BOOLOID}
 	},
+	[Q_LOCK_USER_SESSIONS] = {
+		"SELECT s.id FROM authsessions_data.sessions s"
+		" WHERE s.user_id = (SELECT u.id FROM authsessions_data.users u"
+		"                    WHERE u.guid = $1)"
+		" ORDER BY s.id FOR UPDATE",
+		SPI_OK_SELECT, 1, {UUIDOID}
+	},
 	[Q_DELETE_USER] = {
 		"DELETE FROM authsessions_data.users u WHERE u.guid = $1",
 		SPI_OK_DELETE, 1, {UUIDOID}
 	},
-	[Q_LOCK_USER] = {
-		"SELECT u.id, u.listed FROM authsessions_data.users u"
-		" WHERE u.guid = $1 FOR KEY SHARE",
-		SPI_OK_SELECT, 1, {UUIDOID}
-	},
-	[Q_LIST_USER] = {
-		"UPDATE authsessions_data.users u SET listed = true"
-		" WHERE u.id = $1 AND NOT u.listed",
-		SPI_OK_UPDATE, 1, {INT4OID}
+	[Q_CREATE_USER] = {
+		"UPDATE authsessions_data.users u"
+		" SET listed = true, session_expiries = u.session_expiries || $2"
+		" WHERE u.guid = $1 RETURNING u.id",
+		SPI_OK_UPDATE_RETURNING, 2, {UUIDOID, TIMESTAMPTZOID}
 	},
 	[Q_INSERT_SESSION] = {
 		"INSERT INTO authsessions_data.sessions"
@@ -93,18 +120,28 @@ static const StoreStatement statements[Q_COUNT] = {
 		TEXTOID, TEXTOID, INETOID}
 	},
 	[Q_TOUCH] = {
-		"UPDATE authsessions_data.sessions s"
-		" SET last_updated = now(), expires_at = $2"
-		" FROM (SELECT l.id FROM authsessions_data.sessions l"
-		"       WHERE l.id = $1 FOR NO KEY UPDATE SKIP LOCKED) l"
-		" WHERE s.id = l.id AND " ACTIVE_SESSION
-		"   AND s.expires_at < $2 AND s.last_updated <= $3",
-		SPI_OK_UPDATE, 3, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID}
+		"WITH t AS (UPDATE authsessions_data.sessions s"
+		"   SET last_updated = now(), expires_at = $2"
+		"   FROM (SELECT l.id, l.expires_at FROM authsessions_data.sessions l"
+		"         WHERE l.id = $1 FOR NO KEY UPDATE SKIP LOCKED) l,"
+		"        (SELECT k.id FROM authsessions_data.users k"
+		"         WHERE k.id = $4 FOR NO KEY UPDATE SKIP LOCKED) k"
+		"   WHERE s.id = l.id AND s.user_id = k.id AND " ACTIVE_SESSION
+		"     AND s.expires_at < $2 AND s.last_updated <= $3"
+		"   RETURNING s.user_id, l.expires_at AS old_expiry)"
+		" UPDATE authsessions_data.users u"
+		" SET session_expiries = (" EXPIRIES_WITHOUT("t.old_expiry") ") || $2"
+		" FROM t WHERE u.id = t.user_id",
+		SPI_OK_UPDATE, 4, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID}
 	},
 	[Q_END_SESSION] = {
-		"UPDATE authsessions_data.sessions s"
-		" SET revoked_at = now(), revoked_by = $2"
-		" WHERE s.token_hash = $1 AND " ACTIVE_SESSION,
+		"WITH r AS (UPDATE authsessions_data.sessions s"
+		"   SET revoked_at = now(), revoked_by = $2"
+		"   WHERE s.token_hash = $1 AND " ACTIVE_SESSION
+		"   RETURNING s.user_id, s.expires_at)"
+		" UPDATE authsessions_data.users u"
+		" SET session_expiries = " EXPIRIES_WITHOUT("r.expires_at")
+		" FROM r WHERE u.id = r.user_id",
 		SPI_OK_UPDATE, 2, {BYTEAOID, TEXTOID}
 	},
 	[Q_PURGE_SESSIONS] = {
@@ -112,29 +149,36 @@ static const StoreStatement statements[Q_COUNT] = {
 		"   WHERE p.purge_hint < $1 ORDER BY p.purge_hint LIMIT $2"
 		"   FOR UPDATE SKIP LOCKED),"
 		" d AS (DELETE FROM authsessions_data.sessions s USING c"
-		"   WHERE s.id = c.id AND " SESSION_END " < $1 RETURNING s.id),"
+		"   WHERE s.id = c.id AND " SESSION_END " < $1"
+		"   RETURNING s.id, s.user_id),"
 		" b AS (UPDATE authsessions_data.sessions s SET purge_hint = " SESSION_END
 		"   FROM c WHERE s.id = c.id AND " SESSION_END " >= $1 RETURNING s.id)"
-		" SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM b)",
+		" SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM b),"
+		"   (SELECT coalesce(array_agg(DISTINCT d.user_id), '{}') FROM d)",
 		SPI_OK_SELECT, 2, {TIMESTAMPTZOID, INT8OID}
 	},
 	[Q_UNLIST_CANDIDATES] = {
 		"SELECT u.id FROM authsessions_data.users u"
-		" WHERE u.listed AND NOT EXISTS (SELECT FROM authsessions_data.sessions s"
-		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ")"
+		" WHERE u.listed AND NOT EXISTS"
+		"   (SELECT FROM unnest(u.session_expiries) e WHERE e > now())"
 		" LIMIT $1",
 		SPI_OK_SELECT, 1, {INT8OID}
 	},
-	[Q_LOCK_LISTED_USER] = {
+	[Q_LOCK_PURGE_USER] = {
 		"SELECT u.id FROM authsessions_data.users u"
-		" WHERE u.id = $1 AND u.listed FOR UPDATE SKIP LOCKED",
+		" WHERE u.id = $1 FOR NO KEY UPDATE SKIP LOCKED",
 		SPI_OK_SELECT, 1, {INT4OID}
 	},
-	[Q_UNLIST_USER] = {
-		"UPDATE authsessions_data.users u SET listed = false"
-		" WHERE u.id = $1 AND NOT EXISTS (SELECT FROM authsessions_data.sessions s"
-		"   WHERE s.user_id = u.id AND " ACTIVE_SESSION ")",
-		SPI_OK_UPDATE, 1, {INT4OID}
+	[Q_RECOMPUTE_USER] = {
+		"UPDATE authsessions_data.users u"
+		" SET session_expiries = ARRAY(SELECT s.expires_at"
+		"     FROM authsessions_data.sessions s"
+		"     WHERE s.user_id = u.id AND s.revoked_at IS NULL"
+		"       AND s.expires_at >= $2 ORDER BY s.expires_at),"
+		"   listed = u.listed AND EXISTS (SELECT FROM authsessions_data.sessions s"
+		"     WHERE s.user_id = u.id AND " ACTIVE_SESSION ")"
+		" WHERE u.id = $1",
+		SPI_OK_UPDATE, 2, {INT4OID, TIMESTAMPTZOID}
 	},
 };
 

@@ -148,6 +148,9 @@ expect "each client called each session once" "0" \
 	 GROUP BY 1, 2 HAVING count(*) <> 1) x"
 expect "every session is revoked" "0" \
 	"SELECT count(*) FROM authsessions_data.sessions WHERE revoked_at IS NULL"
+expect "every user's session summary agrees with the sessions (none active)" "0" \
+	"SELECT count(*) FROM authsessions_data.users
+	 WHERE EXISTS (SELECT FROM unnest(session_expiries) AS e WHERE e > now())"
 expect "revoked_by names the client whose revoke succeeded" "0" \
 	"SELECT count(*) FROM authsessions_data.sessions s
 	 JOIN revoke_log l ON l.session_id = s.id AND l.outcome = 'ok'

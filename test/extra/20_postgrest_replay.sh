@@ -76,6 +76,10 @@ sql >/dev/null <<-EOF
 	UPDATE authsessions_data.sessions SET last_updated = now() - interval '3 days',
 		expires_at = now() - interval '1 day'
 	WHERE id = :expired_id;
+	-- and user2's session summary, as the writers would have kept it
+	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
+		SELECT s.expires_at FROM authsessions_data.sessions s
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
 EOF
 S_USER=$(sql -c "SELECT authsessions.create_session('$USER_GUID', '-', 'Other- v. ', 'Other- v. ') ->> 'ID'")
 S2=()

@@ -126,6 +126,13 @@ verify() { # verify CYCLE
 		    AND (authsessions.validate(c.token) ->> 'ID') IS DISTINCT FROM c.id::text;
 		SELECT 'revoked_validates', count(*) FROM created c JOIN revoked r USING (id)
 		  WHERE authsessions.validate(c.token) IS NOT NULL;
+		-- users.session_expiries: its elements after now() are the expiries
+		-- of the user's active sessions
+		SELECT 'summary_mismatch', count(*) FROM authsessions_data.users u
+		  WHERE (SELECT coalesce(array_agg(e ORDER BY e), '{}') FROM unnest(u.session_expiries) AS e WHERE e > now())
+		    IS DISTINCT FROM (SELECT coalesce(array_agg(s.expires_at ORDER BY s.expires_at), '{}')
+		      FROM authsessions_data.sessions s
+		      WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now());
 		-- amcheck: every index of authsessions_data, with heapallindexed
 		SELECT 'indexes_checked', count(bt_index_parent_check(i.indexrelid, true))
 		  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -144,6 +151,7 @@ verify() { # verify CYCLE
 	check "cycle $cycle: no acknowledged expiry slide went back" eq "$(val touch_lost)" 0
 	check "cycle $cycle: every acknowledged live session validates as itself ($(val checked_valid))" eq "$(val not_valid)" 0
 	check "cycle $cycle: no acknowledged revoked session validates" eq "$(val revoked_validates)" 0
+	check "cycle $cycle: every user's session summary agrees with the sessions" eq "$(val summary_mismatch)" 0
 	check "cycle $cycle: amcheck: all $(val indexes_total) btree indexes verified (heapallindexed)" \
 		eq "$(val indexes_checked)" "$(val indexes_total)"
 	check "cycle $cycle: amcheck: verify_heapam finds no corruption" eq "$(val heap_corruption)" 0

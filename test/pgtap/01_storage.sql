@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(60);
+SELECT plan(63);
 
 -- Schemas -----------------------------------------------------------------
 
@@ -87,13 +87,19 @@ SELECT is(
 
 -- users
 SELECT columns_are('authsessions_data', 'users',
-	ARRAY['id', 'guid', 'name', 'is_operator', 'listed', 'created_at'],
+	ARRAY['id', 'guid', 'name', 'is_operator', 'listed', 'session_expiries', 'created_at'],
 	'users has exactly the documented columns');
 SELECT col_type_is('authsessions_data', 'users', 'id', 'integer', 'users.id is integer');
 SELECT col_type_is('authsessions_data', 'users', 'guid', 'uuid', 'users.guid is uuid');
 SELECT col_type_is('authsessions_data', 'users', 'name', 'text', 'users.name is text');
 SELECT col_type_is('authsessions_data', 'users', 'is_operator', 'boolean', 'users.is_operator is boolean');
 SELECT col_type_is('authsessions_data', 'users', 'listed', 'boolean', 'users.listed is boolean');
+SELECT col_type_is('authsessions_data', 'users', 'session_expiries', 'timestamp with time zone[]',
+	'users.session_expiries is timestamptz[]');
+SELECT col_not_null('authsessions_data', 'users', 'session_expiries',
+	'users.session_expiries is NOT NULL');
+SELECT col_default_is('authsessions_data', 'users', 'session_expiries', '{}',
+	'users.session_expiries defaults to the empty array');
 SELECT col_type_is('authsessions_data', 'users', 'created_at', 'timestamp with time zone',
 	'users.created_at is timestamptz');
 SELECT is(
