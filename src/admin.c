@@ -28,9 +28,10 @@ PG_FUNCTION_INFO_V1(authsessions_revoke);
  * active session, ordered by UserName then UserGuid.  NULL page or page_size
  * means the default; NULL after means no cursor.  after is keyset paging,
  * valid only with page 1, and must name a known user.  Reads by direct
- * index scans (scan.c): the cost is the users walked, each one probe of
- * its newest sessions.  With Prefer: count=exact (http.c) it walks the
- * whole set to count it for Content-Range.
+ * index scans (scan.c): the cost is the users walked, one users row each
+ * (the session count comes from users.session_expiries, no session is
+ * read).  With Prefer: count=exact (http.c) it walks the whole set to count
+ * it for Content-Range.
  */
 Datum
 authsessions_list(PG_FUNCTION_ARGS)

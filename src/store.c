@@ -66,6 +66,12 @@ typedef struct StoreStatement
 	" ELSE u.session_expiries[:array_position(u.session_expiries, " e ") - 1]" \
 	"   || u.session_expiries[array_position(u.session_expiries, " e ") + 1:] END"
 
+/*
+ * The statements that change a session and then its user take the user's id
+ * (and the session's expiry) from the data-modifying CTE through scalar
+ * subqueries, never by joining it: the planner then always looks the user
+ * up by primary key, where a join's generic plan may hash the whole table.
+ */
 static const StoreStatement statements[Q_COUNT] = {
 	[Q_REVOKE] = {
 		"WITH r AS (UPDATE authsessions_data.sessions s"
@@ -73,8 +79,8 @@ static const StoreStatement statements[Q_COUNT] = {
 		"   WHERE s.id = $1 AND " ACTIVE_SESSION
 		"   RETURNING s.user_id, s.expires_at)"
 		" UPDATE authsessions_data.users u"
-		" SET session_expiries = " EXPIRIES_WITHOUT("r.expires_at")
-		" FROM r WHERE u.id = r.user_id",
+		" SET session_expiries = " EXPIRIES_WITHOUT("(SELECT r.expires_at FROM r)")
+		" WHERE u.id = (SELECT r.user_id FROM r)",
 		SPI_OK_UPDATE, 2, {INT8OID, TEXTOID}
 	},
 	[Q_UPDATE_USER] = {
@@ -130,8 +136,9 @@ static const StoreStatement statements[Q_COUNT] = {
 		"     AND s.expires_at < $2 AND s.last_updated <= $3"
 		"   RETURNING s.user_id, l.expires_at AS old_expiry)"
 		" UPDATE authsessions_data.users u"
-		" SET session_expiries = (" EXPIRIES_WITHOUT("t.old_expiry") ") || $2"
-		" FROM t WHERE u.id = t.user_id",
+		" SET session_expiries = ("
+		EXPIRIES_WITHOUT("(SELECT t.old_expiry FROM t)") ") || $2"
+		" WHERE u.id = (SELECT t.user_id FROM t)",
 		SPI_OK_UPDATE, 4, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID}
 	},
 	[Q_END_SESSION] = {
@@ -140,8 +147,8 @@ static const StoreStatement statements[Q_COUNT] = {
 		"   WHERE s.token_hash = $1 AND " ACTIVE_SESSION
 		"   RETURNING s.user_id, s.expires_at)"
 		" UPDATE authsessions_data.users u"
-		" SET session_expiries = " EXPIRIES_WITHOUT("r.expires_at")
-		" FROM r WHERE u.id = r.user_id",
+		" SET session_expiries = " EXPIRIES_WITHOUT("(SELECT r.expires_at FROM r)")
+		" WHERE u.id = (SELECT r.user_id FROM r)",
 		SPI_OK_UPDATE, 2, {BYTEAOID, TEXTOID}
 	},
 	[Q_PURGE_SESSIONS] = {

@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 -- Schemas -----------------------------------------------------------------
 
@@ -91,7 +91,16 @@ SELECT columns_are('authsessions_data', 'users',
 	'users has exactly the documented columns');
 SELECT col_type_is('authsessions_data', 'users', 'id', 'integer', 'users.id is integer');
 SELECT col_type_is('authsessions_data', 'users', 'guid', 'uuid', 'users.guid is uuid');
-SELECT col_type_is('authsessions_data', 'users', 'name', 'text', 'users.name is text');
+SELECT col_type_is('authsessions_data', 'users', 'name', 'authsessions_data.user_name',
+	'users.name is the domain user_name');
+SELECT is(
+	(SELECT format_type(t.typbasetype, t.typtypmod) || ' ' || pg_get_constraintdef(c.oid)
+	   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_constraint c ON c.contypid = t.oid
+	  WHERE t.oid = 'authsessions_data.user_name'::regtype),
+	'text CHECK (((VALUE <> ''''::text) AND (length(VALUE) <= 256)))',
+	'user_name is text, non-empty, at most 256 characters');
+SELECT throws_ok($$INSERT INTO authsessions_data.users (guid, name) VALUES (gen_random_uuid(), '')$$,
+	'23514', NULL, 'an empty name written by hand is refused');
 SELECT col_type_is('authsessions_data', 'users', 'is_operator', 'boolean', 'users.is_operator is boolean');
 SELECT col_type_is('authsessions_data', 'users', 'listed', 'boolean', 'users.listed is boolean');
 SELECT col_type_is('authsessions_data', 'users', 'session_expiries', 'timestamp with time zone[]',
