@@ -123,6 +123,17 @@ SET session_expiries = ARRAY(SELECT s.expires_at FROM authsessions_data.sessions
 SELECT authsessions.list();
 SELECT * FROM pg_temp.summary_mismatch;
 
+-- A user with many sessions: the summary is compressed (or moved out of
+-- line), and list still counts it exactly.
+SELECT count(authsessions.create_session('00000000-0000-4000-8000-0000000000b1', 'many' || i))
+FROM generate_series(1, 400) AS i;
+SELECT count(authsessions.revoke(id)) FROM authsessions_data.sessions WHERE smartphone LIKE 'many%' AND id % 4 = 0;
+SELECT pg_column_size(session_expiries) < 400 * 8 AS compressed, cardinality(session_expiries) AS elements
+FROM authsessions_data.users WHERE name = 'bob';
+SELECT jsonb_agg(jsonb_build_array(e ->> 'UserName', e -> 'SessionCount')) AS counts
+FROM jsonb_array_elements(authsessions.list()) AS e;
+SELECT * FROM pg_temp.summary_mismatch;
+
 -- delete_user takes the summary with the row
 SELECT authsessions.delete_user('00000000-0000-4000-8000-0000000000a1');
 SELECT count(*) AS users FROM authsessions_data.users;

@@ -175,7 +175,6 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	TimestampTz expires_at;
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
 	char	   *token;
-	Datum		user_id;
 	Datum		id;
 	bool		isnull;
 	JsonOut		out = {0};
@@ -191,33 +190,10 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	expires_at = GetCurrentTransactionStartTimestamp() +
 		(TimestampTz) ttl * USECS_PER_SEC;
 
-	store_connect();
-
-	/*
-	 * Update the user row first (Q_CREATE_USER: listed, and the new expiry
-	 * appended to session_expiries), which locks it until commit: a
-	 * concurrent delete_user then waits for us and cascades to the new
-	 * session, or has already removed the user and we report it; purge
-	 * cannot recompute the summary or unlist the user under us.
-	 */
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = TimestampTzGetDatum(expires_at);
-	if (store_exec(Q_CREATE_USER, args, NULL, false, 0) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
-				 errmsg("err_UserNotFound"),
-				 errdetail("No user has the UserGuid %s.",
-						   DatumGetCString(DirectFunctionCall1(uuid_out,
-															   PG_GETARG_DATUM(0))))));
-	user_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-							&isnull);
-	if (isnull)
-		elog(ERROR, "authsessions: user without an id");
-
 	token = token_generate(hash);
 
 	memset(nulls, ' ', sizeof(nulls));
-	args[0] = user_id;
+	args[0] = PG_GETARG_DATUM(0);
 	args[1] = PointerGetDatum(hash_to_bytea(hash));
 	args[2] = TimestampTzGetDatum(expires_at);
 	args[3] = Int32GetDatum(ttl);
@@ -231,8 +207,22 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	args[8] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
 	nulls[8] = PG_ARGISNULL(6) ? 'n' : ' ';
 
-	if (store_exec(Q_INSERT_SESSION, args, nulls, false, 0) != 1)
-		elog(ERROR, "authsessions: insert of a session returned no row");
+	/*
+	 * One statement (Q_CREATE_SESSION) updates the user row first (listed,
+	 * and the new expiry appended to session_expiries), which locks it until
+	 * commit, then inserts the session: a concurrent delete_user then waits
+	 * for us and cascades to the new session, or has already removed the
+	 * user (no row) and we report it; purge cannot recompute the summary or
+	 * unlist the user under us.
+	 */
+	store_connect();
+	if (store_exec(Q_CREATE_SESSION, args, nulls, false, 0) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
+				 errmsg("err_UserNotFound"),
+				 errdetail("No user has the UserGuid %s.",
+						   DatumGetCString(DirectFunctionCall1(uuid_out,
+															   PG_GETARG_DATUM(0))))));
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
 		elog(ERROR, "authsessions: session without an id");

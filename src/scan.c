@@ -147,6 +147,31 @@ catalog_load(void)
 	catalog.valid = true;
 }
 
+/*
+ * The text form of a uuid (as uuid_out writes it: 36 lower-case characters
+ * in 8-4-4-4-12 groups), palloc'd; list formats one per row, so without a
+ * function call.
+ */
+static char *
+uuid_text(Datum value)
+{
+	static const char hex[] = "0123456789abcdef";
+	const pg_uuid_t *uuid = DatumGetUUIDP(value);
+	char	   *buf = palloc(2 * UUID_LEN + 5);
+	char	   *p = buf;
+	int			i;
+
+	for (i = 0; i < UUID_LEN; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[uuid->data[i] >> 4];
+		*p++ = hex[uuid->data[i] & 0x0F];
+	}
+	*p = '\0';
+	return buf;
+}
+
 /* A column of a slot that must not be null. */
 static Datum
 slot_notnull(TupleTableSlot *slot, AttrNumber attnum)
@@ -190,8 +215,7 @@ scan_user(Oid indexid, RegProcedure eqproc, Datum key, Snapshot snapshot,
 	{
 		slot_getallattrs(slot);
 		row->user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
-		row->guid = DatumGetCString(DirectFunctionCall1(uuid_out,
-														slot_notnull(slot, catalog.u_guid)));
+		row->guid = uuid_text(slot_notnull(slot, catalog.u_guid));
 		row->name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
 		row->is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
 	}
@@ -372,47 +396,82 @@ scan_user_name(Datum guid)
 	return cstring_to_text(user.name);
 }
 
+/* Report a session_expiries that is not a 1-D timestamptz[] without NULLs. */
+static void
+malformed_expiries(TupleTableSlot *slot)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("malformed session_expiries of user %d",
+					DatumGetInt32(slot_notnull(slot, catalog.u_id))),
+			 errdetail("authsessions_data.users.session_expiries must be a one-dimensional array without NULLs."),
+			 errhint("See \"Repairing the session summary\" in the README.")));
+}
+
 /*
  * The number of active sessions of the user in the slot: the elements of its
  * session_expiries after now (see the users table in the install script).
+ *
+ * Runs for every user list walks, so an array stored inline (the usual case:
+ * a user's few sessions make a short varlena) is read in place, without the
+ * copy DatumGetArrayTypeP would make: its bytes after the varlena header are
+ * those of an ArrayType after vl_len_ (ndim, dataoffset, elemtype, dims,
+ * lbounds, padding, then the elements, none of them aligned in a short
+ * varlena, hence memcpy).  Every length is checked against the varlena's.
+ * Compressed or out-of-line arrays take the detoasting path.
  */
 static int64
 slot_active_sessions(TupleTableSlot *slot, TimestampTz now)
 {
 	Datum		value = slot_notnull(slot, catalog.u_session_expiries);
-	ArrayType  *arr = DatumGetArrayTypeP(value);
-	const char *data;
-	int			nelems;
+	struct varlena *raw = (struct varlena *) DatumGetPointer(value);
+	ArrayType  *copy = NULL;
+	const char *body;			/* the bytes after vl_len_ */
+	Size		len;			/* how many there are */
+	int32		ndim;
+	int32		dataoffset;
+	Oid			elemtype;
+	int32		nelems = 0;
+	Size		header = ARR_OVERHEAD_NONULLS(1) - VARHDRSZ;
 	int64		n = 0;
-	int			i;
+	int32		i;
 
-	if (ARR_NDIM(arr) == 0)
-		nelems = 0;
-	else if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) ||
-			 ARR_ELEMTYPE(arr) != TIMESTAMPTZOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("malformed session_expiries of user %d",
-						DatumGetInt32(slot_notnull(slot, catalog.u_id))),
-				 errdetail("authsessions_data.users.session_expiries must be a one-dimensional array without NULLs."),
-				 errhint("See \"Repairing the session summary\" in the README.")));
-	else
-		nelems = ARR_DIMS(arr)[0];
+	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
+	{
+		copy = DatumGetArrayTypeP(value);
+		raw = (struct varlena *) copy;
+	}
+	body = VARDATA_ANY(raw);
+	len = VARSIZE_ANY_EXHDR(raw);
 
-	/* no NULLs: the data follows the fixed header (ARR_DATA_PTR's case) */
-	data = (const char *) arr + ARR_OVERHEAD_NONULLS(1);
+	if (len < 3 * sizeof(int32))
+		malformed_expiries(slot);
+	memcpy(&ndim, body, sizeof(int32));
+	memcpy(&dataoffset, body + sizeof(int32), sizeof(int32));
+	memcpy(&elemtype, body + 2 * sizeof(int32), sizeof(Oid));
+	if (ndim != 0)
+	{
+		if (ndim != 1 || dataoffset != 0 || elemtype != TIMESTAMPTZOID ||
+			len < header)
+			malformed_expiries(slot);
+		memcpy(&nelems, body + 3 * sizeof(int32), sizeof(int32));
+		if (nelems < 0 ||
+			(Size) nelems > (len - header) / sizeof(TimestampTz))
+			malformed_expiries(slot);
+	}
+
 	for (i = 0; i < nelems; i++)
 	{
 		TimestampTz expiry;
 
-		memcpy(&expiry, data + i * sizeof(TimestampTz), sizeof(TimestampTz));
+		memcpy(&expiry, body + header + i * sizeof(TimestampTz),
+			   sizeof(TimestampTz));
 		if (expiry > now)
 			n++;
 	}
 
-	/* a detoasted copy (short or compressed varlena) is ours to free */
-	if ((Pointer) arr != DatumGetPointer(value))
-		pfree(arr);
+	if (copy != NULL && (Pointer) copy != DatumGetPointer(value))
+		pfree(copy);
 	return n;
 }
 
@@ -513,8 +572,7 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 		{
 			ListRow    *row = &result[n++];
 
-			row->guid = DatumGetCString(DirectFunctionCall1(uuid_out,
-															slot_notnull(slot, catalog.u_guid)));
+			row->guid = uuid_text(slot_notnull(slot, catalog.u_guid));
 			row->name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
 			row->is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
 			row->session_count = count;

@@ -19,7 +19,7 @@
  *	  for it).
  *	- delete_user locks the user's sessions (Q_LOCK_USER_SESSIONS), then
  *	  deletes the user row, whose cascade deletes the sessions it holds.
- *	- create_session updates the user row first (Q_CREATE_USER), but waits
+ *	- create_session updates the user row first (Q_CREATE_SESSION), but waits
  *	  for no session row: the new one is its own.  A concurrent delete_user
  *	  then waits for it and cascades to the new session, or has already
  *	  removed the user and we report it.
@@ -108,21 +108,18 @@ static const StoreStatement statements[Q_COUNT] = {
 		"DELETE FROM authsessions_data.users u WHERE u.guid = $1",
 		SPI_OK_DELETE, 1, {UUIDOID}
 	},
-	[Q_CREATE_USER] = {
-		"UPDATE authsessions_data.users u"
-		" SET listed = true, session_expiries = u.session_expiries || $2"
-		" WHERE u.guid = $1 RETURNING u.id",
-		SPI_OK_UPDATE_RETURNING, 2, {UUIDOID, TIMESTAMPTZOID}
-	},
-	[Q_INSERT_SESSION] = {
-		"INSERT INTO authsessions_data.sessions"
+	[Q_CREATE_SESSION] = {
+		"WITH u AS (UPDATE authsessions_data.users u"
+		"   SET listed = true, session_expiries = u.session_expiries || $3"
+		"   WHERE u.guid = $1 RETURNING u.id)"
+		" INSERT INTO authsessions_data.sessions"
 		" (user_id, token_hash, created_at, last_updated, expires_at,"
 		"  idle_timeout, smartphone, operating_system, application,"
 		"  user_agent, ip, purge_hint)"
-		" VALUES ($1, $2, now(), now(), $3, $4, $5, $6, $7, $8, $9, $3)"
+		" SELECT u.id, $2, now(), now(), $3, $4, $5, $6, $7, $8, $9, $3 FROM u"
 		" RETURNING id",
 		SPI_OK_INSERT_RETURNING, 9,
-		{INT4OID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
+		{UUIDOID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, INETOID}
 	},
 	[Q_TOUCH] = {
