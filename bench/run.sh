@@ -115,7 +115,8 @@ write_report() {
 		CREATE TABLE bench_report.datasets (scale bigint, shape text, nusers bigint,
 			active_users bigint, active_sessions bigint, load_seconds numeric);
 		CREATE TABLE bench_report.memory (ord int, function text, calls bigint,
-			bytes_before bigint, bytes_half bigint, bytes_after bigint, seconds numeric);
+			bytes_before bigint, bytes_half bigint, bytes_3q bigint, bytes_after bigint,
+			seconds numeric);
 	EOF
 	psql_db "$BENCH_DB" -c "COPY bench_report.results FROM STDIN" <"$dir/results.tsv"
 	psql_db "$BENCH_DB" -c "COPY bench_report.datasets FROM STDIN" <"$dir/datasets.tsv"
@@ -358,11 +359,11 @@ if ((BENCH_MEM_CALLS > 0)); then
 			SELECT array_position(ARRAY['purge', 'upsert_user', 'create_session', 'validate',
 										'user_sessions', 'list', 'revoke', 'end_session',
 										'delete_user'], function),
-				   function, calls, bytes_before, bytes_half, bytes_after, seconds
+				   function, calls, bytes_before, bytes_half, bytes_3q, bytes_after, seconds
 			FROM bench.memcheck ORDER BY 1"
 	done >"$BENCH_WORKDIR/memory.tsv"
-	while IFS=$'\t' read -r _ fn calls before half after _; do
-		log "  $fn: $calls calls, $before -> $half -> $after bytes"
+	while IFS=$'\t' read -r _ fn calls before half q3 after _; do
+		log "  $fn: $calls calls, $before -> $half -> $q3 -> $after bytes"
 	done <"$BENCH_WORKDIR/memory.tsv"
 	psql_db postgres -c "DROP DATABASE $mem_db WITH (FORCE)" -c "DROP DATABASE ${mem_db}_purge WITH (FORCE)"
 fi
