@@ -350,9 +350,9 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(json_success(n > 0));
 }
 
-/* Append the int4[] datum's elements to the growing id list *ids. */
-static void
-append_user_ids(Datum arr, int32 **ids, int *n, int *allocated)
+/* The int4[] datum's elements appended to the list ids. */
+static List *
+append_user_ids(List *ids, Datum arr)
 {
 	ArrayType  *a = DatumGetArrayTypeP(arr);
 	Datum	   *elems;
@@ -364,27 +364,13 @@ append_user_ids(Datum arr, int32 **ids, int *n, int *allocated)
 		elog(ERROR, "authsessions: unexpected array of user ids");
 	deconstruct_array(a, INT4OID, sizeof(int32), true, TYPALIGN_INT,
 					  &elems, &elemnulls, &nelems);
-	if (*n + nelems > *allocated)
-	{
-		*allocated = Max(*allocated * 2, *n + nelems);
-		*ids = repalloc(*ids, sizeof(int32) * *allocated);
-	}
 	for (i = 0; i < nelems; i++)
 	{
 		if (elemnulls[i])
 			elog(ERROR, "authsessions: user without an id");
-		(*ids)[(*n)++] = DatumGetInt32(elems[i]);
+		ids = lappend_int(ids, DatumGetInt32(elems[i]));
 	}
-}
-
-/* qsort comparator of int32 */
-static int
-int32_order(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
+	return ids;
 }
 
 /*
@@ -405,9 +391,9 @@ authsessions_purge(PG_FUNCTION_ARGS)
 	Datum		args[2];
 	int64		deleted;
 	int			ncandidates;
-	int32	   *users;
-	int			nusers = 0;
-	int			allocated = 64;
+	List	   *users = NIL;
+	ListCell   *lc;
+	int32		previous = 0;
 	int			i;
 
 	PreventCommandIfReadOnly("authsessions.purge()");
@@ -432,7 +418,6 @@ authsessions_purge(PG_FUNCTION_ARGS)
 		cutoff = now - age * USECS_PER_SEC;
 
 	store_connect();
-	users = palloc(sizeof(int32) * allocated);
 
 	/*
 	 * Each round takes up to the remaining batch of candidates (purge_hint
@@ -464,7 +449,7 @@ authsessions_purge(PG_FUNCTION_ARGS)
 									  SPI_tuptable->tupdesc, 3, &isnull);
 		if (isnull)
 			elog(ERROR, "authsessions: purge statement returned no user ids");
-		append_user_ids(deleted_users, &users, &nusers, &allocated);
+		users = append_user_ids(users, deleted_users);
 		deleted += round_deleted;
 		if (deleted >= batch || round_deleted + round_moved == 0)
 			break;
@@ -474,20 +459,15 @@ authsessions_purge(PG_FUNCTION_ARGS)
 	/* and the listed users that no longer have an active session */
 	args[0] = Int64GetDatum(batch);
 	ncandidates = store_exec(Q_UNLIST_CANDIDATES, args, NULL, false, 0);
-	if (nusers + ncandidates > allocated)
-	{
-		allocated = nusers + ncandidates;
-		users = repalloc(users, sizeof(int32) * allocated);
-	}
 	for (i = 0; i < ncandidates; i++)
 	{
 		bool		isnull;
+		Datum		id = SPI_getbinval(SPI_tuptable->vals[i],
+									   SPI_tuptable->tupdesc, 1, &isnull);
 
-		users[nusers++] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-													  SPI_tuptable->tupdesc, 1,
-													  &isnull));
 		if (isnull)
 			elog(ERROR, "authsessions: user without an id");
+		users = lappend_int(users, DatumGetInt32(id));
 	}
 
 	/*
@@ -496,12 +476,15 @@ authsessions_purge(PG_FUNCTION_ARGS)
 	 * leaves it: exact, at worst with leftovers in the past), then recompute
 	 * with a new snapshot, which sees every writer that held the row before.
 	 */
-	qsort(users, nusers, sizeof(int32), int32_order);
-	for (i = 0; i < nusers; i++)
+	list_sort(users, list_int_cmp);
+	foreach(lc, users)
 	{
-		if (i > 0 && users[i] == users[i - 1])
+		int32		user_id = lfirst_int(lc);
+
+		if (foreach_current_index(lc) > 0 && user_id == previous)
 			continue;
-		args[0] = Int32GetDatum(users[i]);
+		previous = user_id;
+		args[0] = Int32GetDatum(user_id);
 		args[1] = TimestampTzGetDatum(cutoff);
 		if (store_exec(Q_LOCK_PURGE_USER, args, NULL, false, 0) == 1)
 			store_exec(Q_RECOMPUTE_USER, args, NULL, false, 0);

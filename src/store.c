@@ -67,6 +67,19 @@ typedef struct StoreStatement
 	"   || u.session_expiries[array_position(u.session_expiries, " e ") + 1:] END"
 
 /*
+ * End the active session matching the condition key (on sessions s), as a
+ * revoke or a logout by $2, and remove its expiry from its user's summary.
+ */
+#define END_ACTIVE_SESSION(key) \
+	"WITH r AS (UPDATE authsessions_data.sessions s" \
+	"   SET revoked_at = now(), revoked_by = $2" \
+	"   WHERE " key " AND " ACTIVE_SESSION \
+	"   RETURNING s.user_id, s.expires_at)" \
+	" UPDATE authsessions_data.users u" \
+	" SET session_expiries = " EXPIRIES_WITHOUT("(SELECT r.expires_at FROM r)") \
+	" WHERE u.id = (SELECT r.user_id FROM r)"
+
+/*
  * The statements that change a session and then its user take the user's id
  * (and the session's expiry) from the data-modifying CTE through scalar
  * subqueries, never by joining it: the planner then always looks the user
@@ -74,13 +87,7 @@ typedef struct StoreStatement
  */
 static const StoreStatement statements[Q_COUNT] = {
 	[Q_REVOKE] = {
-		"WITH r AS (UPDATE authsessions_data.sessions s"
-		"   SET revoked_at = now(), revoked_by = $2"
-		"   WHERE s.id = $1 AND " ACTIVE_SESSION
-		"   RETURNING s.user_id, s.expires_at)"
-		" UPDATE authsessions_data.users u"
-		" SET session_expiries = " EXPIRIES_WITHOUT("(SELECT r.expires_at FROM r)")
-		" WHERE u.id = (SELECT r.user_id FROM r)",
+		END_ACTIVE_SESSION("s.id = $1"),
 		SPI_OK_UPDATE, 2, {INT8OID, TEXTOID}
 	},
 	[Q_UPDATE_USER] = {
@@ -139,13 +146,7 @@ static const StoreStatement statements[Q_COUNT] = {
 		SPI_OK_UPDATE, 4, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID}
 	},
 	[Q_END_SESSION] = {
-		"WITH r AS (UPDATE authsessions_data.sessions s"
-		"   SET revoked_at = now(), revoked_by = $2"
-		"   WHERE s.token_hash = $1 AND " ACTIVE_SESSION
-		"   RETURNING s.user_id, s.expires_at)"
-		" UPDATE authsessions_data.users u"
-		" SET session_expiries = " EXPIRIES_WITHOUT("(SELECT r.expires_at FROM r)")
-		" WHERE u.id = (SELECT r.user_id FROM r)",
+		END_ACTIVE_SESSION("s.token_hash = $1"),
 		SPI_OK_UPDATE, 2, {BYTEAOID, TEXTOID}
 	},
 	[Q_PURGE_SESSIONS] = {
