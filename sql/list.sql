@@ -4,6 +4,14 @@
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 
+-- The users' session summary as the writers would have kept it, after the
+-- fixtures below edit sessions by hand.
+CREATE FUNCTION pg_temp.resync_summary() RETURNS void
+LANGUAGE sql AS $$
+	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
+		SELECT s.expires_at FROM authsessions_data.sessions s
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at) $$;
+
 -- An empty store lists nobody.
 SELECT authsessions.list();
 
@@ -48,10 +56,7 @@ WHERE (u.name = 'mixed' AND s.smartphone = 'session 2') OR u.name = 'revoked';
 UPDATE authsessions_data.sessions s SET expires_at = now() - interval '1 second'
 FROM authsessions_data.users u
 WHERE u.id = s.user_id AND ((u.name = 'mixed' AND s.smartphone = 'session 3') OR u.name = 'expired');
--- the users' session summary, as the writers would have kept it
-UPDATE authsessions_data.users u SET session_expiries = ARRAY(
-	SELECT s.expires_at FROM authsessions_data.sessions s
-	WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
+SELECT pg_temp.resync_summary();
 
 -- The whole list, in order: exact JSON, one element per row.
 SELECT o, e FROM jsonb_array_elements(authsessions.list()) WITH ORDINALITY AS x(e, o);
@@ -145,10 +150,7 @@ FROM authsessions_data.sessions s JOIN authsessions_data.users u ON u.id = s.use
 WHERE u.name = 'Z' AND s.smartphone = 'session 1';
 UPDATE authsessions_data.sessions s SET expires_at = now() - interval '1 second'
 FROM authsessions_data.users u WHERE u.id = s.user_id AND u.name = 'user';
--- the users' session summary, as the writers would have kept it
-UPDATE authsessions_data.users u SET session_expiries = ARRAY(
-	SELECT s.expires_at FROM authsessions_data.sessions s
-	WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
+SELECT pg_temp.resync_summary();
 SELECT e ->> 'UserName' AS name, e -> 'SessionCount' AS count
 FROM jsonb_array_elements(authsessions.list()) AS e WHERE e ->> 'UserName' IN ('Z', 'user');
 -- a renamed user moves

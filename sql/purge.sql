@@ -3,6 +3,14 @@
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 
+-- The users' session summary as the writers would have kept it, after the
+-- fixtures below edit sessions by hand.
+CREATE FUNCTION pg_temp.resync_summary() RETURNS void
+LANGUAGE sql AS $$
+	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
+		SELECT s.expires_at FROM authsessions_data.sessions s
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at) $$;
+
 -- Time travel without sleeping: move every timestamp of some sessions back,
 -- as if they had been created (and touched, revoked...) that long ago.
 CREATE FUNCTION pg_temp.travel(ids bigint[], back interval) RETURNS void
@@ -17,9 +25,7 @@ BEGIN
 	EXECUTE format('UPDATE authsessions_data.sessions SET %s WHERE id = ANY ($1)', sets)
 	USING ids, back;
 	-- and the users' session summary, as the writers would have kept it
-	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
-		SELECT s.expires_at FROM authsessions_data.sessions s
-		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
+	PERFORM pg_temp.resync_summary();
 END
 $$;
 -- a session of user u with label l and the given ttl; returns its ID
@@ -52,10 +58,7 @@ SELECT pg_temp.travel(ARRAY[:s1], '8 days 1 hour'), pg_temp.travel(ARRAY[:s2], '
 -- s6 has been used all along: validate slid its expiry (last an hour ago)
 UPDATE authsessions_data.sessions SET last_updated = now() - interval '1 hour',
 	expires_at = now() + interval '23 hours' WHERE id = :s6;
--- the users' session summary, as the writers would have kept it
-UPDATE authsessions_data.users u SET session_expiries = ARRAY(
-	SELECT s.expires_at FROM authsessions_data.sessions s
-	WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
+SELECT pg_temp.resync_summary();
 SELECT id, smartphone FROM authsessions_data.sessions ORDER BY id;
 SELECT jsonb_path_query_array(authsessions.list(), '$[*].SessionCount') AS counts_before;
 
