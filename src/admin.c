@@ -6,7 +6,7 @@
  * Each function builds its whole jsonb result inside a memory context of its
  * own and copies only the finished value out, so what one call allocates is
  * freed when it returns.  list and user_sessions read by direct index scans
- * (scan.c); revoke writes through SPI (store.c).
+ * (scan.c); revoke writes by direct row updates (write.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -159,7 +159,8 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 
 /*
  * authsessions.revoke("Session"): revoke one active session, in one guarded
- * update (of two concurrent revokes exactly one succeeds).  A NULL Session
+ * update (of two concurrent revokes exactly one succeeds), made directly
+ * (write.c) or, when the tables have triggers, as an SQL statement.  A NULL Session
  * raises 22004; no active session with that ID raises PT404
  * err_NoActiveSession.
  */
@@ -175,9 +176,21 @@ authsessions_revoke(PG_FUNCTION_ARGS)
 	args[0] = PG_GETARG_DATUM(0);
 	args[1] = CStringGetTextDatum(current_actor());
 
-	store_connect();
-	n = store_exec(Q_REVOKE, args, NULL, false, 0);
-	store_finish();
+	switch (write_end_session(false, args[0], args[1]))
+	{
+		case END_DONE:
+			n = 1;
+			break;
+		case END_NONE:
+			n = 0;
+			break;
+		default:
+			/* the tables have a trigger or RLS: the executor's way */
+			store_connect();
+			n = store_exec(Q_REVOKE, args, NULL, false, 0);
+			store_finish();
+			break;
+	}
 
 	if (n == 0)
 		ereport(ERROR,

@@ -12,6 +12,7 @@
  *	  jsonout.c    the jsonb builder and the session JSON objects
  *	  store.c      storage access: SPI plans prepared once per backend
  *	  scan.c       storage access: direct index scans for the hot reads
+ *	  write.c      storage access: direct row updates for the hot writer
  *	  admin.c      the documented admin API: list, user_sessions, revoke
  *	  lifecycle.c  upsert_user, delete_user, create_session, validate,
  *	               end_session, purge
@@ -98,13 +99,56 @@ typedef struct ListRow
 	int64		session_count;
 } ListRow;
 
+/* What the direct scans and writes need to know about the tables (scan.c) */
+typedef struct ScanCatalog
+{
+	bool		valid;
+	Oid			users;
+	Oid			users_pkey;
+	Oid			users_guid_key;
+	Oid			sessions;
+	Oid			sessions_pkey;
+	Oid			sessions_token_hash_key;
+	Oid			sessions_user_id_idx;
+	Oid			users_listed_name_guid_idx;
+	/* users columns */
+	AttrNumber	u_id;
+	AttrNumber	u_guid;
+	AttrNumber	u_name;
+	AttrNumber	u_is_operator;
+	AttrNumber	u_session_expiries;
+	/* sessions columns */
+	AttrNumber	s_id;
+	AttrNumber	s_user_id;
+	AttrNumber	s_last_updated;
+	AttrNumber	s_expires_at;
+	AttrNumber	s_idle_timeout;
+	AttrNumber	s_revoked_at;
+	AttrNumber	s_revoked_by;
+	AttrNumber	s_smartphone;
+	AttrNumber	s_operating_system;
+	AttrNumber	s_application;
+} ScanCatalog;
+
 /* scan.c */
+extern const ScanCatalog *scan_catalog(void);
+extern void report_malformed_expiries(int32 user_id) pg_attribute_noreturn();
 extern bool scan_session_by_token(const uint8 *hash, SessionRow *row);
 extern int	scan_user_sessions(Datum guid, SessionRow **rows);
 extern text *scan_user_name(Datum guid);
 extern int	scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 					  int limit, bool want_total, ListRow **rows,
 					  int64 *first, int64 *total);
+
+/* write.c */
+typedef enum EndResult
+{
+	END_DONE,					/* the session was active and is ended */
+	END_NONE,					/* no such active session */
+	END_USE_SQL					/* a trigger or RLS: run the SQL statement */
+} EndResult;
+
+extern EndResult write_end_session(bool by_token, Datum key, Datum actor);
 
 /* jsonout.c */
 typedef struct JsonOut

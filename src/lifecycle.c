@@ -343,9 +343,21 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 
 	args[0] = PointerGetDatum(hash_to_bytea(hash));
 	args[1] = CStringGetTextDatum(current_actor());
-	store_connect();
-	n = store_exec(Q_END_SESSION, args, NULL, false, 0);
-	store_finish();
+	switch (write_end_session(true, args[0], args[1]))
+	{
+		case END_DONE:
+			n = 1;
+			break;
+		case END_NONE:
+			n = 0;
+			break;
+		default:
+			/* the tables have a trigger or RLS: the executor's way */
+			store_connect();
+			n = store_exec(Q_END_SESSION, args, NULL, false, 0);
+			store_finish();
+			break;
+	}
 
 	PG_RETURN_JSONB_P(json_success(n > 0));
 }

@@ -41,35 +41,6 @@
 
 #include "authsessions.h"
 
-/* What the scans need to know about the tables, looked up by name. */
-typedef struct ScanCatalog
-{
-	bool		valid;
-	Oid			users;
-	Oid			users_pkey;
-	Oid			users_guid_key;
-	Oid			sessions;
-	Oid			sessions_token_hash_key;
-	Oid			sessions_user_id_idx;
-	Oid			users_listed_name_guid_idx;
-	/* users columns */
-	AttrNumber	u_id;
-	AttrNumber	u_guid;
-	AttrNumber	u_name;
-	AttrNumber	u_is_operator;
-	AttrNumber	u_session_expiries;
-	/* sessions columns */
-	AttrNumber	s_id;
-	AttrNumber	s_user_id;
-	AttrNumber	s_last_updated;
-	AttrNumber	s_expires_at;
-	AttrNumber	s_idle_timeout;
-	AttrNumber	s_revoked_at;
-	AttrNumber	s_smartphone;
-	AttrNumber	s_operating_system;
-	AttrNumber	s_application;
-} ScanCatalog;
-
 static ScanCatalog catalog;
 static bool callback_registered = false;
 
@@ -124,6 +95,7 @@ catalog_load(void)
 	catalog.users_pkey = data_relid(nsp, "users_pkey");
 	catalog.users_guid_key = data_relid(nsp, "users_guid_key");
 	catalog.sessions = data_relid(nsp, "sessions");
+	catalog.sessions_pkey = data_relid(nsp, "sessions_pkey");
 	catalog.sessions_token_hash_key = data_relid(nsp, "sessions_token_hash_key");
 	catalog.sessions_user_id_idx = data_relid(nsp, "sessions_user_id_idx");
 	catalog.users_listed_name_guid_idx = data_relid(nsp, "users_listed_name_guid_idx");
@@ -140,11 +112,20 @@ catalog_load(void)
 	catalog.s_expires_at = data_attnum(catalog.sessions, "expires_at");
 	catalog.s_idle_timeout = data_attnum(catalog.sessions, "idle_timeout");
 	catalog.s_revoked_at = data_attnum(catalog.sessions, "revoked_at");
+	catalog.s_revoked_by = data_attnum(catalog.sessions, "revoked_by");
 	catalog.s_smartphone = data_attnum(catalog.sessions, "smartphone");
 	catalog.s_operating_system = data_attnum(catalog.sessions, "operating_system");
 	catalog.s_application = data_attnum(catalog.sessions, "application");
 
 	catalog.valid = true;
+}
+
+/* The catalog, for the direct writers (write.c). */
+const ScanCatalog *
+scan_catalog(void)
+{
+	catalog_load();
+	return &catalog;
 }
 
 /*
@@ -396,16 +377,54 @@ scan_user_name(Datum guid)
 	return cstring_to_text(user.name);
 }
 
-/* Report a session_expiries that is not a 1-D timestamptz[] without NULLs. */
-static void
-malformed_expiries(TupleTableSlot *slot)
+/*
+ * Report a session_expiries (of the user with that id) that is not a 1-D
+ * timestamptz[] without NULLs.
+ */
+void
+report_malformed_expiries(int32 user_id)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("malformed session_expiries of user %d",
-					DatumGetInt32(slot_notnull(slot, catalog.u_id))),
+			 errmsg("malformed session_expiries of user %d", user_id),
 			 errdetail("authsessions_data.users.session_expiries must be a one-dimensional array without NULLs."),
 			 errhint("See \"Repairing the session summary\" in the README.")));
+}
+
+/* Report the session_expiries of the user row in the slot as malformed. */
+static void
+malformed_expiries(TupleTableSlot *slot)
+{
+	report_malformed_expiries(DatumGetInt32(slot_notnull(slot, catalog.u_id)));
+}
+
+/*
+ * slot_active_sessions for an array with a null bitmap (which SQL's array
+ * slicing keeps even when the slice has no NULL), the slow general way.
+ */
+static int64
+active_sessions_with_bitmap(TupleTableSlot *slot, Datum value, TimestampTz now)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(value);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int64		n = 0;
+	int			i;
+
+	if (ARR_NDIM(arr) != 1 || ARR_ELEMTYPE(arr) != TIMESTAMPTZOID ||
+		array_contains_nulls(arr))
+		malformed_expiries(slot);
+	deconstruct_array(arr, TIMESTAMPTZOID, sizeof(TimestampTz), true,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	for (i = 0; i < nelems; i++)
+		if (DatumGetTimestampTz(elems[i]) > now)
+			n++;
+	pfree(elems);
+	pfree(nulls);
+	if ((Pointer) arr != DatumGetPointer(value))
+		pfree(arr);
+	return n;
 }
 
 /*
@@ -449,6 +468,13 @@ slot_active_sessions(TupleTableSlot *slot, TimestampTz now)
 	memcpy(&ndim, body, sizeof(int32));
 	memcpy(&dataoffset, body + sizeof(int32), sizeof(int32));
 	memcpy(&elemtype, body + 2 * sizeof(int32), sizeof(Oid));
+	if (ndim == 1 && dataoffset != 0 && elemtype == TIMESTAMPTZOID)
+	{
+		/* a null bitmap, legal while no element is NULL (slices keep one) */
+		if (copy != NULL && (Pointer) copy != DatumGetPointer(value))
+			pfree(copy);
+		return active_sessions_with_bitmap(slot, value, now);
+	}
 	if (ndim != 0)
 	{
 		if (ndim != 1 || dataoffset != 0 || elemtype != TIMESTAMPTZOID ||

@@ -16,7 +16,9 @@
  * the row lock serialises them per user.  The waits always go session row
  * first, user row second, so that they cannot deadlock:
  *	- revoke and end_session update the session, then the user row (waiting
- *	  for it).
+ *	  for it).  They do so directly (write.c); Q_REVOKE and Q_END_SESSION
+ *	  make the same change when the tables have triggers or row-level
+ *	  security, which only the executor runs.
  *	- delete_user locks the user's sessions (Q_LOCK_USER_SESSIONS), then
  *	  deletes the user row, whose cascade deletes the sessions it holds.
  *	- create_session updates the user row first (Q_CREATE_SESSION), but waits

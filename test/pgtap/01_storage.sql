@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(65);
+SELECT plan(70);
 
 -- Schemas -----------------------------------------------------------------
 
@@ -134,15 +134,47 @@ SELECT columns_are('authsessions_data', 'sessions',
 	'sessions has exactly the documented columns and purge_hint (no token column)');
 SELECT col_type_is('authsessions_data', 'sessions', 'id', 'bigint', 'sessions.id is bigint');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_id', 'integer', 'sessions.user_id is integer');
-SELECT col_type_is('authsessions_data', 'sessions', 'token_hash', 'bytea', 'sessions.token_hash is bytea');
+SELECT col_type_is('authsessions_data', 'sessions', 'token_hash', 'authsessions_data.token_hash',
+	'sessions.token_hash is the domain token_hash');
+SELECT is(
+	(SELECT format_type(t.typbasetype, t.typtypmod) || ' ' || pg_get_constraintdef(c.oid)
+	   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_constraint c ON c.contypid = t.oid
+	  WHERE t.oid = 'authsessions_data.token_hash'::regtype),
+	'bytea CHECK ((length(VALUE) = 32))',
+	'token_hash is bytea of exactly 32 bytes');
 SELECT col_type_is('authsessions_data', 'sessions', 'created_at', 'timestamp with time zone',
 	'sessions.created_at is timestamptz');
 SELECT col_type_is('authsessions_data', 'sessions', 'last_updated', 'timestamp with time zone',
 	'sessions.last_updated is timestamptz');
 SELECT col_type_is('authsessions_data', 'sessions', 'expires_at', 'timestamp with time zone',
 	'sessions.expires_at is timestamptz');
-SELECT col_type_is('authsessions_data', 'sessions', 'idle_timeout', 'integer',
-	'sessions.idle_timeout is integer (seconds)');
+SELECT col_type_is('authsessions_data', 'sessions', 'idle_timeout', 'authsessions_data.idle_seconds',
+	'sessions.idle_timeout is the domain idle_seconds');
+SELECT is(
+	(SELECT format_type(t.typbasetype, t.typtypmod) || ' ' || pg_get_constraintdef(c.oid)
+	   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_constraint c ON c.contypid = t.oid
+	  WHERE t.oid = 'authsessions_data.idle_seconds'::regtype),
+	'integer CHECK ((VALUE > 0))',
+	'idle_seconds is a positive integer (seconds)');
+SELECT throws_ok($$WITH u AS (INSERT INTO authsessions_data.users (guid, name)
+		VALUES (gen_random_uuid(), 'x') RETURNING id)
+	INSERT INTO authsessions_data.sessions (user_id, token_hash, created_at,
+		last_updated, expires_at, idle_timeout, purge_hint)
+	SELECT u.id, '\x00'::bytea, now(), now(), now(), 60, now() FROM u$$,
+	'23514', NULL, 'a token_hash that is not 32 bytes, written by hand, is refused');
+SELECT throws_ok($$WITH u AS (INSERT INTO authsessions_data.users (guid, name)
+		VALUES (gen_random_uuid(), 'x') RETURNING id)
+	INSERT INTO authsessions_data.sessions (user_id, token_hash, created_at,
+		last_updated, expires_at, idle_timeout, purge_hint)
+	SELECT u.id, sha256('x'), now(), now(), now(), 0, now() FROM u$$,
+	'23514', NULL, 'an idle timeout of 0 seconds, written by hand, is refused');
+SELECT is(
+	(SELECT array_agg(c.relname::text || ' ' || array_to_string(c.reloptions, ',')
+					  ORDER BY c.relname)
+	   FROM pg_catalog.pg_class c
+	  WHERE c.oid IN ('authsessions_data.users'::regclass, 'authsessions_data.sessions'::regclass)),
+	ARRAY['sessions fillfactor=80', 'users fillfactor=70'],
+	'both tables leave room on each page for HOT updates (fillfactor)');
 SELECT col_type_is('authsessions_data', 'sessions', 'revoked_at', 'timestamp with time zone',
 	'sessions.revoked_at is timestamptz');
 SELECT col_type_is('authsessions_data', 'sessions', 'revoked_by', 'text', 'sessions.revoked_by is text');
