@@ -104,6 +104,23 @@ SELECT s ->> 'Token' AS tok5 FROM authsessions.create_session('00000000-0000-400
 SELECT v -> 'Smartphone' AS phone, v -> 'OperatingSystem' AS os, v -> 'Application' AS app
 FROM authsessions.validate(:'tok5') AS v;
 
+-- Years outside 1000-9999 keep their digits (at least four), as to_char's
+-- YYYY does; written by hand, with the summary put right.
+SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000005', 'years') > 0 AS years_user;
+SELECT authsessions.create_session('00000000-0000-4000-8000-000000000005', 'years') ->> 'ID' AS years_id \gset
+UPDATE authsessions_data.sessions
+   SET last_updated = '0999-03-04 05:06:07+00', expires_at = '10000-01-02 03:04:05+00'
+ WHERE id = :years_id;
+UPDATE authsessions_data.users u SET session_expiries = ARRAY(
+	SELECT s.expires_at FROM authsessions_data.sessions s
+	 WHERE s.user_id = u.id AND s.revoked_at IS NULL)
+ WHERE u.name = 'years';
+SELECT e ->> 'LastUpdated' AS last_updated, e ->> 'ExpirationDate' AS expiration_date
+FROM jsonb_array_elements(authsessions.user_sessions('00000000-0000-4000-8000-000000000005')) AS e;
+UPDATE authsessions_data.sessions SET last_updated = '0001-01-01 00:00:00+00' WHERE id = :years_id;
+SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000005') -> 0 ->> 'LastUpdated' AS year_one;
+SELECT authsessions.delete_user('00000000-0000-4000-8000-000000000005');
+
 -- IDs are exact JSON numbers, also beyond 2^53 and at the int4 limit.
 ALTER SEQUENCE authsessions_data.sessions_id_seq RESTART 9007199254740993;
 ALTER SEQUENCE authsessions_data.users_id_seq RESTART 2147483647;

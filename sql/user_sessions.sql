@@ -28,6 +28,14 @@ FROM (VALUES
 ) AS t(id, lu, ex) WHERE s.id = t.id;
 SELECT authsessions.revoke(5);
 UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 second' WHERE id = 6;
+-- the writers keep the summary (users.session_expiries) as the sessions are;
+-- these edits by hand put it right themselves (the README's statement)
+CREATE FUNCTION pg_temp.resync_summary() RETURNS void
+LANGUAGE sql AS $$
+	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
+		SELECT s.expires_at FROM authsessions_data.sessions s
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at) $$;
+SELECT pg_temp.resync_summary();
 
 -- Exact JSON, in order; nullable device fields are JSON null.
 SELECT o, e FROM jsonb_array_elements(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b'))
@@ -91,6 +99,45 @@ SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', 1, 100
 -- also for an unknown user
 SELECT authsessions.user_sessions('ffffffff-ffff-4fff-bfff-ffffffffffff', 0);
 \echo :LAST_ERROR_SQLSTATE
+
+-- The summary says how many sessions are active, so the walk (newest rows
+-- first) stops at the last of them and a user with none reads no session:
+-- counted with the rows this transaction fetched through the user_id index.
+-- user3 has 8 sessions, the 5 oldest ended, the 3 newest active.
+SELECT count(authsessions.create_session('00000000-0000-4000-8000-000000000003', 'u3-' || i))
+FROM generate_series(1, 8) AS i;
+UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 hour'
+ WHERE smartphone IN ('u3-1', 'u3-2', 'u3-4');
+UPDATE authsessions_data.sessions SET revoked_at = now() - interval '1 hour'
+ WHERE smartphone IN ('u3-3', 'u3-5');
+SELECT pg_temp.resync_summary();
+CREATE TEMP VIEW fetched AS
+	SELECT pg_stat_get_xact_tuples_fetched('authsessions_data.sessions_user_id_idx'::regclass) AS n;
+BEGIN;
+SELECT n AS f0 FROM fetched \gset
+SELECT jsonb_path_query_array(authsessions.user_sessions('00000000-0000-4000-8000-000000000003'),
+	'$[*].Smartphone') AS user3_active;
+SELECT n - :f0 AS sessions_fetched FROM fetched;
+-- user4's two sessions are revoked: nothing fetched
+SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000004', 'user4') > 0 AS user4;
+SELECT count(authsessions.revoke((authsessions.create_session(
+		'00000000-0000-4000-8000-000000000004', 'u4-' || i) ->> 'ID')::bigint))
+FROM generate_series(1, 2) AS i;
+SELECT n AS f0 FROM fetched \gset
+SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000004') AS none_active;
+SELECT n - :f0 AS sessions_fetched FROM fetched;
+COMMIT;
+-- A summary counting more than are active (edited by hand) costs a walk to
+-- the end (all 8 fetched); the answer is the same.
+UPDATE authsessions_data.users SET session_expiries = session_expiries || (now() + interval '1 day')
+ WHERE guid = '00000000-0000-4000-8000-000000000003';
+BEGIN;
+SELECT n AS f0 FROM fetched \gset
+SELECT jsonb_path_query_array(authsessions.user_sessions('00000000-0000-4000-8000-000000000003'),
+	'$[*].Smartphone') AS user3_active;
+SELECT n - :f0 AS sessions_fetched FROM fetched;
+COMMIT;
+DROP VIEW fetched;
 
 -- A reader: fine in a read-only transaction.
 BEGIN READ ONLY;

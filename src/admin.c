@@ -85,15 +85,16 @@ authsessions_list(PG_FUNCTION_ARGS)
 	json_begin_array(&out);
 	for (i = 0; i < n; i++)
 	{
+		/* keys in jsonb's order (shorter first): nothing to sort */
 		json_begin_object(&out);
 		json_key(&out, "UserGuid");
 		json_string(&out, rows[i].guid);
 		json_key(&out, "UserName");
 		json_string(&out, rows[i].name);
-		json_key(&out, "SessionCount");
-		json_int(&out, rows[i].session_count);
 		json_key(&out, "IsOperator");
 		json_bool(&out, rows[i].is_operator);
+		json_key(&out, "SessionCount");
+		json_int(&out, rows[i].session_count);
 		json_end_object(&out);
 	}
 	json_end_array(&out);

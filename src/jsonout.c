@@ -118,20 +118,50 @@ json_null(JsonOut *out)
 	push_scalar(out, &v);
 }
 
-/* A timestamp as a UTC string like 2020-09-21T10:42:50Z. */
+/* Write value as exactly width decimal digits at p (value fits). */
+static void
+put_digits(char *p, int value, int width)
+{
+	while (width-- > 0)
+	{
+		p[width] = '0' + value % 10;
+		value /= 10;
+	}
+}
+
+/*
+ * A timestamp as a UTC string like 2020-09-21T10:42:50Z.  Every session
+ * object has two, so the usual four-digit years are formatted by hand.
+ */
 void
 json_timestamp(JsonOut *out, TimestampTz ts)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
+	char	   *buf;
+
 	/* tzp = NULL: break the timestamp down in UTC */
 	if (TIMESTAMP_NOT_FINITE(ts) ||
 		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
 		elog(ERROR, "authsessions: timestamp out of range in stored session");
+
 	/* palloc'd: pushJsonbValue keeps a pointer to the string, not a copy */
-	json_string(out, psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
-							  tm.tm_year, tm.tm_mon, tm.tm_mday,
-							  tm.tm_hour, tm.tm_min, tm.tm_sec));
+	if (tm.tm_year < 1 || tm.tm_year > 9999)
+		buf = psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
+					   tm.tm_year, tm.tm_mon, tm.tm_mday,
+					   tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+	{
+		buf = palloc(sizeof("2020-09-21T10:42:50Z"));
+		memcpy(buf, "0000-00-00T00:00:00Z", sizeof("2020-09-21T10:42:50Z"));
+		put_digits(buf, tm.tm_year, 4);
+		put_digits(buf + 5, tm.tm_mon, 2);
+		put_digits(buf + 8, tm.tm_mday, 2);
+		put_digits(buf + 11, tm.tm_hour, 2);
+		put_digits(buf + 14, tm.tm_min, 2);
+		put_digits(buf + 17, tm.tm_sec, 2);
+	}
+	json_string(out, buf);
 }
 
 /* Any value, such as an element of an existing jsonb (copied, unpacked). */
@@ -172,7 +202,11 @@ json_string_or_null(JsonOut *out, const char *str)
 		json_string(out, str);
 }
 
-/* One session object, with exactly the documented keys. */
+/*
+ * One session object, with exactly the documented keys.  They are pushed in
+ * the order jsonb stores keys (shorter first, then bytewise), so that
+ * ending the object has nothing to sort.
+ */
 void
 json_session(JsonOut *out, const SessionRow *row)
 {
@@ -183,19 +217,19 @@ json_session(JsonOut *out, const SessionRow *row)
 	json_int(out, row->user_id);
 	json_key(out, "UserGuid");
 	json_string(out, row->guid);
-	json_key(out, "LastUpdated");
-	json_timestamp(out, row->last_updated);
-	json_key(out, "ExpirationDate");
-	json_timestamp(out, row->expires_at);
 	json_key(out, "UserName");
 	json_string(out, row->name);
 	json_key(out, "IsOperator");
 	json_bool(out, row->is_operator);
 	json_key(out, "Smartphone");
 	json_string_or_null(out, row->smartphone);
-	json_key(out, "OperatingSystem");
-	json_string_or_null(out, row->operating_system);
 	json_key(out, "Application");
 	json_string_or_null(out, row->application);
+	json_key(out, "LastUpdated");
+	json_timestamp(out, row->last_updated);
+	json_key(out, "ExpirationDate");
+	json_timestamp(out, row->expires_at);
+	json_key(out, "OperatingSystem");
+	json_string_or_null(out, row->operating_system);
 	json_end_object(out);
 }

@@ -30,6 +30,7 @@
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -171,14 +172,17 @@ slot_text(TupleTableSlot *slot, AttrNumber attnum)
 	return TextDatumGetCString(slot->tts_values[attnum - 1]);
 }
 
+static int64 slot_active_sessions(TupleTableSlot *slot, TimestampTz now);
+
 /*
  * Copy the user columns of the user row with the given key (equality on
- * the first column of index indexid) into row.  Returns false when there is
- * no such user.
+ * the first column of index indexid) into row, and when active is not NULL
+ * the number of the user's active sessions its summary counts into
+ * *active.  Returns false when there is no such user.
  */
 static bool
 scan_user(Oid indexid, RegProcedure eqproc, Datum key, Snapshot snapshot,
-		  SessionRow *row)
+		  SessionRow *row, int64 *active)
 {
 	Relation	rel = table_open(catalog.users, AccessShareLock);
 	Relation	idx = index_open(indexid, AccessShareLock);
@@ -199,6 +203,9 @@ scan_user(Oid indexid, RegProcedure eqproc, Datum key, Snapshot snapshot,
 		row->guid = uuid_text(slot_notnull(slot, catalog.u_guid));
 		row->name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
 		row->is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
+		if (active != NULL)
+			*active = slot_active_sessions(slot,
+										   GetCurrentTransactionStartTimestamp());
 	}
 
 	index_endscan(scan);
@@ -278,10 +285,17 @@ scan_session_by_token(const uint8 *hash, SessionRow *row)
 	/* the user row: the foreign key guarantees it, but a race could not */
 	if (found)
 		found = scan_user(catalog.users_pkey, F_INT4EQ,
-						  Int32GetDatum(row->user_id), snapshot, row);
+						  Int32GetDatum(row->user_id), snapshot, row, NULL);
 
 	UnregisterSnapshot(snapshot);
 	return found;
+}
+
+/* qsort order of row pointers: the newest row (highest) first. */
+static int
+tid_descending(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) b, (ItemPointer) a);
 }
 
 /* qsort order of user_sessions: LastUpdated descending, then ID descending. */
@@ -302,6 +316,14 @@ session_order(const void *a, const void *b)
  * All active sessions of the user with that guid, in user_sessions order,
  * read with the caller's snapshot (these functions are STABLE).  Returns
  * their number and the palloc'd array in *rows; 0 for an unknown user.
+ *
+ * The user's summary (users.session_expiries, which the writers keep in the
+ * same transactions as the sessions, so any snapshot sees the two agree)
+ * says how many sessions are active: none means no session is read, and the
+ * walk stops once it has found that many.  It fetches the user's rows newest
+ * first (highest row pointer: logins append to the table, mostly), where
+ * the active sessions are, so the ended ones a user accumulates until purge
+ * are mostly never fetched.
  */
 int
 scan_user_sessions(Datum guid, SessionRow **rows)
@@ -309,18 +331,26 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	Snapshot	snapshot = GetActiveSnapshot();
 	SessionRow	user;
+	int64		active;
 	Relation	rel;
 	Relation	idx;
 	TupleTableSlot *slot;
 	IndexScanDesc scan;
+	IndexFetchTableData *fetch;
 	ScanKeyData skey;
+	ItemPointer tid;
+	ItemPointerData *tids;
+	int			ntids = 0;
+	int			tids_allocated = 16;
 	int			n = 0;
 	int			allocated = 16;
+	int			i;
 	SessionRow *result;
 
 	catalog_load();
 	*rows = NULL;
-	if (!scan_user(catalog.users_guid_key, F_UUID_EQ, guid, snapshot, &user))
+	if (!scan_user(catalog.users_guid_key, F_UUID_EQ, guid, snapshot, &user,
+				   &active) || active == 0)
 		return 0;
 
 	result = palloc(sizeof(SessionRow) * allocated);
@@ -333,9 +363,36 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 	scan = index_beginscan(rel, idx, snapshot, 1, 0);
 	index_rescan(scan, &skey, 1, NULL, 0);
 
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	/*
+	 * The user's index entries first, then the rows newest first: an index
+	 * scan returns the row pointers of one key in ascending order whatever
+	 * its direction (within a deduplicated posting list).
+	 */
+	tids = palloc(sizeof(ItemPointerData) * tids_allocated);
+	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
 	{
 		CHECK_FOR_INTERRUPTS();
+		if (ntids == tids_allocated)
+		{
+			tids_allocated *= 2;
+			tids = repalloc(tids, sizeof(ItemPointerData) * tids_allocated);
+		}
+		tids[ntids++] = *tid;
+	}
+	index_endscan(scan);
+	qsort(tids, ntids, sizeof(ItemPointerData), tid_descending);
+
+	fetch = table_index_fetch_begin(rel);
+	for (i = 0; i < ntids && n < active; i++)
+	{
+		bool		call_again = false;
+
+		CHECK_FOR_INTERRUPTS();
+		/* the version of the (HOT) chain the snapshot sees, if any */
+		if (!table_index_fetch_tuple(fetch, &tids[i], snapshot, slot,
+									 &call_again, NULL))
+			continue;
+		pgstat_count_heap_fetch(idx);
 		slot_getallattrs(slot);
 		if (!slot_active(slot, now))
 			continue;
@@ -350,8 +407,8 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 		result[n].is_operator = user.is_operator;
 		n++;
 	}
+	table_index_fetch_end(fetch);
 
-	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
@@ -372,7 +429,7 @@ scan_user_name(Datum guid)
 
 	catalog_load();
 	if (!scan_user(catalog.users_guid_key, F_UUID_EQ, guid,
-				   GetActiveSnapshot(), &user))
+				   GetActiveSnapshot(), &user, NULL))
 		return NULL;
 	return cstring_to_text(user.name);
 }
