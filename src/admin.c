@@ -168,32 +168,14 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 Datum
 authsessions_revoke(PG_FUNCTION_ARGS)
 {
-	Datum		args[2];
-	int			n;
+	bool		ended;
 
 	PreventCommandIfReadOnly("authsessions.revoke()");
 	check_required_arg(fcinfo, 0, "Session");
 
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = CStringGetTextDatum(current_actor());
-
-	switch (write_end_session(false, args[0], args[1]))
-	{
-		case END_DONE:
-			n = 1;
-			break;
-		case END_NONE:
-			n = 0;
-			break;
-		default:
-			/* the tables have a trigger or RLS: the executor's way */
-			store_connect();
-			n = store_exec(Q_REVOKE, args, NULL, false, 0);
-			store_finish();
-			break;
-	}
-
-	if (n == 0)
+	ended = write_end_session(false, PG_GETARG_DATUM(0),
+							  CStringGetTextDatum(current_actor()));
+	if (!ended)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
 				 errmsg("err_NoActiveSession"),

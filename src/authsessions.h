@@ -24,7 +24,10 @@
 
 #include "fmgr.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "utils/jsonb.h"
+#include "utils/rel.h"
+#include "utils/snapshot.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -132,6 +135,8 @@ typedef struct ScanCatalog
 
 /* scan.c */
 extern const ScanCatalog *scan_catalog(void);
+extern bool scan_by_key(Relation rel, Relation idx, RegProcedure eqproc,
+						Datum key, Snapshot snapshot, TupleTableSlot *slot);
 extern void report_malformed_expiries(int32 user_id) pg_attribute_noreturn();
 extern bool scan_session_by_token(const uint8 *hash, SessionRow *row);
 extern int	scan_user_sessions(Datum guid, SessionRow **rows);
@@ -141,14 +146,7 @@ extern int	scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 					  int64 *first, int64 *total);
 
 /* write.c */
-typedef enum EndResult
-{
-	END_DONE,					/* the session was active and is ended */
-	END_NONE,					/* no such active session */
-	END_USE_SQL					/* a trigger or RLS: run the SQL statement */
-} EndResult;
-
-extern EndResult write_end_session(bool by_token, Datum key, Datum actor);
+extern bool write_end_session(bool by_token, Datum key, Datum actor);
 
 /* jsonout.c */
 typedef struct JsonOut

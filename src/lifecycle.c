@@ -332,8 +332,7 @@ Datum
 authsessions_end_session(PG_FUNCTION_ARGS)
 {
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
-	Datum		args[2];
-	int			n;
+	bool		ended;
 
 	PreventCommandIfReadOnly("authsessions.end_session()");
 	check_required_arg(fcinfo, 0, "token");
@@ -341,25 +340,9 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 	if (!token_parse_hash(PG_GETARG_TEXT_PP(0), hash))
 		PG_RETURN_JSONB_P(json_success(false));
 
-	args[0] = PointerGetDatum(hash_to_bytea(hash));
-	args[1] = CStringGetTextDatum(current_actor());
-	switch (write_end_session(true, args[0], args[1]))
-	{
-		case END_DONE:
-			n = 1;
-			break;
-		case END_NONE:
-			n = 0;
-			break;
-		default:
-			/* the tables have a trigger or RLS: the executor's way */
-			store_connect();
-			n = store_exec(Q_END_SESSION, args, NULL, false, 0);
-			store_finish();
-			break;
-	}
-
-	PG_RETURN_JSONB_P(json_success(n > 0));
+	ended = write_end_session(true, PointerGetDatum(hash_to_bytea(hash)),
+							  CStringGetTextDatum(current_actor()));
+	PG_RETURN_JSONB_P(json_success(ended));
 }
 
 /* The int4[] datum's elements appended to the list ids. */

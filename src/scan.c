@@ -175,6 +175,27 @@ slot_text(TupleTableSlot *slot, AttrNumber attnum)
 static int64 slot_active_sessions(TupleTableSlot *slot, TimestampTz now);
 
 /*
+ * Look up the row of rel whose key, the first column of its unique index idx
+ * (both open), equals key (eqproc), as snapshot sees it, into slot.  Returns
+ * false when there is none.
+ */
+bool
+scan_by_key(Relation rel, Relation idx, RegProcedure eqproc, Datum key,
+			Snapshot snapshot, TupleTableSlot *slot)
+{
+	IndexScanDesc scan;
+	ScanKeyData skey;
+	bool		found;
+
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, key);
+	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	return found;
+}
+
+/*
  * Copy the user columns of the user row with the given key (equality on
  * the first column of index indexid) into row, and when active is not NULL
  * the number of the user's active sessions its summary counts into
@@ -187,15 +208,9 @@ scan_user(Oid indexid, RegProcedure eqproc, Datum key, Snapshot snapshot,
 	Relation	rel = table_open(catalog.users, AccessShareLock);
 	Relation	idx = index_open(indexid, AccessShareLock);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	IndexScanDesc scan;
-	ScanKeyData skey;
 	bool		found;
 
-	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, key);
-	scan = index_beginscan(rel, idx, snapshot, 1, 0);
-	index_rescan(scan, &skey, 1, NULL, 0);
-
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	found = scan_by_key(rel, idx, eqproc, key, snapshot, slot);
 	if (found)
 	{
 		slot_getallattrs(slot);
@@ -208,7 +223,6 @@ scan_user(Oid indexid, RegProcedure eqproc, Datum key, Snapshot snapshot,
 										   GetCurrentTransactionStartTimestamp());
 	}
 
-	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
@@ -251,8 +265,6 @@ scan_session_by_token(const uint8 *hash, SessionRow *row)
 	Relation	rel;
 	Relation	idx;
 	TupleTableSlot *slot;
-	IndexScanDesc scan;
-	ScanKeyData skey;
 	bool		found = false;
 
 	catalog_load();
@@ -262,12 +274,8 @@ scan_session_by_token(const uint8 *hash, SessionRow *row)
 	idx = index_open(catalog.sessions_token_hash_key, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
 
-	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_BYTEAEQ,
-				PointerGetDatum(hash_to_bytea(hash)));
-	scan = index_beginscan(rel, idx, snapshot, 1, 0);
-	index_rescan(scan, &skey, 1, NULL, 0);
-
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	if (scan_by_key(rel, idx, F_BYTEAEQ, PointerGetDatum(hash_to_bytea(hash)),
+					snapshot, slot))
 	{
 		slot_getallattrs(slot);
 		if (slot_active(slot, now))
@@ -277,7 +285,6 @@ scan_session_by_token(const uint8 *hash, SessionRow *row)
 		}
 	}
 
-	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);

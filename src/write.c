@@ -27,7 +27,8 @@
  * fires none of them), apply row-level security, and check privileges (the
  * functions run as the tables' owner).  When someone has added an UPDATE
  * trigger or enabled row-level security on either table, write_end_session
- * leaves the change to the SQL statement, which does all of that.
+ * makes the change with the SQL statement instead (store.c), which does all
+ * of that.
  *
  *-------------------------------------------------------------------------
  */
@@ -79,23 +80,18 @@ needs_executor(Relation rel)
 }
 
 /*
- * Find the row whose first index column (of index indexid, unique) equals
- * key, as the snapshot sees it, into slot.  Returns false when there is none.
+ * Find the row whose key, the first column of unique index indexid, equals
+ * key, as the snapshot sees it, into slot.  Returns false when there is
+ * none.  The index stays locked to the end of the transaction, as the
+ * executor keeps the indexes of a table it updates.
  */
 static bool
 fetch_by_key(Relation rel, Oid indexid, RegProcedure eqproc, Datum key,
 			 Snapshot snapshot, TupleTableSlot *slot)
 {
 	Relation	idx = index_open(indexid, RowExclusiveLock);
-	IndexScanDesc scan;
-	ScanKeyData skey;
-	bool		found;
+	bool		found = scan_by_key(rel, idx, eqproc, key, snapshot, slot);
 
-	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, key);
-	scan = index_beginscan(rel, idx, snapshot, 1, 0);
-	index_rescan(scan, &skey, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	index_endscan(scan);
 	index_close(idx, NoLock);
 	return found;
 }
@@ -254,15 +250,22 @@ session_active(const ScanCatalog *cat, TupleTableSlot *slot, TimestampTz now)
 		DatumGetTimestampTz(slot->tts_values[cat->s_expires_at - 1]) > now;
 }
 
+/* What end_session_directly did. */
+typedef enum EndResult
+{
+	END_DONE,					/* the session was active and is ended */
+	END_NONE,					/* no such active session */
+	END_USE_SQL					/* a trigger or RLS: nothing written */
+} EndResult;
+
 /*
  * End the active session whose id (by_token false: key is an int8) or token
  * hash (by_token true: key is a bytea) is key, as a revoke or logout by
- * actor (text), and take its expiry out of its user's summary.  Returns
- * END_DONE, END_NONE when no such session is active, or END_USE_SQL when
- * the tables have what only the executor runs (nothing written then).
+ * actor (text), and take its expiry out of its user's summary, directly;
+ * END_USE_SQL when the tables have what only the executor runs.
  */
-EndResult
-write_end_session(bool by_token, Datum key, Datum actor)
+static EndResult
+end_session_directly(bool by_token, Datum key, Datum actor)
 {
 	const ScanCatalog *cat = scan_catalog();
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
@@ -341,4 +344,29 @@ write_end_session(bool by_token, Datum key, Datum actor)
 	table_close(users, NoLock);
 	table_close(sessions, NoLock);
 	return found ? END_DONE : END_NONE;
+}
+
+/*
+ * End the active session whose id (by_token false: key is an int8) or token
+ * hash (by_token true: key is a bytea) is key, as a revoke or logout by
+ * actor (text), and take its expiry out of its user's summary: directly, or
+ * by the SQL statement that does the same when a table has a trigger or
+ * row-level security.  Returns false when no such session is active.
+ */
+bool
+write_end_session(bool by_token, Datum key, Datum actor)
+{
+	EndResult	result = end_session_directly(by_token, key, actor);
+	Datum		args[2];
+	int			n;
+
+	if (result != END_USE_SQL)
+		return result == END_DONE;
+
+	args[0] = key;
+	args[1] = actor;
+	store_connect();
+	n = store_exec(by_token ? Q_END_SESSION : Q_REVOKE, args, NULL, false, 0);
+	store_finish();
+	return n > 0;
 }

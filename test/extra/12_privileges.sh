@@ -27,23 +27,9 @@ tc_role "$ADMIN"
 tc_role "$APP"
 
 # The GRANTs of the README, verbatim but for the role names.
-tc_psql -v admin="$ADMIN" -v app="$APP" <<'SQL'
-CREATE EXTENSION authsessions;
-GRANT USAGE ON SCHEMA authsessions TO :"admin";
-GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
-                          authsessions.user_sessions(uuid, integer, integer),
-                          authsessions.revoke(bigint)
-      TO :"admin";
-
-GRANT USAGE ON SCHEMA authsessions TO :"app";
-GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
-                          authsessions.delete_user(uuid),
-                          authsessions.create_session(uuid, text, text, text, interval, text, inet),
-                          authsessions.validate(text),
-                          authsessions.end_session(text),
-                          authsessions.purge(interval, integer)
-      TO :"app";
-
+tc_psql -c "CREATE EXTENSION authsessions"
+tc_grant_readme "$ADMIN" "$APP"
+tc_psql <<'SQL'
 -- fixture: two users, three sessions
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-0000000000a1', 'alice', false) \g /dev/null
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-0000000000b1', 'bob', true) \g /dev/null

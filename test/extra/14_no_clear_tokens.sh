@@ -37,17 +37,8 @@ fi
 APP="trust_tokens_app_$$"
 tc_createdb trust_tokens
 tc_role "$APP"
-tc_psql -v app="$APP" <<'SQL'
-CREATE EXTENSION authsessions;
-GRANT USAGE ON SCHEMA authsessions TO :"app";
-GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
-                          authsessions.delete_user(uuid),
-                          authsessions.create_session(uuid, text, text, text, interval, text, inet),
-                          authsessions.validate(text),
-                          authsessions.end_session(text),
-                          authsessions.purge(interval, integer)
-      TO :"app";
-SQL
+tc_psql -c "CREATE EXTENSION authsessions"
+tc_grant_readme "" "$APP"
 
 q() { tc_psql -c "$1"; }
 expect() { # expect NAME EXPECTED QUERY

@@ -22,6 +22,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 HERE=$PWD
 # shellcheck source=test/extra/lib/owncluster.sh
 source lib/owncluster.sh
+# shellcheck source=test/extra/lib/checks.sh
+source lib/checks.sh
 
 CLIENTS=4
 if [[ ${AUTHSESSIONS_LONG:-0} == 1 ]]; then
@@ -30,26 +32,6 @@ else
 	CYCLES=1 LOAD_SECONDS=5
 fi
 
-passed=0
-failed=0
-check() { # check NAME CONDITION-EXIT-STATUS...: PASS when the command succeeds
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS: $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL: $name"
-		failed=$((failed + 1))
-	fi
-}
-finish() {
-	echo "$passed passed, $failed failed"
-	((failed == 0))
-	exit $?
-}
-eq() { [[ $1 == "$2" ]] || { echo "  expected '$2', got '$1'" >&2; return 1; }; }
-ge() { (($1 >= $2)) || { echo "  expected at least $2, got $1" >&2; return 1; }; }
 
 # DBD::Pg from Debian: the driver applications use.
 if ! perl -MDBD::Pg -e1 2>/dev/null; then
@@ -57,7 +39,7 @@ if ! perl -MDBD::Pg -e1 2>/dev/null; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdbd-pg-perl </dev/null >/dev/null ||
 			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdbd-pg-perl </dev/null >/dev/null; }
 	fi
-	perl -MDBD::Pg -e1 || { echo "FAIL: DBD::Pg (libdbd-pg-perl) is not installed"; failed=1; finish; }
+	perl -MDBD::Pg -e1 || { tc_fail "DBD::Pg (libdbd-pg-perl) is not installed"; tc_summary; exit 1; }
 fi
 
 oc_init "fsync = on" "synchronous_commit = on" "full_page_writes = on" \
@@ -93,8 +75,8 @@ verify() { # verify CYCLE
 	revoked=$(wc -l <"$WORK/revoked.tsv")
 	touched=$(wc -l <"$WORK/touched.tsv")
 	echo "cycle $cycle: acknowledged so far: $created create_session, $touched validate, $revoked revoke"
-	check "cycle $cycle: the load was real (>= 50 acknowledged sessions)" ge "$created" 50
-	check "cycle $cycle: some revokes and validates were acknowledged" ge "$((revoked < touched ? revoked : touched))" 5
+	tc_check "cycle $cycle: the load was real (>= 50 acknowledged sessions)" ge "$created" 50
+	tc_check "cycle $cycle: some revokes and validates were acknowledged" ge "$((revoked < touched ? revoked : touched))" 5
 
 	# One psql session: load what the clients recorded, compare.  The
 	# touch check runs before any validate here (validate slides again).
@@ -144,17 +126,17 @@ verify() { # verify CYCLE
 		  CROSS JOIN LATERAL verify_heapam(c.oid, check_toast => true) v
 		  WHERE c.relkind = 'r' AND c.relnamespace = 'authsessions_data'::regnamespace;
 	SQL
-	) || { check "cycle $cycle: verification queries ran" false; return; }
+	) || { tc_check "cycle $cycle: verification queries ran" false; return; }
 	val() { awk -v k="$1" '$1 == k { print $2 }' <<<"$out"; }
-	check "cycle $cycle: every acknowledged revoke is still revoked ($revoked)" eq "$(val revoke_lost)" 0
-	check "cycle $cycle: every acknowledged session exists with its token hash ($created)" eq "$(val session_lost)" 0
-	check "cycle $cycle: no acknowledged expiry slide went back" eq "$(val touch_lost)" 0
-	check "cycle $cycle: every acknowledged live session validates as itself ($(val checked_valid))" eq "$(val not_valid)" 0
-	check "cycle $cycle: no acknowledged revoked session validates" eq "$(val revoked_validates)" 0
-	check "cycle $cycle: every user's session summary agrees with the sessions" eq "$(val summary_mismatch)" 0
-	check "cycle $cycle: amcheck: all $(val indexes_total) btree indexes verified (heapallindexed)" \
+	tc_check "cycle $cycle: every acknowledged revoke is still revoked ($revoked)" eq "$(val revoke_lost)" 0
+	tc_check "cycle $cycle: every acknowledged session exists with its token hash ($created)" eq "$(val session_lost)" 0
+	tc_check "cycle $cycle: no acknowledged expiry slide went back" eq "$(val touch_lost)" 0
+	tc_check "cycle $cycle: every acknowledged live session validates as itself ($(val checked_valid))" eq "$(val not_valid)" 0
+	tc_check "cycle $cycle: no acknowledged revoked session validates" eq "$(val revoked_validates)" 0
+	tc_check "cycle $cycle: every user's session summary agrees with the sessions" eq "$(val summary_mismatch)" 0
+	tc_check "cycle $cycle: amcheck: all $(val indexes_total) btree indexes verified (heapallindexed)" \
 		eq "$(val indexes_checked)" "$(val indexes_total)"
-	check "cycle $cycle: amcheck: verify_heapam finds no corruption" eq "$(val heap_corruption)" 0
+	tc_check "cycle $cycle: amcheck: verify_heapam finds no corruption" eq "$(val heap_corruption)" 0
 }
 
 for cycle in $(seq 1 "$CYCLES"); do
@@ -167,23 +149,23 @@ for cycle in $(seq 1 "$CYCLES"); do
 	sleep "$LOAD_SECONDS"
 	alive=0
 	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
-	check "cycle $cycle: all $CLIENTS clients still running when the server is killed" eq "$alive" "$CLIENTS"
+	tc_check "cycle $cycle: all $CLIENTS clients still running when the server is killed" eq "$alive" "$CLIENTS"
 
 	oc_stop immediate
 	for p in "${pids[@]}"; do wait "$p" || true; done
 	errs=$(cat "$WORK"/client.*.log | awk '$1 == "E"' | tail -n "$CLIENTS")
-	check "cycle $cycle: the clients stopped only because the server went away" \
+	tc_check "cycle $cycle: the clients stopped only because the server went away" \
 		bash -c '! grep -q ASSERT <<<"$1"' _ "$errs"
 	grep ASSERT <<<"$errs" >&2 || true
 
 	oc_start
-	check "cycle $cycle: the server recovered and restarted" oc_psql -d "$DB" -c 'SELECT 1' -o /dev/null
+	tc_check "cycle $cycle: the server recovered and restarted" oc_psql -d "$DB" -c 'SELECT 1' -o /dev/null
 	verify "$cycle"
 done
 
 if grep -E 'PANIC|TRAP:|terminated by signal' "$OC_DIR/server.log" >&2; then
-	check "server log: no PANIC, no failed assertion, no backend killed by a signal" false
+	tc_check "server log: no PANIC, no failed assertion, no backend killed by a signal" false
 else
-	check "server log: no PANIC, no failed assertion, no backend killed by a signal" true
+	tc_check "server log: no PANIC, no failed assertion, no backend killed by a signal" true
 fi
-finish
+tc_summary

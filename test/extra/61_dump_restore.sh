@@ -26,21 +26,8 @@ PGBIN=/usr/lib/postgresql/15/bin
 [[ -x $PGBIN/pg_dump ]] || PGBIN=$(dirname "$(command -v pg_dump)")
 PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
 
-passed=0
-failed=0
-check() { # check NAME COMMAND...: PASS when the command succeeds
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS: $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL: $name"
-		failed=$((failed + 1))
-	fi
-}
-eq() { [[ $1 == "$2" ]] || { echo "  expected '$2', got '$1'" >&2; return 1; }; }
-same_file() { diff -u "$1" "$2" >&2; }
+# shellcheck source=test/extra/lib/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/checks.sh"
 
 SRC=authsessions_dump_src
 DST_C=authsessions_dump_custom
@@ -135,14 +122,14 @@ snapshot() {
 		has_function_privilege('public', 'authsessions.validate(text)', 'EXECUTE')" >"$dir/privs"
 }
 snapshot "$SRC" "$WORK/before"
-check "source: 5 users, $((${#live[@]} + ${#dead[@]})) sessions, ${#live[@]} live tokens validate" \
+tc_check "source: 5 users, $((${#live[@]} + ${#dead[@]})) sessions, ${#live[@]} live tokens validate" \
 	eq "$(wc -l <"$WORK/before/users") $(wc -l <"$WORK/before/sessions") $(grep -c ' {' "$WORK/before/validate")" \
 	"5 $((${#live[@]} + ${#dead[@]})) ${#live[@]}"
 
 # --- dump ---------------------------------------------------------------------
-check "pg_dump -Fc succeeds" "$PGBIN/pg_dump" -Fc -d "$SRC" -f "$WORK/dump.custom"
-check "pg_dump -Fp succeeds" "$PGBIN/pg_dump" -Fp -d "$SRC" -f "$WORK/dump.sql"
-check "the plain dump has CREATE EXTENSION authsessions and the table data" \
+tc_check "pg_dump -Fc succeeds" "$PGBIN/pg_dump" -Fc -d "$SRC" -f "$WORK/dump.custom"
+tc_check "pg_dump -Fp succeeds" "$PGBIN/pg_dump" -Fp -d "$SRC" -f "$WORK/dump.sql"
+tc_check "the plain dump has CREATE EXTENSION authsessions and the table data" \
 	bash -c 'grep -q "^CREATE EXTENSION IF NOT EXISTS authsessions" "$1" && grep -q "^COPY authsessions_data.sessions" "$1"' _ "$WORK/dump.sql"
 no_token_in_dumps() {
 	local name found=0
@@ -155,13 +142,13 @@ no_token_in_dumps() {
 	done
 	return $found
 }
-check "no token in clear in either dump" no_token_in_dumps
+tc_check "no token in clear in either dump" no_token_in_dumps
 
 # --- restore and compare --------------------------------------------------------
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DST_C" -c "CREATE DATABASE $DST_P"
-check "pg_restore of the custom dump into a fresh database (no error)" \
+tc_check "pg_restore of the custom dump into a fresh database (no error)" \
 	"$PGBIN/pg_restore" --exit-on-error -d "$DST_C" "$WORK/dump.custom"
-check "psql restore of the plain dump into a fresh database (no error)" \
+tc_check "psql restore of the plain dump into a fresh database (no error)" \
 	"${PSQL[@]}" -o /dev/null -d "$DST_P" -f "$WORK/dump.sql"
 
 max_user=$("${PSQL[@]}" -d "$SRC" -At -c "SELECT max(id) FROM authsessions_data.users")
@@ -173,18 +160,18 @@ seq_session=$("${PSQL[@]}" -d "$SRC" -At -c "SELECT last_value FROM authsessions
 
 for db in "$DST_C" "$DST_P"; do
 	snapshot "$db" "$WORK/$db"
-	check "$db: extension authsessions created by the dump" eq \
+	tc_check "$db: extension authsessions created by the dump" eq \
 		"$("${PSQL[@]}" -d "$db" -At -c "SELECT extversion FROM pg_extension WHERE extname = 'authsessions'")" \
 		"$("${PSQL[@]}" -d "$SRC" -At -c "SELECT extversion FROM pg_extension WHERE extname = 'authsessions'")"
-	check "$db: every user row kept, byte for byte" same_file "$WORK/before/users" "$WORK/$db/users"
-	check "$db: every session row kept (token_hash included)" same_file "$WORK/before/sessions" "$WORK/$db/sessions"
-	check "$db: list() JSON identical" same_file "$WORK/before/list" "$WORK/$db/list"
-	check "$db: user_sessions() JSON of every user identical" same_file "$WORK/before/user_sessions" "$WORK/$db/user_sessions"
-	check "$db: every token validates as before (live ones with the same JSON, ended ones NULL)" \
+	tc_check "$db: every user row kept, byte for byte" same_file "$WORK/before/users" "$WORK/$db/users"
+	tc_check "$db: every session row kept (token_hash included)" same_file "$WORK/before/sessions" "$WORK/$db/sessions"
+	tc_check "$db: list() JSON identical" same_file "$WORK/before/list" "$WORK/$db/list"
+	tc_check "$db: user_sessions() JSON of every user identical" same_file "$WORK/before/user_sessions" "$WORK/$db/user_sessions"
+	tc_check "$db: every token validates as before (live ones with the same JSON, ended ones NULL)" \
 		same_file "$WORK/before/validate" "$WORK/$db/validate"
-	check "$db: grants kept (role: validate yes, revoke no, USAGE yes; PUBLIC no)" \
+	tc_check "$db: grants kept (role: validate yes, revoke no, USAGE yes; PUBLIC no)" \
 		same_file "$WORK/before/privs" "$WORK/$db/privs"
-	check "$db: sequences restored to where they were" eq \
+	tc_check "$db: sequences restored to where they were" eq \
 		"$("${PSQL[@]}" -d "$db" -At -c "SELECT last_value FROM authsessions_data.users_id_seq") $("${PSQL[@]}" -d "$db" -At -c "SELECT last_value FROM authsessions_data.sessions_id_seq")" \
 		"$seq_user $seq_session"
 	out=$("${PSQL[@]}" -d "$db" -At -F ' ' <<-SQL
@@ -194,13 +181,12 @@ for db in "$DST_C" "$DST_P"; do
 	SQL
 	) || out="error"
 	read -r new_user new_s1 new_s2 <<<"$out"
-	check "$db: new user and sessions after the restore get fresh ids (no duplicate key)" \
+	tc_check "$db: new user and sessions after the restore get fresh ids (no duplicate key)" \
 		bash -c '[[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ && $3 =~ ^[0-9]+$ ]] && (($1 > $4 && $2 > $5 && $3 > $2))' \
 		_ "${new_user:-x}" "${new_s1:-x}" "${new_s2:-x}" "$max_user" "$max_session"
-	check "$db: the new session validates" eq \
+	tc_check "$db: the new session validates" eq \
 		"$("${PSQL[@]}" -d "$db" -At -c "SELECT authsessions.validate(authsessions.create_session('00000000-0000-4000-8000-000000000007') ->> 'Token') ->> 'UserName'")" \
 		"after restore"
 done
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+tc_summary

@@ -4,14 +4,13 @@
 # `set -euo pipefail` with PGHOST, PGPORT, PGUSER (a superuser) and
 # PGDATABASE exported, as scripts/test.sh does.
 #
-#   tc_check NAME COMMAND...   run COMMAND; print "PASS NAME" or "FAIL NAME"
-#   tc_pass NAME / tc_fail NAME [WHY]
-#   tc_summary                 print "N passed, N failed"; returns 1 on failure
+#   tc_check, tc_pass, tc_fail, tc_summary, eq, ge: see lib/checks.sh
 #   tc_createdb PREFIX         create a fresh database, set TC_DB (and drop it,
 #                              and every role tc_role made, on EXIT)
 #   tc_role NAME [OPTIONS]     create a role (LOGIN unless OPTIONS say
 #                              otherwise), dropped on EXIT
 #   tc_psql [args]             psql -X -q -At -v ON_ERROR_STOP=1 -d "$TC_DB"
+#   tc_grant_readme ADMIN APP  the README's GRANTs to those roles, in TC_DB
 #   tc_server_log              print the path of the server's log file, if it
 #                              can be found and read (else nothing)
 #   tc_log_offset FILE         the current size of FILE (0 if missing)
@@ -19,8 +18,9 @@
 # TRUST_KEEP=1 keeps the database, the roles and the temporary files, for
 # debugging.
 
-TC_PASSED=0
-TC_FAILED=0
+# shellcheck source=test/extra/lib/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+
 TC_DB=""
 TC_ROLES=()
 
@@ -28,25 +28,30 @@ export PATH="${PGENV_PG_BIN:-/usr/lib/postgresql/15/bin}:$PATH"
 # no NOTICE chatter from IF EXISTS and friends
 export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c client_min_messages=warning"
 
-tc_pass() {
-	TC_PASSED=$((TC_PASSED + 1))
-	echo "PASS $1"
-}
-
-tc_fail() {
-	TC_FAILED=$((TC_FAILED + 1))
-	echo "FAIL $1${2:+: $2}"
-}
-
-tc_check() {
-	local name=$1
-	shift
-	if "$@"; then tc_pass "$name"; else tc_fail "$name"; fi
-}
-
-tc_summary() {
-	echo "$TC_PASSED passed, $TC_FAILED failed"
-	((TC_FAILED == 0))
+# tc_grant_readme ADMIN APP: in TC_DB, the GRANTs of the README, verbatim but
+# for the role names (an empty name skips that role's).
+tc_grant_readme() {
+	if [[ -n $1 ]]; then
+		tc_psql -v admin="$1" <<'SQL'
+GRANT USAGE ON SCHEMA authsessions TO :"admin";
+GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
+                          authsessions.user_sessions(uuid, integer, integer),
+                          authsessions.revoke(bigint)
+      TO :"admin";
+SQL
+	fi
+	if [[ -n $2 ]]; then
+		tc_psql -v app="$2" <<'SQL'
+GRANT USAGE ON SCHEMA authsessions TO :"app";
+GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
+                          authsessions.delete_user(uuid),
+                          authsessions.create_session(uuid, text, text, text, interval, text, inet),
+                          authsessions.validate(text),
+                          authsessions.end_session(text),
+                          authsessions.purge(interval, integer)
+      TO :"app";
+SQL
+	fi
 }
 
 tc_psql() {
