@@ -3,13 +3,8 @@
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 
--- The users' session summary as the writers would have kept it, after the
--- fixtures below edit sessions by hand.
-CREATE FUNCTION pg_temp.resync_summary() RETURNS void
-LANGUAGE sql AS $$
-	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
-		SELECT s.expires_at FROM authsessions_data.sessions s
-		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at) $$;
+-- pg_temp.resync_summary(): the fixtures below edit sessions by hand
+\i sql/include/summary.sql
 
 -- Time travel without sleeping: move every timestamp of some sessions back,
 -- as if they had been created (and touched, revoked...) that long ago.

@@ -4,16 +4,9 @@
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 
--- The users whose summary disagrees with their sessions (none, ever).
-CREATE VIEW pg_temp.summary_mismatch AS
-SELECT u.name
-FROM authsessions_data.users u
-WHERE (SELECT coalesce(array_agg(e ORDER BY e), '{}') FROM unnest(u.session_expiries) AS e
-	   WHERE e > now())
-	IS DISTINCT FROM
-	  (SELECT coalesce(array_agg(s.expires_at ORDER BY s.expires_at), '{}')
-	   FROM authsessions_data.sessions s
-	   WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now());
+-- pg_temp.summary_mismatch(): the users whose summary disagrees with their
+-- sessions (none, ever)
+\i sql/include/summary.sql
 -- a user's summary, each element named by the sessions that expire then
 -- ("none": no session does), "(past)" when it is not after now()
 CREATE FUNCTION pg_temp.summary(n text) RETURNS text[]
@@ -42,7 +35,7 @@ FROM authsessions.create_session('00000000-0000-4000-8000-0000000000a1', 'a3', t
 SELECT pg_temp.summary('alice') AS alice, (SELECT listed FROM authsessions_data.users WHERE name = 'alice') AS listed;
 COMMIT;
 SELECT s ->> 'ID' AS b1 FROM authsessions.create_session('00000000-0000-4000-8000-0000000000b1', 'b1', ttl => '3 hours') AS s \gset
-SELECT * FROM pg_temp.summary_mismatch;
+SELECT * FROM pg_temp.summary_mismatch();
 SELECT jsonb_agg(jsonb_build_array(e ->> 'UserName', e -> 'SessionCount')) AS counts
 FROM jsonb_array_elements(authsessions.list()) AS e;
 
@@ -57,7 +50,7 @@ SELECT pg_temp.summary('alice') AS alice;
 SELECT authsessions.end_session(:'tok2');
 SELECT authsessions.end_session(:'tok2');
 SELECT pg_temp.summary('alice') AS alice;
-SELECT * FROM pg_temp.summary_mismatch;
+SELECT * FROM pg_temp.summary_mismatch();
 SELECT jsonb_agg(jsonb_build_array(e ->> 'UserName', e -> 'SessionCount')) AS counts
 FROM jsonb_array_elements(authsessions.list()) AS e;
 
@@ -66,7 +59,7 @@ UPDATE authsessions_data.sessions SET last_updated = now() - interval '1 hour' W
 SET authsessions.touch_interval = 60;
 SELECT authsessions.validate(:'tok3') ->> 'ExpirationDate' IS NOT NULL AS valid;
 SELECT pg_temp.summary('alice') AS alice;
-SELECT * FROM pg_temp.summary_mismatch;
+SELECT * FROM pg_temp.summary_mismatch();
 RESET authsessions.touch_interval;
 
 -- a rolled-back writer leaves no trace
@@ -88,13 +81,13 @@ UPDATE authsessions_data.users
 SET session_expiries = ARRAY(SELECT expires_at FROM authsessions_data.sessions WHERE id = :b1)
 WHERE name = 'bob';
 SELECT pg_temp.summary('bob') AS bob, (SELECT listed FROM authsessions_data.users WHERE name = 'bob') AS listed;
-SELECT * FROM pg_temp.summary_mismatch;
+SELECT * FROM pg_temp.summary_mismatch();
 SELECT jsonb_agg(jsonb_build_array(e ->> 'UserName', e -> 'SessionCount')) AS counts
 FROM jsonb_array_elements(authsessions.list()) AS e;
 SELECT authsessions.purge() AS purged;
 SELECT name, listed, session_expiries = '{}' AS summary_empty FROM authsessions_data.users ORDER BY name;
 SELECT pg_temp.summary('alice') AS alice;
-SELECT * FROM pg_temp.summary_mismatch;
+SELECT * FROM pg_temp.summary_mismatch();
 
 -- An element that is already gone (a leftover purge removed) is left alone
 -- by the writers: revoking that session still works.
@@ -121,7 +114,7 @@ SET session_expiries = ARRAY(SELECT s.expires_at FROM authsessions_data.sessions
 	listed = EXISTS (SELECT FROM authsessions_data.sessions s
 					 WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now());
 SELECT authsessions.list();
-SELECT * FROM pg_temp.summary_mismatch;
+SELECT * FROM pg_temp.summary_mismatch();
 
 -- A user with many sessions: the summary is compressed (or moved out of
 -- line), and list still counts it exactly.
@@ -132,11 +125,10 @@ SELECT pg_column_size(session_expiries) < 400 * 8 AS compressed, cardinality(ses
 FROM authsessions_data.users WHERE name = 'bob';
 SELECT jsonb_agg(jsonb_build_array(e ->> 'UserName', e -> 'SessionCount')) AS counts
 FROM jsonb_array_elements(authsessions.list()) AS e;
-SELECT * FROM pg_temp.summary_mismatch;
+SELECT * FROM pg_temp.summary_mismatch();
 
 -- delete_user takes the summary with the row
 SELECT authsessions.delete_user('00000000-0000-4000-8000-0000000000a1');
 SELECT count(*) AS users FROM authsessions_data.users;
 
-DROP VIEW pg_temp.summary_mismatch;
 DROP EXTENSION authsessions;

@@ -29,12 +29,8 @@ FROM (VALUES
 SELECT authsessions.revoke(5);
 UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 second' WHERE id = 6;
 -- the writers keep the summary (users.session_expiries) as the sessions are;
--- these edits by hand put it right themselves (the README's statement)
-CREATE FUNCTION pg_temp.resync_summary() RETURNS void
-LANGUAGE sql AS $$
-	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
-		SELECT s.expires_at FROM authsessions_data.sessions s
-		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at) $$;
+-- these edits by hand put it right themselves
+\i sql/include/summary.sql
 SELECT pg_temp.resync_summary();
 
 -- Exact JSON, in order; nullable device fields are JSON null.
