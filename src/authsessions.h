@@ -25,6 +25,7 @@
 #include "fmgr.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
@@ -138,6 +139,9 @@ extern const ScanCatalog *scan_catalog(void);
 extern bool scan_by_key(Relation rel, Relation idx, RegProcedure eqproc,
 						Datum key, Snapshot snapshot, TupleTableSlot *slot);
 extern void report_malformed_expiries(int32 user_id) pg_attribute_noreturn();
+extern ArrayType *scan_expiries(Datum value, int32 user_id,
+									Datum **elems, int *nelems);
+extern bool scan_session_active(TupleTableSlot *slot, TimestampTz now);
 extern bool scan_session_by_token(const uint8 *hash, SessionRow *row);
 extern int	scan_user_sessions(Datum guid, SessionRow **rows);
 extern text *scan_user_name(Datum guid);

@@ -243,9 +243,12 @@ copy_session(TupleTableSlot *slot, SessionRow *row)
 	row->application = slot_text(slot, catalog.s_application);
 }
 
-/* Is the slot's session active at the given moment? */
-static bool
-slot_active(TupleTableSlot *slot, TimestampTz now)
+/*
+ * Is the slot's session (deformed: slot_getallattrs) active at the given
+ * moment?  Also for the direct writers (write.c).
+ */
+bool
+scan_session_active(TupleTableSlot *slot, TimestampTz now)
 {
 	return slot->tts_isnull[catalog.s_revoked_at - 1] &&
 		DatumGetTimestampTz(slot_notnull(slot, catalog.s_expires_at)) > now;
@@ -278,7 +281,7 @@ scan_session_by_token(const uint8 *hash, SessionRow *row)
 					snapshot, slot))
 	{
 		slot_getallattrs(slot);
-		if (slot_active(slot, now))
+		if (scan_session_active(slot, now))
 		{
 			copy_session(slot, row);
 			found = true;
@@ -401,7 +404,7 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 			continue;
 		pgstat_count_heap_fetch(idx);
 		slot_getallattrs(slot);
-		if (!slot_active(slot, now))
+		if (!scan_session_active(slot, now))
 			continue;
 		if (n == allocated)
 		{
@@ -463,29 +466,47 @@ malformed_expiries(TupleTableSlot *slot)
 }
 
 /*
+ * The elements of a user's session_expiries (value, of the user with that
+ * id), palloc'd, in *elems and their number in *nelems; the array itself,
+ * detoasted, is returned.  Anything but a one-dimensional timestamptz[]
+ * without NULLs (or an empty one) raises XX001.  For the arrays
+ * slot_active_sessions does not read in place, and the direct writers.
+ */
+ArrayType *
+scan_expiries(Datum value, int32 user_id, Datum **elems, int *nelems)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(value);
+	bool	   *nulls;
+
+	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != TIMESTAMPTZOID ||
+		array_contains_nulls(arr))
+		report_malformed_expiries(user_id);
+	deconstruct_array(arr, TIMESTAMPTZOID, sizeof(TimestampTz), true,
+					  TYPALIGN_DOUBLE, elems, &nulls, nelems);
+	pfree(nulls);
+	return arr;
+}
+
+/*
  * slot_active_sessions for an array with a null bitmap (which SQL's array
  * slicing keeps even when the slice has no NULL), the slow general way.
  */
 static int64
 active_sessions_with_bitmap(TupleTableSlot *slot, Datum value, TimestampTz now)
 {
-	ArrayType  *arr = DatumGetArrayTypeP(value);
 	Datum	   *elems;
-	bool	   *nulls;
 	int			nelems;
+	ArrayType  *arr;
 	int64		n = 0;
 	int			i;
 
-	if (ARR_NDIM(arr) != 1 || ARR_ELEMTYPE(arr) != TIMESTAMPTZOID ||
-		array_contains_nulls(arr))
-		malformed_expiries(slot);
-	deconstruct_array(arr, TIMESTAMPTZOID, sizeof(TimestampTz), true,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	arr = scan_expiries(value,
+							DatumGetInt32(slot_notnull(slot, catalog.u_id)),
+							&elems, &nelems);
 	for (i = 0; i < nelems; i++)
 		if (DatumGetTimestampTz(elems[i]) > now)
 			n++;
 	pfree(elems);
-	pfree(nulls);
 	if ((Pointer) arr != DatumGetPointer(value))
 		pfree(arr);
 	return n;

@@ -206,10 +206,8 @@ static Datum
 expiries_without(const ScanCatalog *cat, TupleTableSlot *slot,
 				 TimestampTz expiry)
 {
-	int32		user_id;
 	ArrayType  *arr;
 	Datum	   *elems;
-	bool	   *nulls;
 	int			nelems;
 	int			i;
 
@@ -217,14 +215,9 @@ expiries_without(const ScanCatalog *cat, TupleTableSlot *slot,
 	if (slot->tts_isnull[cat->u_id - 1] ||
 		slot->tts_isnull[cat->u_session_expiries - 1])
 		elog(ERROR, "authsessions: unexpected null in a users row");
-	user_id = DatumGetInt32(slot->tts_values[cat->u_id - 1]);
-	arr = DatumGetArrayTypeP(slot->tts_values[cat->u_session_expiries - 1]);
-	if (ARR_NDIM(arr) > 1 || array_contains_nulls(arr) ||
-		ARR_ELEMTYPE(arr) != TIMESTAMPTZOID)
-		report_malformed_expiries(user_id);
-
-	deconstruct_array(arr, TIMESTAMPTZOID, sizeof(TimestampTz), true,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	arr = scan_expiries(slot->tts_values[cat->u_session_expiries - 1],
+							DatumGetInt32(slot->tts_values[cat->u_id - 1]),
+							&elems, &nelems);
 	for (i = 0; i < nelems; i++)
 	{
 		if (DatumGetTimestampTz(elems[i]) == expiry)
@@ -239,15 +232,12 @@ expiries_without(const ScanCatalog *cat, TupleTableSlot *slot,
 	return PointerGetDatum(arr);
 }
 
-/* Is the session in slot active at now? */
+/* Is the session in slot active at now?  (Deforms it first.) */
 static bool
-session_active(const ScanCatalog *cat, TupleTableSlot *slot, TimestampTz now)
+session_active(TupleTableSlot *slot, TimestampTz now)
 {
 	slot_getallattrs(slot);
-	if (slot->tts_isnull[cat->s_expires_at - 1])
-		elog(ERROR, "authsessions: unexpected null in a sessions row");
-	return slot->tts_isnull[cat->s_revoked_at - 1] &&
-		DatumGetTimestampTz(slot->tts_values[cat->s_expires_at - 1]) > now;
+	return scan_session_active(slot, now);
 }
 
 /* What end_session_directly did. */
@@ -306,9 +296,9 @@ end_session_directly(bool by_token, Datum key, Datum actor)
 	found = fetch_by_key(sessions,
 						 by_token ? cat->sessions_token_hash_key : cat->sessions_pkey,
 						 by_token ? F_BYTEAEQ : F_INT8EQ, key, snapshot, sslot) &&
-		session_active(cat, sslot, now) &&
+		session_active(sslot, now) &&
 		lock_row(sessions, sslot, snapshot, cid, &newer) &&
-		(!newer || session_active(cat, sslot, now));
+		(!newer || session_active(sslot, now));
 
 	if (found)
 	{
