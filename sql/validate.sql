@@ -162,6 +162,50 @@ EXECUTE state(:'v');
 COMMIT;
 RESET authsessions.touch_interval;
 
+-- validate is SECURITY INVOKER without SET: a role granted nothing but
+-- EXECUTE on it gets its answer, its touch runs as the function's owner with
+-- search_path pinned (a trigger records both), and afterwards the caller's
+-- role and search_path are back.  Without the grant: 42501.
+CREATE ROLE regress_validator;
+GRANT USAGE ON SCHEMA authsessions TO regress_validator;
+GRANT EXECUTE ON FUNCTION authsessions.validate(text) TO regress_validator;
+EXECUTE age;
+CREATE TABLE touch_seen (who name, path text);
+CREATE FUNCTION record_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.touch_seen VALUES (current_user, current_setting('search_path'));
+	RETURN NEW;
+END$$;
+CREATE TRIGGER record_touch BEFORE UPDATE ON authsessions_data.sessions
+	FOR EACH ROW EXECUTE FUNCTION record_touch();
+BEGIN;
+SET LOCAL ROLE regress_validator;
+SET LOCAL search_path = public, pg_catalog;
+SELECT authsessions.validate(:'tok') AS v \gset
+SELECT current_user AS caller_after, current_setting('search_path') AS path_after;
+SELECT count(*) FROM authsessions_data.sessions;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE regress_validator;
+SET LOCAL search_path = public, pg_catalog;
+SELECT authsessions.validate(:'tok') AS v \gset
+RESET ROLE;
+EXECUTE state(:'v');
+COMMIT;
+SELECT who = (SELECT proowner::regrole::name FROM pg_proc
+			   WHERE oid = 'authsessions.validate(text)'::regprocedure) AS touch_ran_as_owner,
+	path
+FROM touch_seen;
+DROP TRIGGER record_touch ON authsessions_data.sessions;
+DROP FUNCTION record_touch();
+DROP TABLE touch_seen;
+REVOKE EXECUTE ON FUNCTION authsessions.validate(text) FROM regress_validator;
+SET ROLE regress_validator;
+SELECT authsessions.validate(:'tok');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA authsessions FROM regress_validator;
+DROP ROLE regress_validator;
+
 -- Ended sessions are not valid, and validate does not revive them.
 -- Expired a second ago, or exactly now:
 UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 second' WHERE id = 1;

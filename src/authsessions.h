@@ -192,6 +192,16 @@ typedef enum StoreQuery
 	Q_COUNT
 } StoreQuery;
 
+/* The caller's identity, saved while a statement runs as the owner. */
+typedef struct StoreOwner
+{
+	Oid			userid;
+	int			sec_context;
+	int			nestlevel;
+} StoreOwner;
+
+extern void store_as_owner(Oid fn_oid, StoreOwner *saved);
+extern void store_as_caller(const StoreOwner *saved);
 extern void store_connect(void);
 extern void store_finish(void);
 extern int	store_exec(StoreQuery query, Datum *values, const char *nulls,

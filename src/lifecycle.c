@@ -257,7 +257,9 @@ touch_allowed(void)
  * user_sessions element, otherwise NULL (NULL, empty and malformed tokens
  * included: never an error).  Slides the expiry at most once per
  * authsessions.touch_interval, never backwards, and only when touch_allowed()
- * and the row is not locked by another transaction.
+ * and the row is not locked by another transaction.  The function is SECURITY
+ * INVOKER: it reads through scan.c, which needs no rights and resolves no
+ * name, and runs the touch as its owner with store_as_owner().
  */
 Datum
 authsessions_validate(PG_FUNCTION_ARGS)
@@ -294,11 +296,15 @@ authsessions_validate(PG_FUNCTION_ARGS)
 	if (touch_allowed() && row.last_updated <= due && new_expiry > row.expires_at)
 	{
 		Datum		args[4];
+		StoreOwner	caller_id;
 
 		args[0] = Int64GetDatum(row.id);
 		args[1] = TimestampTzGetDatum(new_expiry);
 		args[2] = TimestampTzGetDatum(due);
 		args[3] = Int32GetDatum(row.user_id);
+
+		/* validate is SECURITY INVOKER: only the touch needs the owner */
+		store_as_owner(fcinfo->flinfo->fn_oid, &caller_id);
 		store_connect();
 
 		/*
@@ -312,6 +318,7 @@ authsessions_validate(PG_FUNCTION_ARGS)
 			row.expires_at = new_expiry;
 		}
 		store_finish();
+		store_as_caller(&caller_id);
 	}
 
 	json_session(&out, &row);

@@ -5,10 +5,13 @@
  *	  backend with SPI and kept.
  *
  * Values always travel as $n parameters, never inside the query text.  Every
- * table is schema-qualified, and the functions run with search_path pinned to
- * pg_catalog, pg_temp, so a kept plan that PostgreSQL re-analyses (after a
+ * table is schema-qualified, and every statement runs with search_path pinned
+ * to pg_catalog, pg_temp, so a kept plan that PostgreSQL re-analyses (after a
  * DDL change, or a DROP and CREATE EXTENSION) resolves the same objects
- * whatever the caller's search_path.
+ * whatever the caller's search_path.  The writers get that pin, and their
+ * owner's rights, from SECURITY DEFINER ... SET search_path; validate, which
+ * is SECURITY INVOKER so that its calls skip that set-up, takes both around
+ * its one statement with store_as_owner().
  *
  * Locking rules the statements keep.  Every statement that changes what a
  * session contributes to users.session_expiries (its creation, a touch, a
@@ -35,8 +38,12 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/syscache.h"
 
 #include "authsessions.h"
 
@@ -191,6 +198,44 @@ static const StoreStatement statements[Q_COUNT] = {
 
 /* Kept plans, prepared on first use in this backend. */
 static SPIPlanPtr plans[Q_COUNT];
+
+/*
+ * Become the owner of the function being called (fn_oid), with search_path
+ * pinned to pg_catalog, pg_temp, until store_as_caller(): what SECURITY
+ * DEFINER with SET search_path does around a whole call (fmgr.c's
+ * fmgr_security_definer, in the same order), here around the SPI statements
+ * of a SECURITY INVOKER function.  An error in between needs no clean-up:
+ * aborting the transaction or subtransaction restores the user and unwinds
+ * the GUC nesting level, as it does for SECURITY DEFINER.
+ */
+void
+store_as_owner(Oid fn_oid, StoreOwner *saved)
+{
+	HeapTuple	tp;
+	Oid			owner;
+
+	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+	owner = ((Form_pg_proc) GETSTRUCT(tp))->proowner;
+	ReleaseSysCache(tp);
+
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	saved->nestlevel = NewGUCNestLevel();
+	SetUserIdAndSecContext(owner,
+						   saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+}
+
+/* Undo store_as_owner(): back to the caller's user and search_path. */
+void
+store_as_caller(const StoreOwner *saved)
+{
+	AtEOXact_GUC(true, saved->nestlevel);
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+}
 
 /* Connect to SPI; raises on failure. */
 void

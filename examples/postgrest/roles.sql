@@ -19,7 +19,7 @@
 --                       create_session, validate, end_session, purge.
 --                       A JWT with "role": "authsessions_app" selects it.
 -- None of them gets anything in schema authsessions_data: the tables are
--- reached only through the SECURITY DEFINER functions of schema authsessions.
+-- reached only through the functions of schema authsessions.
 --
 -- Give authenticator a password (PostgREST's db-uri needs it), e.g. in psql:
 --   \password authenticator

@@ -2,10 +2,12 @@
 --
 -- For each of the nine functions: signature with argument names and
 -- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
--- volatility, SECURITY DEFINER, the pinned search_path, not STRICT,
--- PARALLEL UNSAFE, a non-empty comment and extension membership.  Then the
--- same rules over whatever function schema authsessions holds, so that a
--- function added later without them fails here.
+-- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
+-- SECURITY INVOKER without SET (the read paths list, user_sessions and
+-- validate), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
+-- membership.  Then the same rules over whatever function schema
+-- authsessions holds, so that a function added later without them fails
+-- here.
 BEGIN;
 SELECT plan(117);
 
@@ -16,39 +18,40 @@ CREATE TEMP TABLE expected_functions (
 	argnames text[] NOT NULL,
 	arguments text NOT NULL,	-- pg_get_function_arguments()
 	returns text NOT NULL,
-	volatility text NOT NULL
+	volatility text NOT NULL,
+	definer boolean NOT NULL	-- SECURITY DEFINER with SET search_path
 );
 INSERT INTO expected_functions VALUES
 	(1, 'list', '{integer,integer,uuid}', '{page,page_size,after}',
 	 'page integer DEFAULT 1, page_size integer DEFAULT 50, after uuid DEFAULT NULL::uuid',
-	 'jsonb', 'stable'),
+	 'jsonb', 'stable', false),
 	(2, 'user_sessions', '{uuid,integer,integer}', '{guid,page,page_size}',
 	 'guid uuid, page integer DEFAULT 1, page_size integer DEFAULT 50',
-	 'jsonb', 'stable'),
+	 'jsonb', 'stable', false),
 	(3, 'revoke', '{bigint}', '{Session}',
 	 '"Session" bigint',
-	 'jsonb', 'volatile'),
+	 'jsonb', 'volatile', true),
 	(4, 'upsert_user', '{uuid,text,boolean}', '{guid,name,is_operator}',
 	 'guid uuid, name text, is_operator boolean DEFAULT NULL::boolean',
-	 'integer', 'volatile'),
+	 'integer', 'volatile', true),
 	(5, 'delete_user', '{uuid}', '{guid}',
 	 'guid uuid',
-	 'jsonb', 'volatile'),
+	 'jsonb', 'volatile', true),
 	(6, 'create_session', '{uuid,text,text,text,interval,text,inet}',
 	 '{user_guid,smartphone,operating_system,application,ttl,user_agent,ip}',
 	 'user_guid uuid, smartphone text DEFAULT NULL::text, operating_system text DEFAULT NULL::text, '
 	 'application text DEFAULT NULL::text, ttl interval DEFAULT NULL::interval, '
 	 'user_agent text DEFAULT NULL::text, ip inet DEFAULT NULL::inet',
-	 'jsonb', 'volatile'),
+	 'jsonb', 'volatile', true),
 	(7, 'validate', '{text}', '{token}',
 	 'token text',
-	 'jsonb', 'volatile'),
+	 'jsonb', 'volatile', false),
 	(8, 'end_session', '{text}', '{token}',
 	 'token text',
-	 'jsonb', 'volatile'),
+	 'jsonb', 'volatile', true),
 	(9, 'purge', '{interval,integer}', '{older_than,batch}',
 	 'older_than interval DEFAULT ''7 days''::interval, batch integer DEFAULT 10000',
-	 'bigint', 'volatile');
+	 'bigint', 'volatile', true);
 
 -- The expected functions joined to pg_proc; p.* is NULL for a missing one,
 -- so that a missing function fails each test instead of skipping it.
@@ -73,13 +76,16 @@ SELECT function_lang_is('authsessions', name, args, 'c', sig || ' is LANGUAGE C'
 SELECT volatility_is('authsessions', name, args, volatility, sig || ' is ' || upper(volatility))
   FROM f ORDER BY ord;
 
-SELECT is_definer('authsessions', name, args, sig || ' is SECURITY DEFINER') FROM f ORDER BY ord;
+SELECT is(prosecdef, definer,
+		  sig || CASE WHEN definer THEN ' is SECURITY DEFINER' ELSE ' is SECURITY INVOKER' END)
+  FROM f ORDER BY ord;
 
 SELECT isnt_strict('authsessions', name, args, sig || ' is not STRICT (it handles NULLs itself)')
   FROM f ORDER BY ord;
 
-SELECT is(proconfig, ARRAY['search_path=pg_catalog, pg_temp'],
-		  sig || ' runs with SET search_path = pg_catalog, pg_temp')
+SELECT is(proconfig, CASE WHEN definer THEN ARRAY['search_path=pg_catalog, pg_temp'] END,
+		  sig || CASE WHEN definer THEN ' runs with SET search_path = pg_catalog, pg_temp'
+					  ELSE ' has no SET clause' END)
   FROM f ORDER BY ord;
 
 SELECT is(proparallel::text, 'u', sig || ' is PARALLEL UNSAFE') FROM f ORDER BY ord;
@@ -130,14 +136,17 @@ SELECT is(
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE NOT prosecdef),
-	'{}',
-	'every function of schema authsessions is SECURITY DEFINER');
+	ARRAY['authsessions.list(integer,integer,uuid)',
+		  'authsessions.user_sessions(uuid,integer,integer)',
+		  'authsessions.validate(text)'],
+	'the only SECURITY INVOKER functions of schema authsessions are the three read paths');
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions
-	  WHERE proconfig IS DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp']),
+	  WHERE proconfig IS DISTINCT FROM
+			CASE WHEN prosecdef THEN ARRAY['search_path=pg_catalog, pg_temp'] END),
 	'{}',
-	'every function of schema authsessions pins search_path = pg_catalog, pg_temp');
+	'every SECURITY DEFINER function of schema authsessions pins search_path = pg_catalog, pg_temp, and no other has a SET clause');
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE proisstrict),
