@@ -80,6 +80,33 @@ FROM generate_series(1, 5) AS p;
 SELECT jsonb_path_query_array(authsessions.list(page_size => 1), '$[*].UserName') AS first_only,
 	jsonb_path_query_array(authsessions.list(10, 1), '$[*].UserName') AS tenth,
 	authsessions.list(11, 1) AS eleventh;
+-- A page by number past the end is [] without reading a users row when the
+-- listed-users index holds no more entries than the page skips; otherwise
+-- (here: the 12 listed users include 2 with no active session) the walk
+-- finds it empty.  Counted with the users rows this transaction fetched
+-- through that index.  Every page of one user is the same as the whole
+-- list's element, to the end and past it.
+CREATE TEMP VIEW listed_fetched AS
+	SELECT pg_stat_get_xact_tuples_fetched('authsessions_data.users_listed_name_guid_idx'::regclass) AS n;
+SELECT count(*) AS listed_users FROM authsessions_data.users WHERE listed;
+BEGIN;
+SELECT n AS f0 FROM listed_fetched \gset
+SELECT authsessions.list(11, 1) AS past_10_active;
+SELECT n - :f0 AS users_fetched FROM listed_fetched;
+SELECT n AS f0 FROM listed_fetched \gset
+SELECT authsessions.list(100, 1) AS past_the_index;
+SELECT n - :f0 AS users_fetched FROM listed_fetched;
+SELECT n AS f0 FROM listed_fetched \gset
+SELECT authsessions.list(2147483647) AS far_past;
+SELECT n - :f0 AS users_fetched FROM listed_fetched;
+COMMIT;
+DROP VIEW listed_fetched;
+SELECT count(*) FILTER (WHERE authsessions.list(p, 1) =
+						CASE WHEN p <= jsonb_array_length(authsessions.list())
+							 THEN jsonb_build_array(authsessions.list() -> (p - 1))
+							 ELSE '[]' END) AS pages_agree,
+	count(*) AS pages
+FROM generate_series(1, 30) AS p;
 -- far pages: the arithmetic does not overflow
 SELECT authsessions.list(2147483647) AS last_page_50,
 	authsessions.list(2147483647, 1000) AS last_page_1000;

@@ -607,13 +607,41 @@ after_cursor(text *name, pg_uuid_t *guid, text *cursor_name,
 }
 
 /*
+ * Does the listed-users index hold at most limit entries?  Each visible
+ * listed user has exactly one entry (that of its HOT chain), dead ones may
+ * have more, so when the answer is yes no more than limit users can have an
+ * active session, whatever the heap says.  Reads only the index (entries
+ * already known dead to everybody are skipped), and stops at limit + 1.
+ * Under SERIALIZABLE the index scan's page locks cover the entries a new
+ * listed user would add, the only change that could make the bound wrong.
+ */
+static bool
+listed_at_most(Relation rel, Relation idx, Snapshot snapshot, int64 limit)
+{
+	IndexScanDesc scan = index_beginscan(rel, idx, snapshot, 0, 0);
+	int64		entries = 0;
+
+	index_rescan(scan, NULL, 0, NULL, 0);
+	while (entries <= limit &&
+		   index_getnext_tid(scan, ForwardScanDirection) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		entries++;
+	}
+	index_endscan(scan);
+	return entries <= limit;
+}
+
+/*
  * list: walk the listed users in (name, guid) order with the caller's
  * snapshot, keep those with an active session, skip offset of them (or those
  * up to the cursor, when cursor_name is not NULL) and return up to limit,
  * with their session counts, in *rows.  With want_total it walks on to the
  * end and sets *total (all such users) and *first (those before the page).
  * Returns the number of rows.  Cost: the users walked, one heap fetch
- * each; no session is read (users.session_expiries has the count).
+ * each; no session is read (users.session_expiries has the count).  A page
+ * by number starts with a look at the index alone: when it holds no more
+ * entries than the page skips, the page is past the end and no row is read.
  */
 int
 scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
@@ -635,6 +663,21 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 	catalog_load();
 	rel = table_open(catalog.users, AccessShareLock);
 	idx = index_open(catalog.users_listed_name_guid_idx, AccessShareLock);
+
+	/* a page past the end (a client paging on): known without the heap */
+	if (cursor_name == NULL && !want_total && offset > 0 &&
+		listed_at_most(rel, idx, snapshot, offset))
+	{
+		index_close(idx, AccessShareLock);
+		table_close(rel, AccessShareLock);
+		*rows = result;
+		if (first)
+			*first = 0;			/* as without want_total: not counted */
+		if (total)
+			*total = 0;
+		return 0;
+	}
+
 	slot = table_slot_create(rel, NULL);
 
 	/*
