@@ -1,7 +1,8 @@
 /*
  * bench/check.sql: after generate.sql, before any timing: the inputs the
  * pgbench scripts derive are valid (an active session's token validates, an
- * active user has sessions and a keyset page) and the SQL reference answers
+ * active user has sessions and a keyset page, the last full page of list is
+ * full) and the SQL reference answers
  * exactly as the extension does.  Any difference raises an error, so the
  * benchmark never measures two different things.
  */
@@ -49,6 +50,15 @@ BEGIN
 	b := ref.list(201, 50);
 	IF a IS DISTINCT FROM b THEN
 		RAISE EXCEPTION 'check.sql: list(201, 50) differs: % against %', a, b;
+	END IF;
+	-- the last full page (list_last.*.sql): full (or the whole set, when it is
+	-- smaller than a page), and the next one not
+	u := greatest(1, d.nusers * d.nact / d.period / 50);
+	a := authsessions.list(u, 50);
+	b := ref.list(u, 50);
+	IF jsonb_array_length(a) <> least(50, d.nusers * d.nact / d.period) OR a IS DISTINCT FROM b
+	   OR jsonb_array_length(authsessions.list(u + 1, 50)) >= 50 THEN
+		RAISE EXCEPTION 'check.sql: list(%, 50), the last full page, differs: % against %', u, a, b;
 	END IF;
 END
 $$;

@@ -272,11 +272,13 @@ DENSE_SCRIPTS="validate.ext validate.ref limit_token
 	list_first.ext list_first.ref limit_select1
 	list_keyset.ext list_keyset.ref
 	list_offset.ext list_offset.ref
+	list_last.ext list_last.ref
 	revoke.ext revoke.ref limit_update
 	create_session.ext create_session.ref limit_insert"
 SPARSE_SCRIPTS="list_first.ext list_first.ref limit_select1
 	list_keyset.ext list_keyset.ref
-	list_offset.ext list_offset.ref"
+	list_offset.ext list_offset.ref
+	list_last.ext list_last.ref"
 
 : >"$BENCH_WORKDIR/results.tsv"
 : >"$BENCH_WORKDIR/datasets.tsv"
