@@ -10,8 +10,7 @@
  * answer with Content-Range: first-last/total, status 206 for a partial page
  * and "* / total" (no space) with status 200 for a page past the end.  Without that
  * preference they count nothing.  Values are set with GUC_ACTION_LOCAL, so
- * they last until the end of the transaction, as set_config(..., true) would
- * (the functions' own SET search_path does not undo them).
+ * they last until the end of the transaction, as set_config(..., true) would.
  *
  *-------------------------------------------------------------------------
  */
