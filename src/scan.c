@@ -659,6 +659,7 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 	int			n = 0;
 	int64		seen = 0;		/* users with an active session walked */
 	int64		skipped = 0;	/* of those, before the page */
+	bool		past_end;
 
 	catalog_load();
 	rel = table_open(catalog.users, AccessShareLock);
@@ -672,80 +673,74 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 	 * over offset entries.  The estimate decides how fast, never what, list
 	 * answers.
 	 */
-	if (cursor_name == NULL && !want_total && offset > 0 &&
+	past_end = cursor_name == NULL && !want_total && offset > 0 &&
 		(idx->rd_rel->reltuples < 0 ||
 		 idx->rd_rel->reltuples <= 2.0 * (double) offset) &&
-		listed_at_most(rel, idx, snapshot, offset))
+		listed_at_most(rel, idx, snapshot, offset);
+
+	if (!past_end)
 	{
-		index_close(idx, AccessShareLock);
-		table_close(rel, AccessShareLock);
-		*rows = result;
-		if (first)
-			*first = 0;			/* as without want_total: not counted */
-		if (total)
-			*total = 0;
-		return 0;
-	}
+		slot = table_slot_create(rel, NULL);
 
-	slot = table_slot_create(rel, NULL);
-
-	/*
-	 * Without a total, a keyset walk starts at the cursor's name; otherwise
-	 * from the first listed user.
-	 */
-	if (cursor_name != NULL && !want_total)
-	{
-		ScanKeyEntryInitialize(&skey, 0, 1, BTGreaterEqualStrategyNumber,
-							   InvalidOid, C_COLLATION_OID, F_TEXT_GE,
-							   PointerGetDatum(cursor_name));
-		scan = index_beginscan(rel, idx, snapshot, 1, 0);
-		index_rescan(scan, &skey, 1, NULL, 0);
-	}
-	else
-	{
-		scan = index_beginscan(rel, idx, snapshot, 0, 0);
-		index_rescan(scan, NULL, 0, NULL, 0);
-	}
-
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
-	{
-		bool		in_page;
-		int64		count;
-
-		CHECK_FOR_INTERRUPTS();
-		slot_getallattrs(slot);
-		count = slot_active_sessions(slot, now);
-		if (count == 0)
-			continue;
-		seen++;
-
-		if (cursor_name != NULL)
-			in_page = after_cursor(DatumGetTextPP(slot_notnull(slot, catalog.u_name)),
-								   DatumGetUUIDP(slot_notnull(slot, catalog.u_guid)),
-								   cursor_name, cursor_guid);
+		/*
+		 * Without a total, a keyset walk starts at the cursor's name;
+		 * otherwise from the first listed user.
+		 */
+		if (cursor_name != NULL && !want_total)
+		{
+			ScanKeyEntryInitialize(&skey, 0, 1, BTGreaterEqualStrategyNumber,
+								   InvalidOid, C_COLLATION_OID, F_TEXT_GE,
+								   PointerGetDatum(cursor_name));
+			scan = index_beginscan(rel, idx, snapshot, 1, 0);
+			index_rescan(scan, &skey, 1, NULL, 0);
+		}
 		else
-			in_page = seen > offset;
-
-		if (!in_page)
 		{
-			skipped++;
-			continue;
+			scan = index_beginscan(rel, idx, snapshot, 0, 0);
+			index_rescan(scan, NULL, 0, NULL, 0);
 		}
-		if (n < limit)
-		{
-			ListRow    *row = &result[n++];
 
-			row->guid = uuid_text(slot_notnull(slot, catalog.u_guid));
-			row->name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
-			row->is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
-			row->session_count = count;
+		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+		{
+			bool		in_page;
+			int64		count;
+
+			CHECK_FOR_INTERRUPTS();
+			slot_getallattrs(slot);
+			count = slot_active_sessions(slot, now);
+			if (count == 0)
+				continue;
+			seen++;
+
+			if (cursor_name != NULL)
+				in_page = after_cursor(DatumGetTextPP(slot_notnull(slot, catalog.u_name)),
+									   DatumGetUUIDP(slot_notnull(slot, catalog.u_guid)),
+									   cursor_name, cursor_guid);
+			else
+				in_page = seen > offset;
+
+			if (!in_page)
+			{
+				skipped++;
+				continue;
+			}
+			if (n < limit)
+			{
+				ListRow    *row = &result[n++];
+
+				row->guid = uuid_text(slot_notnull(slot, catalog.u_guid));
+				row->name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
+				row->is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
+				row->session_count = count;
+			}
+			else if (!want_total)
+				break;
 		}
-		else if (!want_total)
-			break;
+
+		index_endscan(scan);
+		ExecDropSingleTupleTableSlot(slot);
 	}
 
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
 
