@@ -7,6 +7,13 @@
 BEGIN;
 SELECT plan(70);
 
+-- A domain's base type and CHECK constraint, as one string.
+CREATE FUNCTION pg_temp.domain_def(d regtype) RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT format_type(t.typbasetype, t.typtypmod) || ' ' || pg_get_constraintdef(c.oid)
+	  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_constraint c ON c.contypid = t.oid
+	 WHERE t.oid = d
+$$;
+
 -- Schemas -----------------------------------------------------------------
 
 SELECT has_schema('authsessions', 'schema authsessions exists');
@@ -93,10 +100,7 @@ SELECT col_type_is('authsessions_data', 'users', 'id', 'integer', 'users.id is i
 SELECT col_type_is('authsessions_data', 'users', 'guid', 'uuid', 'users.guid is uuid');
 SELECT col_type_is('authsessions_data', 'users', 'name', 'authsessions_data.user_name',
 	'users.name is the domain user_name');
-SELECT is(
-	(SELECT format_type(t.typbasetype, t.typtypmod) || ' ' || pg_get_constraintdef(c.oid)
-	   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_constraint c ON c.contypid = t.oid
-	  WHERE t.oid = 'authsessions_data.user_name'::regtype),
+SELECT is(pg_temp.domain_def('authsessions_data.user_name'),
 	'text CHECK (((VALUE <> ''''::text) AND (length(VALUE) <= 256)))',
 	'user_name is text, non-empty, at most 256 characters');
 SELECT throws_ok($$INSERT INTO authsessions_data.users (guid, name) VALUES (gen_random_uuid(), '')$$,
@@ -136,10 +140,7 @@ SELECT col_type_is('authsessions_data', 'sessions', 'id', 'bigint', 'sessions.id
 SELECT col_type_is('authsessions_data', 'sessions', 'user_id', 'integer', 'sessions.user_id is integer');
 SELECT col_type_is('authsessions_data', 'sessions', 'token_hash', 'authsessions_data.token_hash',
 	'sessions.token_hash is the domain token_hash');
-SELECT is(
-	(SELECT format_type(t.typbasetype, t.typtypmod) || ' ' || pg_get_constraintdef(c.oid)
-	   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_constraint c ON c.contypid = t.oid
-	  WHERE t.oid = 'authsessions_data.token_hash'::regtype),
+SELECT is(pg_temp.domain_def('authsessions_data.token_hash'),
 	'bytea CHECK ((length(VALUE) = 32))',
 	'token_hash is bytea of exactly 32 bytes');
 SELECT col_type_is('authsessions_data', 'sessions', 'created_at', 'timestamp with time zone',
@@ -150,10 +151,7 @@ SELECT col_type_is('authsessions_data', 'sessions', 'expires_at', 'timestamp wit
 	'sessions.expires_at is timestamptz');
 SELECT col_type_is('authsessions_data', 'sessions', 'idle_timeout', 'authsessions_data.idle_seconds',
 	'sessions.idle_timeout is the domain idle_seconds');
-SELECT is(
-	(SELECT format_type(t.typbasetype, t.typtypmod) || ' ' || pg_get_constraintdef(c.oid)
-	   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_constraint c ON c.contypid = t.oid
-	  WHERE t.oid = 'authsessions_data.idle_seconds'::regtype),
+SELECT is(pg_temp.domain_def('authsessions_data.idle_seconds'),
 	'integer CHECK ((VALUE > 0))',
 	'idle_seconds is a positive integer (seconds)');
 SELECT throws_ok($$WITH u AS (INSERT INTO authsessions_data.users (guid, name)
