@@ -11,6 +11,7 @@ DO $$
 DECLARE
 	d bench.dataset;
 	u int;
+	p int;
 	sid bigint;
 	a jsonb;
 	b jsonb;
@@ -53,12 +54,12 @@ BEGIN
 	END IF;
 	-- the last full page (list_last.*.sql): full (or the whole set, when it is
 	-- smaller than a page), and the next one not
-	u := greatest(1, d.nusers * d.nact / d.period / 50);
-	a := authsessions.list(u, 50);
-	b := ref.list(u, 50);
+	p := greatest(1, d.nusers * d.nact / d.period / 50);
+	a := authsessions.list(p, 50);
+	b := ref.list(p, 50);
 	IF jsonb_array_length(a) <> least(50, d.nusers * d.nact / d.period) OR a IS DISTINCT FROM b
-	   OR jsonb_array_length(authsessions.list(u + 1, 50)) >= 50 THEN
-		RAISE EXCEPTION 'check.sql: list(%, 50), the last full page, differs: % against %', u, a, b;
+	   OR jsonb_array_length(authsessions.list(p + 1, 50)) >= 50 THEN
+		RAISE EXCEPTION 'check.sql: list(%, 50), the last full page, differs: % against %', p, a, b;
 	END IF;
 END
 $$;
