@@ -23,9 +23,13 @@
  *       name order is unrelated to u), an operator when u % 50 = 0.
  *   session s (1..10U): belongs to user 1 + (s-1) % U, in generation
  *       k = (s-1) / U (0..9): a user's sessions are spread over the table as
- *       logins are over time.  Its token is bench.token(s): the secret is
- *       sha256('bench' || s), the token its base64url (43 characters), and
- *       token_hash = sha256(secret), exactly as create_session stores it.
+ *       logins are over time.  Its secret is bench.secret(s) =
+ *       sha256('bench' || s), and token_hash = sha256(secret), exactly as
+ *       create_session stores it.  Its token, the secret and the row's
+ *       locator as create_session hands it out (51 characters), depends on
+ *       where the load put the row: bench.tokens holds the token of every
+ *       session active at load.  bench.token(s) is the token of the same
+ *       secret for the SQL reference (43 characters, no locator).
  *   a user u is active when (u-1) % period < nact (dense: period 10, nact 9;
  *       sparse: period 100, nact 1).  An active user's newest 1 + u % 4
  *       sessions are active, so session 9U + u (generation 9) always is.  Every
@@ -312,7 +316,25 @@ $$;
 
 \endif
 
-VACUUM (ANALYZE) authsessions_data.users, authsessions_data.sessions;
+-- The extension's tokens of the active sessions: the secret, then the row's
+-- locator (block and line pointer, big-endian), as create_session makes
+-- them.  Stored, because the locator is only known once the rows are; the
+-- scripts that validate fetch their token here, and so do their limit and
+-- the reference's script, which fetches ref_token (bench.token(s)).
+DROP TABLE IF EXISTS bench.tokens;
+CREATE TABLE bench.tokens (s bigint PRIMARY KEY, token text NOT NULL,
+						   ref_token text NOT NULL);
+INSERT INTO bench.tokens
+SELECT s.id,
+	   translate(rtrim(encode(bench.secret(s.id)
+			|| int4send(((s.ctid::text::point)[0])::int)
+			|| substr(int4send(((s.ctid::text::point)[1])::int), 3, 2),
+			'base64'), '='), '+/', '-_'),
+	   bench.token(s.id)
+FROM authsessions_data.sessions s
+WHERE s.revoked_at IS NULL AND s.expires_at > now();
+
+VACUUM (ANALYZE) authsessions_data.users, authsessions_data.sessions, bench.tokens;
 \if :limits
 VACUUM (ANALYZE) bench_limit.sessions;
 \endif

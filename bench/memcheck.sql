@@ -117,7 +117,7 @@ BEGIN
 												'iPhone 15', 'iOS 17.1', 'MyApp 2.3');
 		WHEN 'validate' THEN
 			SELECT max(n) INTO nids FROM bench.memcheck_ids;
-			PERFORM authsessions.validate(bench.token(
+			PERFORM authsessions.validate((SELECT t.token FROM bench.tokens t WHERE t.s =
 				(SELECT id FROM bench.memcheck_ids WHERE n = 1 + (i - 1) % nids)));
 		WHEN 'user_sessions' THEN
 			PERFORM authsessions.user_sessions(md5('mem' || i % 50000)::uuid);
@@ -132,7 +132,11 @@ BEGIN
 		WHEN 'revoke' THEN
 			PERFORM authsessions.revoke((SELECT id FROM bench.memcheck_ids WHERE n = i));
 		WHEN 'end_session' THEN
-			PERFORM authsessions.end_session(bench.token(1 + i % (SELECT 10 * nusers FROM bench.dataset)));
+			-- the token of the first session active at load from a point on: ended once, then false
+			PERFORM authsessions.end_session(coalesce(
+				(SELECT t.token FROM bench.tokens t
+				 WHERE t.s >= 1 + i % (SELECT 10 * nusers FROM bench.dataset)
+				 ORDER BY t.s LIMIT 1), ''));
 		WHEN 'delete_user' THEN
 			PERFORM authsessions.delete_user(md5('mem' || i)::uuid);
 	END CASE;

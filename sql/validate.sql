@@ -243,22 +243,96 @@ FROM (VALUES
 	('null', NULL),
 	('empty', ''),
 	('short', 'abc'),
-	('42 characters', left(:'tok4', 42)),
-	('44 characters', :'tok4' || 'A'),
-	('leading space', ' ' || left(:'tok4', 42)),
-	('trailing newline', left(:'tok4', 42) || E'\n'),
-	('standard base64 +', '+' || right(:'tok4', 42)),
-	('standard base64 /', '/' || right(:'tok4', 42)),
-	('padding =', left(:'tok4', 42) || '='),
-	('non-ASCII', 'é' || right(:'tok4', 42)),
-	('NUL-free control', E'\t' || right(:'tok4', 42)),
+	('50 characters', left(:'tok4', 50)),
+	('52 characters', :'tok4' || 'A'),
+	('leading space', ' ' || left(:'tok4', 50)),
+	('trailing newline', left(:'tok4', 50) || E'\n'),
+	('standard base64 +', '+' || right(:'tok4', 50)),
+	('standard base64 /', '/' || right(:'tok4', 50)),
+	('padding =', left(:'tok4', 50) || '='),
+	('non-ASCII', 'é' || right(:'tok4', 50)),
+	('NUL-free control', E'\t' || right(:'tok4', 50)),
 	-- the two spare bits of the last character set: same secret, other spelling
-	('spare bits set', left(:'tok4', 42) || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+	('spare bits set', left(:'tok4', 50) || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
 		(strpos('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', right(:'tok4', 1)) - 1 | 1) + 1, 1)),
+	('43 characters (no locator)', left(:'tok4', 43)),
 	('case swapped', translate(:'tok4', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')),
-	('well-formed, unknown', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+	('well-formed, unknown', repeat('A', 51)),
 	('valid', :'tok4')
 ) AS x(label, t);
+
+-- The locator: the token's last 6 bytes say where create_session stored the
+-- row (block, then line pointer, big-endian), and validate reads the row
+-- there without the token index (no index scan in this transaction).
+CREATE FUNCTION pg_temp.token_bytes(tok text) RETURNS bytea LANGUAGE sql
+AS $$ SELECT decode(translate(tok, '-_', '+/') || '=', 'base64') $$;
+-- the token of a secret and a locator
+CREATE FUNCTION pg_temp.token_of(secret bytea, locator bytea) RETURNS text
+LANGUAGE sql AS $$
+SELECT translate(rtrim(encode(secret || locator, 'base64'), '='), '+/', '-_')
+$$;
+-- the token with the same secret and another locator
+CREATE FUNCTION pg_temp.relocate(tok text, blk bigint, off int) RETURNS text
+LANGUAGE sql AS $$
+SELECT pg_temp.token_of(substr(pg_temp.token_bytes(tok), 1, 32),
+	substr(int8send(blk), 5, 4) || substr(int4send(off), 3, 2))
+$$;
+-- scans of the token index so far (this backend's counts, not yet flushed
+-- to the cumulative statistics inside a transaction block)
+CREATE FUNCTION pg_temp.token_index_scans() RETURNS bigint LANGUAGE sql
+AS $$ SELECT pg_stat_get_xact_numscans('authsessions_data.sessions_token_hash_key'::regclass) $$;
+SELECT format('(%s,%s)',
+		('x' || encode(substr(pg_temp.token_bytes(:'tok4'), 33, 4), 'hex'))::bit(32)::bigint,
+		('x' || encode(substr(pg_temp.token_bytes(:'tok4'), 37, 2), 'hex'))::bit(16)::int)::tid
+	= s.ctid AS locator_is_ctid
+FROM authsessions_data.sessions s
+WHERE s.token_hash = sha256(substr(pg_temp.token_bytes(:'tok4'), 1, 32));
+BEGIN;
+SELECT pg_temp.token_index_scans() AS scans0 \gset
+SELECT authsessions.validate(:'tok4') ->> 'UserName' AS by_locator,
+	pg_temp.token_index_scans() - :scans0 AS index_scans;
+COMMIT;
+-- a HOT update keeps the chain where the locator points
+UPDATE authsessions_data.sessions SET ip = '192.0.2.1'
+WHERE token_hash = sha256(substr(pg_temp.token_bytes(:'tok4'), 1, 32));
+BEGIN;
+SELECT pg_temp.token_index_scans() AS scans0 \gset
+SELECT authsessions.validate(:'tok4') ->> 'UserName' AS after_hot_update,
+	pg_temp.token_index_scans() - :scans0 AS index_scans;
+COMMIT;
+-- Wrong locators find nothing there and fall back to the index by hash:
+-- another session's row, a line pointer out of range, 0, a block past the
+-- end, the largest block numbers.  A right locator with another secret is
+-- no session.
+SELECT s ->> 'Token' AS tok5 FROM authsessions.create_session('90b10bb2-8c70-456f-b960-2251ae6d8778') AS s \gset
+BEGIN;
+SELECT pg_temp.token_index_scans() AS scans0 \gset
+SELECT label, authsessions.validate(t) ->> 'UserName' AS user_name
+FROM (VALUES
+	('another session''s row', pg_temp.relocate(:'tok4', 0, 1)),
+	('line pointer 0', pg_temp.relocate(:'tok4', 0, 0)),
+	('line pointer 65535', pg_temp.relocate(:'tok4', 0, 65535)),
+	('block past the end', pg_temp.relocate(:'tok4', 1000, 1)),
+	('block 2^32 - 2', pg_temp.relocate(:'tok4', 4294967294, 1)),
+	('block 2^32 - 1', pg_temp.relocate(:'tok4', 4294967295, 1)),
+	('tok5''s locator, tok4''s secret',
+		pg_temp.token_of(substr(pg_temp.token_bytes(:'tok4'), 1, 32),
+						 substr(pg_temp.token_bytes(:'tok5'), 33, 6))),
+	('tok4''s locator, another secret',
+		pg_temp.token_of(sha256('another secret'),
+						 substr(pg_temp.token_bytes(:'tok4'), 33, 6)))
+) AS x(label, t);
+-- one index scan each
+SELECT pg_temp.token_index_scans() - :scans0 AS index_scans;
+COMMIT;
+-- a row moved by VACUUM FULL (or a dump and restore) is found by hash
+VACUUM FULL authsessions_data.sessions;
+BEGIN;
+SELECT pg_temp.token_index_scans() AS scans0 \gset
+SELECT authsessions.validate(:'tok4') ->> 'UserName' AS after_vacuum_full,
+	pg_temp.token_index_scans() - :scans0 AS index_scans;
+COMMIT;
+
 -- validate is no writer: fine in a read-only transaction
 BEGIN READ ONLY;
 SELECT authsessions.validate(:'tok4') ->> 'UserName' AS read_only_ok;

@@ -25,6 +25,7 @@
 #include "fmgr.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "storage/itemptr.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
@@ -43,9 +44,10 @@
 /* page defaults */
 #define AUTHSESSIONS_DEFAULT_PAGE_SIZE	50
 
-/* token: 32 random bytes, base64url without padding */
-#define AUTHSESSIONS_TOKEN_BYTES	32
-#define AUTHSESSIONS_TOKEN_CHARS	43
+/* token: 32 random bytes and a 6-byte row locator, base64url without padding */
+#define AUTHSESSIONS_SECRET_BYTES	32
+#define AUTHSESSIONS_TOKEN_BYTES	38
+#define AUTHSESSIONS_TOKEN_CHARS	51
 #define AUTHSESSIONS_HASH_BYTES		32
 
 /* guc.c */
@@ -70,8 +72,9 @@ extern char *current_actor(void);
 extern void authsessions_sha256(const uint8 *data, size_t len, uint8 *digest);
 
 /* token.c */
-extern char *token_generate(uint8 *hash_out);
-extern bool token_parse_hash(text *token, uint8 *hash_out);
+extern void token_new_secret(uint8 *secret, uint8 *hash_out);
+extern char *token_encode(const uint8 *secret, ItemPointer locator);
+extern bool token_parse(text *token, uint8 *hash_out, ItemPointer locator);
 extern bytea *hash_to_bytea(const uint8 *hash);
 
 /* http.c */
@@ -129,6 +132,7 @@ typedef struct ScanCatalog
 	AttrNumber	s_idle_timeout;
 	AttrNumber	s_revoked_at;
 	AttrNumber	s_revoked_by;
+	AttrNumber	s_token_hash;
 	AttrNumber	s_smartphone;
 	AttrNumber	s_operating_system;
 	AttrNumber	s_application;
@@ -142,7 +146,8 @@ extern void report_malformed_expiries(int32 user_id) pg_attribute_noreturn();
 extern ArrayType *scan_expiries(Datum value, int32 user_id,
 									Datum **elems, int *nelems);
 extern bool scan_session_active(TupleTableSlot *slot, TimestampTz now);
-extern bool scan_session_by_token(const uint8 *hash, SessionRow *row);
+extern bool scan_session_by_token(const uint8 *hash, ItemPointer locator,
+								  SessionRow *row);
 extern int	scan_user_sessions(Datum guid, SessionRow **rows);
 extern text *scan_user_name(Datum guid);
 extern int	scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,

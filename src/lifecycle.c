@@ -173,10 +173,13 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	char		nulls[9];
 	int32		ttl;
 	TimestampTz expires_at;
+	uint8		secret[AUTHSESSIONS_SECRET_BYTES];
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
 	char	   *token;
 	Datum		id;
+	Datum		locator;
 	bool		isnull;
+	bool		locator_isnull;
 	JsonOut		out = {0};
 	Jsonb	   *result;
 	size_t		i;
@@ -190,7 +193,7 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	expires_at = GetCurrentTransactionStartTimestamp() +
 		(TimestampTz) ttl * USECS_PER_SEC;
 
-	token = token_generate(hash);
+	token_new_secret(secret, hash);
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = PG_GETARG_DATUM(0);
@@ -224,8 +227,17 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 						   DatumGetCString(DirectFunctionCall1(uuid_out,
 															   PG_GETARG_DATUM(0))))));
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		elog(ERROR, "authsessions: session without an id");
+	locator = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+							&locator_isnull);
+	if (isnull || locator_isnull)
+		elog(ERROR, "authsessions: session without an id or a row pointer");
+
+	/*
+	 * The token carries where the new row is (a new row starts its HOT
+	 * chain there): validate looks there first.
+	 */
+	token = token_encode(secret, (ItemPointer) DatumGetPointer(locator));
+	explicit_bzero(secret, sizeof(secret));
 
 	json_begin_object(&out);
 	json_key(&out, "ID");
@@ -268,13 +280,14 @@ authsessions_validate(PG_FUNCTION_ARGS)
 	MemoryContext callcxt;
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
 	SessionRow	row;
+	ItemPointerData locator;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	TimestampTz due;
 	TimestampTz new_expiry;
 	JsonOut		out = {0};
 	Jsonb	   *result;
 
-	if (PG_ARGISNULL(0) || !token_parse_hash(PG_GETARG_TEXT_PP(0), hash))
+	if (PG_ARGISNULL(0) || !token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
 		PG_RETURN_NULL();
 
 	/* everything but the result lives in a context of this call */
@@ -283,8 +296,8 @@ authsessions_validate(PG_FUNCTION_ARGS)
 									ALLOCSET_SMALL_SIZES);
 	MemoryContextSwitchTo(callcxt);
 
-	/* a direct index scan with the latest snapshot (scan.c) */
-	if (!scan_session_by_token(hash, &row))
+	/* the row at the token's locator, else by hash, latest snapshot (scan.c) */
+	if (!scan_session_by_token(hash, &locator, &row))
 	{
 		MemoryContextSwitchTo(caller);
 		MemoryContextDelete(callcxt);
@@ -339,14 +352,16 @@ Datum
 authsessions_end_session(PG_FUNCTION_ARGS)
 {
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
+	ItemPointerData locator;
 	bool		ended;
 
 	PreventCommandIfReadOnly("authsessions.end_session()");
 	check_required_arg(fcinfo, 0, "token");
 
-	if (!token_parse_hash(PG_GETARG_TEXT_PP(0), hash))
+	if (!token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
 		PG_RETURN_JSONB_P(json_success(false));
 
+	/* the write finds the session by hash (write.c): logouts are rare */
 	ended = write_end_session(true, PointerGetDatum(hash_to_bytea(hash)),
 							  CStringGetTextDatum(current_actor()));
 	PG_RETURN_JSONB_P(json_success(ended));

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *	  The reads, by direct index scans: the session of a token (validate),
+ *	  The reads, by direct index scans: the session of a token (validate,
+ *	  which first reads the row where the token's locator says),
  *	  the sessions of a user (user_sessions) and the users with an active
  *	  session (list).
  *
@@ -31,6 +32,7 @@
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -114,6 +116,7 @@ catalog_load(void)
 	catalog.s_idle_timeout = data_attnum(catalog.sessions, "idle_timeout");
 	catalog.s_revoked_at = data_attnum(catalog.sessions, "revoked_at");
 	catalog.s_revoked_by = data_attnum(catalog.sessions, "revoked_by");
+	catalog.s_token_hash = data_attnum(catalog.sessions, "token_hash");
 	catalog.s_smartphone = data_attnum(catalog.sessions, "smartphone");
 	catalog.s_operating_system = data_attnum(catalog.sessions, "operating_system");
 	catalog.s_application = data_attnum(catalog.sessions, "application");
@@ -255,41 +258,98 @@ scan_session_active(TupleTableSlot *slot, TimestampTz now)
 }
 
 /*
- * The active session whose token hashes to hash, with its user, into row.
+ * Fetch into slot the version of the row at locator that snapshot sees, if
+ * that row is the session with this token hash.  The locator comes from the
+ * client: it is checked against the relation's size (as a TID scan does),
+ * and heap_hot_search_buffer (through the table AM) rejects any line pointer
+ * that is out of range or does not start a HOT chain.  The hash comparison
+ * takes the same time whatever the bytes.
+ */
+static bool
+fetch_session_at(Relation rel, ItemPointer locator, const uint8 *hash,
+				 Snapshot snapshot, TupleTableSlot *slot)
+{
+	IndexFetchTableData *fetch;
+	ItemPointerData tid = *locator;
+	bool		call_again = false;
+	bool		all_dead = false;
+	bool		found;
+
+	if (!ItemPointerIsValid(&tid) ||
+		ItemPointerGetBlockNumber(&tid) >= RelationGetNumberOfBlocks(rel))
+		return false;
+
+	fetch = table_index_fetch_begin(rel);
+	found = table_index_fetch_tuple(fetch, &tid, snapshot, slot,
+									&call_again, &all_dead);
+	table_index_fetch_end(fetch);
+
+	if (found)
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, catalog.s_token_hash, &isnull);
+		bytea	   *stored;
+		uint8		diff = 0;
+		int			i;
+
+		if (isnull)
+			return false;
+		stored = DatumGetByteaPP(d);
+		if (VARSIZE_ANY_EXHDR(stored) != AUTHSESSIONS_HASH_BYTES)
+			return false;
+		for (i = 0; i < AUTHSESSIONS_HASH_BYTES; i++)
+			diff |= ((const uint8 *) VARDATA_ANY(stored))[i] ^ hash[i];
+		found = (diff == 0);
+	}
+	return found;
+}
+
+/*
+ * The active session of a token: its hash, and the locator the token
+ * carries.  The row is read where the locator says, and looked up by hash in
+ * the unique index only when it is not there (the row moved, or the locator
+ * is wrong), so that a moved row costs one more page and a forged locator
+ * finds nothing it could not find by hash.
+ *
  * Reads with the latest snapshot, so that under any isolation level a
  * revoke committed before the call is seen.  Returns false when there is no
  * such active session.
  */
 bool
-scan_session_by_token(const uint8 *hash, SessionRow *row)
+scan_session_by_token(const uint8 *hash, ItemPointer locator, SessionRow *row)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	Snapshot	snapshot;
 	Relation	rel;
-	Relation	idx;
 	TupleTableSlot *slot;
-	bool		found = false;
+	bool		found;
 
 	catalog_load();
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 
 	rel = table_open(catalog.sessions, AccessShareLock);
-	idx = index_open(catalog.sessions_token_hash_key, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
 
-	if (scan_by_key(rel, idx, F_BYTEAEQ, PointerGetDatum(hash_to_bytea(hash)),
-					snapshot, slot))
+	found = fetch_session_at(rel, locator, hash, snapshot, slot);
+	if (!found)
+	{
+		Relation	idx = index_open(catalog.sessions_token_hash_key,
+									 AccessShareLock);
+
+		found = scan_by_key(rel, idx, F_BYTEAEQ,
+							PointerGetDatum(hash_to_bytea(hash)),
+							snapshot, slot);
+		index_close(idx, AccessShareLock);
+	}
+	if (found)
 	{
 		slot_getallattrs(slot);
-		if (scan_session_active(slot, now))
-		{
+		found = scan_session_active(slot, now);
+		if (found)
 			copy_session(slot, row);
-			found = true;
-		}
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
 
 	/* the user row: the foreign key guarantees it, but a race could not */

@@ -133,7 +133,7 @@ static const StoreStatement statements[Q_COUNT] = {
 		"  idle_timeout, smartphone, operating_system, application,"
 		"  user_agent, ip, purge_hint)"
 		" SELECT u.id, $2, now(), now(), $3, $4, $5, $6, $7, $8, $9, $3 FROM u"
-		" RETURNING id",
+		" RETURNING id, ctid",
 		SPI_OK_INSERT_RETURNING, 9,
 		{UUIDOID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, INETOID}

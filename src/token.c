@@ -3,11 +3,19 @@
  * token.c
  *	  Session tokens: generation, parsing and hashing.
  *
- * A token is 32 bytes from pg_strong_random (256 bits), written in URL-safe
- * base64 without padding: 43 characters from [A-Za-z0-9_-].  Only the
- * SHA-256 of the 32 bytes is stored, so a copy of the tables lets nobody in.
+ * A token is 38 bytes written in URL-safe base64 without padding: 51
+ * characters from [A-Za-z0-9_-].  The first 32 bytes are the secret, from
+ * pg_strong_random (256 bits); only its SHA-256 is stored, so a copy of the
+ * tables lets nobody in.  The last 6 are the session row's locator, where
+ * create_session stored the row (block number, 4 bytes, and line pointer
+ * number, 2 bytes, both big-endian): validate reads the row there without
+ * searching an index, and searches the index by hash when the row has moved
+ * (a non-HOT update, VACUUM FULL, a dump and restore).  The locator is a
+ * hint, never trusted: the row found there is the session only if it holds
+ * the secret's hash.
+ *
  * Parsing is strict (exact length, alphabet, and zero padding bits), so each
- * secret has exactly one spelling, and it never raises an error: a bad token
+ * token has exactly one spelling, and it never raises an error: a bad token
  * is simply not a token, and never reaches the server log.
  *
  *-------------------------------------------------------------------------
@@ -15,6 +23,7 @@
 #include "postgres.h"
 
 #include "port.h"
+#include "storage/itemptr.h"
 
 #include "authsessions.h"
 
@@ -42,32 +51,51 @@ b64url_value(unsigned char c)
 static void
 hash_secret(const uint8 *secret, uint8 *hash_out)
 {
-	authsessions_sha256(secret, AUTHSESSIONS_TOKEN_BYTES, hash_out);
+	authsessions_sha256(secret, AUTHSESSIONS_SECRET_BYTES, hash_out);
 }
 
 /*
- * Make a new token: returns it as a palloc'd C string and stores the hash
- * to keep in hash_out.
+ * A new secret (AUTHSESSIONS_SECRET_BYTES into secret) and the hash to store
+ * for it (into hash_out).
+ */
+void
+token_new_secret(uint8 *secret, uint8 *hash_out)
+{
+	if (!pg_strong_random(secret, AUTHSESSIONS_SECRET_BYTES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random session token"),
+				 errdetail("pg_strong_random() failed.")));
+	hash_secret(secret, hash_out);
+}
+
+/*
+ * The token for a secret and the row that holds its hash, as a palloc'd C
+ * string of AUTHSESSIONS_TOKEN_CHARS characters.
  */
 char *
-token_generate(uint8 *hash_out)
+token_encode(const uint8 *secret, ItemPointer locator)
 {
-	uint8		secret[AUTHSESSIONS_TOKEN_BYTES];
+	uint8		bytes[AUTHSESSIONS_TOKEN_BYTES];
+	BlockNumber block = ItemPointerGetBlockNumber(locator);
+	OffsetNumber offset = ItemPointerGetOffsetNumber(locator);
 	char	   *token = palloc(AUTHSESSIONS_TOKEN_CHARS + 1);
 	char	   *p = token;
 	int			i;
 	uint32		acc = 0;
 	int			bits = 0;
 
-	if (!pg_strong_random(secret, sizeof(secret)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not generate a random session token"),
-				 errdetail("pg_strong_random() failed.")));
+	memcpy(bytes, secret, AUTHSESSIONS_SECRET_BYTES);
+	bytes[AUTHSESSIONS_SECRET_BYTES] = (uint8) (block >> 24);
+	bytes[AUTHSESSIONS_SECRET_BYTES + 1] = (uint8) (block >> 16);
+	bytes[AUTHSESSIONS_SECRET_BYTES + 2] = (uint8) (block >> 8);
+	bytes[AUTHSESSIONS_SECRET_BYTES + 3] = (uint8) block;
+	bytes[AUTHSESSIONS_SECRET_BYTES + 4] = (uint8) (offset >> 8);
+	bytes[AUTHSESSIONS_SECRET_BYTES + 5] = (uint8) offset;
 
 	for (i = 0; i < AUTHSESSIONS_TOKEN_BYTES; i++)
 	{
-		acc = (acc << 8) | secret[i];
+		acc = (acc << 8) | bytes[i];
 		bits += 8;
 		while (bits >= 6)
 		{
@@ -80,29 +108,23 @@ token_generate(uint8 *hash_out)
 	*p = '\0';
 	Assert(p - token == AUTHSESSIONS_TOKEN_CHARS);
 
-	hash_secret(secret, hash_out);
-	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(bytes, sizeof(bytes));
 	return token;
 }
 
 /*
- * Parse a token and store the hash to look up in hash_out.  Returns false,
- * without raising anything, when the text is not a well-formed token.
+ * Decode nchars base64url characters into nbytes bytes; false unless every
+ * character is in the alphabet and the spare bits are zero.
  */
-bool
-token_parse_hash(text *token, uint8 *hash_out)
+static bool
+b64url_decode(const unsigned char *s, int nchars, uint8 *out, int nbytes)
 {
-	const unsigned char *s = (const unsigned char *) VARDATA_ANY(token);
-	uint8		secret[AUTHSESSIONS_TOKEN_BYTES];
 	int			n = 0;
 	int			i;
 	uint32		acc = 0;
 	int			bits = 0;
 
-	if (VARSIZE_ANY_EXHDR(token) != AUTHSESSIONS_TOKEN_CHARS)
-		return false;
-
-	for (i = 0; i < AUTHSESSIONS_TOKEN_CHARS; i++)
+	for (i = 0; i < nchars; i++)
 	{
 		int			v = b64url_value(s[i]);
 
@@ -113,15 +135,38 @@ token_parse_hash(text *token, uint8 *hash_out)
 		if (bits >= 8)
 		{
 			bits -= 8;
-			secret[n++] = (uint8) ((acc >> bits) & 0xFF);
+			out[n++] = (uint8) ((acc >> bits) & 0xFF);
 		}
 	}
-	/* 43 * 6 = 258 bits: the two spare bits must be zero */
-	if (n != AUTHSESSIONS_TOKEN_BYTES || (acc & ((1U << bits) - 1)) != 0)
-		return false;
+	return n == nbytes && (acc & ((1U << bits) - 1)) == 0;
+}
 
-	hash_secret(secret, hash_out);
-	explicit_bzero(secret, sizeof(secret));
+/*
+ * Parse a token: store the hash to look up in hash_out and the row locator
+ * it carries in *locator.  Returns false, without raising anything, when the
+ * text is not a well-formed token.
+ */
+bool
+token_parse(text *token, uint8 *hash_out, ItemPointer locator)
+{
+	uint8		bytes[AUTHSESSIONS_TOKEN_BYTES];
+	const uint8 *l = bytes + AUTHSESSIONS_SECRET_BYTES;
+
+	if (VARSIZE_ANY_EXHDR(token) != AUTHSESSIONS_TOKEN_CHARS ||
+		!b64url_decode((const unsigned char *) VARDATA_ANY(token),
+					   AUTHSESSIONS_TOKEN_CHARS,
+					   bytes, AUTHSESSIONS_TOKEN_BYTES))
+	{
+		explicit_bzero(bytes, sizeof(bytes));
+		return false;
+	}
+
+	hash_secret(bytes, hash_out);
+	ItemPointerSet(locator,
+				   ((BlockNumber) l[0] << 24) | ((BlockNumber) l[1] << 16) |
+				   ((BlockNumber) l[2] << 8) | (BlockNumber) l[3],
+				   (OffsetNumber) ((l[4] << 8) | l[5]));
+	explicit_bzero(bytes, sizeof(bytes));
 	return true;
 }
 

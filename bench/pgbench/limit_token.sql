@@ -3,4 +3,4 @@
 -- describing the data set (see bench/generate.sql).
 \set u :period * random(0, :nusers / :period - 1) + random(1, :nact)
 \set sid 9 * :nusers + :u
-SELECT bench.token(:sid);
+SELECT t.token FROM bench.tokens t WHERE t.s = :sid;

@@ -140,18 +140,19 @@ INSERT INTO hb_values (k, v) VALUES
 
 INSERT INTO hb_values (k, v, kind)
 SELECT k, v, 'token' FROM (VALUES
-	('tok_zero', repeat('A', 43)),			-- well formed, never issued
-	('tok_pad', repeat('A', 42) || 'B'),		-- spare bits not zero
-	('tok_42', repeat('A', 42)),
-	('tok_44', repeat('A', 44)),
-	('tok_std_b64', repeat('+', 21) || repeat('/', 22)),
-	('tok_padded', repeat('A', 43) || '='),
-	('tok_mb43', repeat('é', 43)),			-- 43 characters, 86 bytes
-	('tok_bytes43', repeat('é', 21) || 'A'),	-- 43 bytes, 22 characters
+	('tok_zero', repeat('A', 51)),			-- well formed, never issued
+	('tok_pad', repeat('A', 50) || 'B'),		-- spare bits not zero
+	('tok_50', repeat('A', 50)),
+	('tok_52', repeat('A', 52)),
+	('tok_43', repeat('A', 43)),			-- the length without a locator
+	('tok_std_b64', repeat('+', 25) || repeat('/', 26)),
+	('tok_padded', repeat('A', 51) || '='),
+	('tok_mb51', repeat('é', 51)),			-- 51 characters, 102 bytes
+	('tok_bytes51', repeat('é', 25) || 'A'),	-- 51 bytes, 26 characters
 	('tok_live_upper', upper((SELECT live->>'Token' FROM hb_fixture))),
 	('tok_live_space', ' ' || (SELECT live->>'Token' FROM hb_fixture)),
 	('tok_live_nl', (SELECT live->>'Token' FROM hb_fixture) || E'\n'),
-	('tok_live_cut', left((SELECT live->>'Token' FROM hb_fixture), 42)),
+	('tok_live_cut', left((SELECT live->>'Token' FROM hb_fixture), 50)),
 	('tok_live_twice', repeat((SELECT live->>'Token' FROM hb_fixture), 2)),
 	('tok_live_flip', overlay((SELECT live->>'Token' FROM hb_fixture) PLACING
 		CASE WHEN substr((SELECT live->>'Token' FROM hb_fixture), 10, 1) = 'Q' THEN 'R' ELSE 'Q' END
@@ -159,16 +160,25 @@ SELECT k, v, 'token' FROM (VALUES
 	('tok_live_nul', (SELECT live->>'Token' FROM hb_fixture) || '\u0000')
 ) t(k, v);
 
--- random text of every length from 0 to 100 (so 43 too), twice
+-- random text of every length from 0 to 100 (so 51 too), twice
 INSERT INTO hb_values (k, v, kind)
 SELECT 'rnd_' || i || '_' || j, hb_random_text(i), 'token'
 FROM generate_series(0, 100) i, generate_series(1, 2) j;
--- 43 random characters from anywhere
+-- 51 random characters from anywhere
 INSERT INTO hb_values (k, v, kind)
-SELECT 'rnd43_' || j, hb_random_text(43), 'token' FROM generate_series(1, 50) j;
--- 43 random base64url characters: well formed or bad padding, never issued
+SELECT 'rnd51_' || j, hb_random_text(51), 'token' FROM generate_series(1, 50) j;
+-- 51 random base64url characters: well formed or bad padding, never issued
+-- (their locators point far past the end of the table)
 INSERT INTO hb_values (k, v, kind)
-SELECT 'b64_' || j, hb_random_b64url(43), 'token' FROM generate_series(1, 100) j;
+SELECT 'b64_' || j, hb_random_b64url(51), 'token' FROM generate_series(1, 100) j;
+-- random secrets whose locators point into the table's first pages, at any
+-- line pointer (live, dead, redirected, heap-only or past the last)
+INSERT INTO hb_values (k, v, kind)
+SELECT 'loc_' || b || '_' || o,
+	translate(rtrim(encode(sha256(convert_to(b || '/' || o, 'UTF8'))
+		|| substr(int4send(b), 1, 4) || substr(int4send(o), 3, 2), 'base64'), '='), '+/', '-_'),
+	'token'
+FROM generate_series(0, 2) b, generate_series(0, 300, 7) o;
 
 ------------------------------------------------------------------------------
 -- The cases.

@@ -48,10 +48,10 @@ SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(j) AS k),
 	ARRAY['ExpirationDate', 'ID', 'Token'],
 	'create_session returns exactly ID, Token, ExpirationDate')
   FROM s WHERE k = 'a1';
-SELECT ok(token ~ '^[A-Za-z0-9_-]{43}$', 'the token is 43 URL-safe base64 characters (256 bits)')
+SELECT ok(token ~ '^[A-Za-z0-9_-]{51}$', 'the token is 51 URL-safe base64 characters (a 256-bit secret and a locator)')
   FROM t WHERE k = 'a1';
 SELECT is(ss.token_hash::bytea,
-	sha256(decode(translate(t.token, '-_', '+/') || '=', 'base64')),
+	sha256(substr(decode(translate(t.token, '-_', '+/') || '=', 'base64'), 1, 32)),
 	'only the SHA-256 of the token''s secret is stored')
   FROM t JOIN authsessions_data.sessions ss ON ss.id = t.id WHERE t.k = 'a1';
 SELECT is((authsessions.validate(token)->>'ID')::bigint, id,
@@ -85,7 +85,7 @@ SELECT is((authsessions.validate(token)->>'ExpirationDate')::timestamptz
 SELECT is(authsessions.validate(NULL), NULL, 'validate(NULL) is NULL');
 SELECT is(authsessions.validate(''), NULL, 'validate of an empty token is NULL');
 SELECT is(authsessions.validate('not a token'), NULL, 'validate of a malformed token is NULL');
-SELECT is(authsessions.validate(repeat('A', 43)), NULL, 'validate of an unknown token is NULL');
+SELECT is(authsessions.validate(repeat('A', 51)), NULL, 'validate of an unknown token is NULL');
 
 -- user_sessions and list (4) -----------------------------------------------
 
