@@ -120,6 +120,10 @@ FROM generate_series(1, :nusers) AS u;
 
 CREATE TEMP VIEW bench_gen_sessions AS
 SELECT g.s AS id, g.u AS user_id,
+	   -- the copies of the user's fields, as bench_gen_users_base has them
+	   bench.guid(g.u::integer) AS user_guid,
+	   'user-' || substr(md5('name' || g.u::text), 1, 12) AS user_name,
+	   g.u % 50 = 0 AS user_is_operator,
 	   sha256(sha256(('bench' || g.s::text)::bytea)) AS token_hash,
 	   g.created_at, g.last_updated, g.expires_at,
 	   172800 AS idle_timeout,
@@ -301,7 +305,8 @@ BEGIN
 		WHERE a.attrelid = 'bench_limit.sessions'::regclass AND a.attnum > 0
 		  AND NOT a.attisdropped AND a.attnotnull AND NOT a.atthasdef
 		  AND a.attidentity = ''
-		  AND a.attname NOT IN ('user_id', 'token_hash', 'created_at', 'last_updated',
+		  AND a.attname NOT IN ('user_id', 'user_guid', 'user_name', 'user_is_operator',
+								'token_hash', 'created_at', 'last_updated',
 								'expires_at', 'idle_timeout')
 	LOOP
 		IF c.typ <> 'timestamp with time zone'::regtype THEN

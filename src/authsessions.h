@@ -133,6 +133,9 @@ typedef struct ScanCatalog
 	AttrNumber	s_revoked_at;
 	AttrNumber	s_revoked_by;
 	AttrNumber	s_token_hash;
+	AttrNumber	s_user_guid;
+	AttrNumber	s_user_name;
+	AttrNumber	s_user_is_operator;
 	AttrNumber	s_smartphone;
 	AttrNumber	s_operating_system;
 	AttrNumber	s_application;
@@ -183,8 +186,10 @@ extern void json_session(JsonOut *out, const SessionRow *row);
 typedef enum StoreQuery
 {
 	Q_REVOKE,
+	Q_LOCK_RENAMED_USER_SESSIONS,
 	Q_UPDATE_USER,
 	Q_UPSERT_USER,
+	Q_SYNC_USER_SESSIONS,
 	Q_LOCK_USER_SESSIONS,
 	Q_DELETE_USER,
 	Q_CREATE_SESSION,

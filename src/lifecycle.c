@@ -42,7 +42,9 @@ PG_FUNCTION_INFO_V1(authsessions_purge);
  * authsessions.upsert_user(guid, name, is_operator): create or update a user
  * and return its UserID.  guid and name are required (22004); a NULL
  * is_operator keeps the current value (false for a new user).  Concurrent
- * calls for one new guid make one user (INSERT ... ON CONFLICT).
+ * calls for one new guid make one user (INSERT ... ON CONFLICT).  A rename
+ * or a change of is_operator also rewrites the copies the user's sessions
+ * keep of them (sessions.user_name, user_is_operator), in this transaction.
  */
 Datum
 authsessions_upsert_user(PG_FUNCTION_ARGS)
@@ -51,6 +53,7 @@ authsessions_upsert_user(PG_FUNCTION_ARGS)
 	char		nulls[3] = {' ', ' ', ' '};
 	bool		isnull;
 	Datum		id;
+	bool		changed;
 
 	PreventCommandIfReadOnly("authsessions.upsert_user()");
 	check_required_arg(fcinfo, 0, "guid");
@@ -77,12 +80,33 @@ authsessions_upsert_user(PG_FUNCTION_ARGS)
 	 * for a new user, still resolves a concurrent insert of the same guid.
 	 */
 	store_connect();
-	if (store_exec(Q_UPDATE_USER, args, nulls, false, 0) != 1 &&
-		store_exec(Q_UPSERT_USER, args, nulls, false, 0) != 1)
+
+	/*
+	 * A rename locks the user's sessions before the user row, the order
+	 * revoke waits in (store.c); nothing is locked when nothing changes.
+	 */
+	store_exec(Q_LOCK_RENAMED_USER_SESSIONS, args, nulls, false, 0);
+	if (store_exec(Q_UPDATE_USER, args, nulls, false, 0) == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 2, &isnull);
+
+		changed = !isnull && DatumGetBool(d);
+	}
+	else if (store_exec(Q_UPSERT_USER, args, nulls, false, 0) == 1)
+	{
+		/* new, or inserted concurrently and then updated here */
+		changed = true;
+	}
+	else
 		elog(ERROR, "authsessions: upsert of a user returned no row");
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
 		elog(ERROR, "authsessions: user without an id");
+
+	/* the sessions' copies, with a snapshot taken under the row lock */
+	if (changed)
+		store_exec(Q_SYNC_USER_SESSIONS, &id, NULL, false, 0);
 	store_finish();
 
 	PG_RETURN_INT32(DatumGetInt32(id));

@@ -117,6 +117,9 @@ catalog_load(void)
 	catalog.s_revoked_at = data_attnum(catalog.sessions, "revoked_at");
 	catalog.s_revoked_by = data_attnum(catalog.sessions, "revoked_by");
 	catalog.s_token_hash = data_attnum(catalog.sessions, "token_hash");
+	catalog.s_user_guid = data_attnum(catalog.sessions, "user_guid");
+	catalog.s_user_name = data_attnum(catalog.sessions, "user_name");
+	catalog.s_user_is_operator = data_attnum(catalog.sessions, "user_is_operator");
 	catalog.s_smartphone = data_attnum(catalog.sessions, "smartphone");
 	catalog.s_operating_system = data_attnum(catalog.sessions, "operating_system");
 	catalog.s_application = data_attnum(catalog.sessions, "application");
@@ -311,6 +314,10 @@ fetch_session_at(Relation rel, ItemPointer locator, const uint8 *hash,
  * is wrong), so that a moved row costs one more page and a forged locator
  * finds nothing it could not find by hash.
  *
+ * The user's guid, name and is_operator come from the session row's copies,
+ * which create_session and upsert_user keep equal to the user row's in the
+ * same transactions (store.c), so no user row is read.
+ *
  * Reads with the latest snapshot, so that under any isolation level a
  * revoke committed before the call is seen.  Returns false when there is no
  * such active session.
@@ -346,16 +353,17 @@ scan_session_by_token(const uint8 *hash, ItemPointer locator, SessionRow *row)
 		slot_getallattrs(slot);
 		found = scan_session_active(slot, now);
 		if (found)
+		{
+			/* the user's fields from the row's copies: no users lookup */
 			copy_session(slot, row);
+			row->guid = uuid_text(slot_notnull(slot, catalog.s_user_guid));
+			row->name = TextDatumGetCString(slot_notnull(slot, catalog.s_user_name));
+			row->is_operator = DatumGetBool(slot_notnull(slot, catalog.s_user_is_operator));
+		}
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, AccessShareLock);
-
-	/* the user row: the foreign key guarantees it, but a race could not */
-	if (found)
-		found = scan_user(catalog.users_pkey, F_INT4EQ,
-						  Int32GetDatum(row->user_id), snapshot, row, NULL);
 
 	UnregisterSnapshot(snapshot);
 	return found;

@@ -24,6 +24,14 @@
  *	  security, which only the executor runs.
  *	- delete_user locks the user's sessions (Q_LOCK_USER_SESSIONS), then
  *	  deletes the user row, whose cascade deletes the sessions it holds.
+ *	- upsert_user, when it will rename the user or change is_operator, locks
+ *	  the user's sessions first (Q_LOCK_RENAMED_USER_SESSIONS), then updates
+ *	  the user row (Q_UPDATE_USER, which says whether either changed), then
+ *	  rewrites the sessions' copies of them (Q_SYNC_USER_SESSIONS) with a
+ *	  new snapshot: every session created before it holds the user row lock
+ *	  is seen, and create_session, which takes the copies from the user row
+ *	  it locks, waits for the new values.  A session created between the
+ *	  first and the second step is not locked first, as for delete_user.
  *	- create_session updates the user row first (Q_CREATE_SESSION), but waits
  *	  for no session row: the new one is its own.  A concurrent delete_user
  *	  then waits for it and cascades to the new session, or has already
@@ -99,10 +107,24 @@ static const StoreStatement statements[Q_COUNT] = {
 		END_ACTIVE_SESSION("s.id = $1"),
 		SPI_OK_UPDATE, 2, {INT8OID, TEXTOID}
 	},
+	[Q_LOCK_RENAMED_USER_SESSIONS] = {
+		"SELECT s.id FROM authsessions_data.sessions s"
+		" WHERE s.user_id = (SELECT u.id FROM authsessions_data.users u"
+		"   WHERE u.guid = $1 AND (u.name <> ($2 COLLATE \"C\")"
+		"     OR u.is_operator <> coalesce($3, u.is_operator)))"
+		" ORDER BY s.id FOR NO KEY UPDATE",
+		SPI_OK_SELECT, 3, {UUIDOID, TEXTOID, BOOLOID}
+	},
+	/* the user's id, and whether its name or is_operator changed */
 	[Q_UPDATE_USER] = {
-		"UPDATE authsessions_data.users u"
+		"WITH o AS (SELECT k.id, k.name, k.is_operator"
+		"   FROM authsessions_data.users k WHERE k.guid = $1"
+		"   FOR NO KEY UPDATE)"
+		" UPDATE authsessions_data.users u"
 		" SET name = $2, is_operator = coalesce($3, u.is_operator)"
-		" WHERE u.guid = $1 RETURNING u.id",
+		" FROM o WHERE u.id = o.id"
+		" RETURNING u.id,"
+		"   (u.name, u.is_operator) IS DISTINCT FROM (o.name, o.is_operator)",
 		SPI_OK_UPDATE_RETURNING, 3, {UUIDOID, TEXTOID, BOOLOID}
 	},
 	[Q_UPSERT_USER] = {
@@ -112,6 +134,16 @@ static const StoreStatement statements[Q_COUNT] = {
 		" SET name = excluded.name, is_operator = coalesce($3, u.is_operator)"
 		" RETURNING u.id",
 		SPI_OK_INSERT_RETURNING, 3, {UUIDOID, TEXTOID, BOOLOID}
+	},
+	[Q_SYNC_USER_SESSIONS] = {
+		"UPDATE authsessions_data.sessions s"
+		" SET user_guid = u.guid, user_name = u.name,"
+		"   user_is_operator = u.is_operator"
+		" FROM authsessions_data.users u"
+		" WHERE u.id = $1 AND s.user_id = u.id"
+		"   AND (s.user_guid, s.user_name, s.user_is_operator)"
+		"     IS DISTINCT FROM (u.guid, u.name, u.is_operator)",
+		SPI_OK_UPDATE, 1, {INT4OID}
 	},
 	[Q_LOCK_USER_SESSIONS] = {
 		"SELECT s.id FROM authsessions_data.sessions s"
@@ -127,12 +159,13 @@ static const StoreStatement statements[Q_COUNT] = {
 	[Q_CREATE_SESSION] = {
 		"WITH u AS (UPDATE authsessions_data.users u"
 		"   SET listed = true, session_expiries = u.session_expiries || $3"
-		"   WHERE u.guid = $1 RETURNING u.id)"
+		"   WHERE u.guid = $1 RETURNING u.id, u.guid, u.name, u.is_operator)"
 		" INSERT INTO authsessions_data.sessions"
-		" (user_id, token_hash, created_at, last_updated, expires_at,"
-		"  idle_timeout, smartphone, operating_system, application,"
-		"  user_agent, ip, purge_hint)"
-		" SELECT u.id, $2, now(), now(), $3, $4, $5, $6, $7, $8, $9, $3 FROM u"
+		" (user_id, user_guid, user_name, user_is_operator, token_hash,"
+		"  created_at, last_updated, expires_at, idle_timeout, smartphone,"
+		"  operating_system, application, user_agent, ip, purge_hint)"
+		" SELECT u.id, u.guid, u.name, u.is_operator, $2, now(), now(), $3, $4,"
+		"   $5, $6, $7, $8, $9, $3 FROM u"
 		" RETURNING id, ctid",
 		SPI_OK_INSERT_RETURNING, 9,
 		{UUIDOID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,

@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(70);
+SELECT plan(76);
 
 -- A domain's base type and CHECK constraint, as one string.
 CREATE FUNCTION pg_temp.domain_def(d regtype) RETURNS text LANGUAGE sql STABLE AS $$
@@ -132,12 +132,20 @@ SELECT col_is_unique('authsessions_data', 'users', ARRAY['guid'], 'users.guid is
 
 -- sessions
 SELECT columns_are('authsessions_data', 'sessions',
-	ARRAY['id', 'user_id', 'token_hash', 'created_at', 'last_updated', 'expires_at',
+	ARRAY['id', 'user_id', 'user_guid', 'user_name', 'user_is_operator',
+	      'token_hash', 'created_at', 'last_updated', 'expires_at',
 	      'idle_timeout', 'revoked_at', 'revoked_by', 'smartphone', 'operating_system',
 	      'application', 'user_agent', 'ip', 'purge_hint'],
 	'sessions has exactly the documented columns and purge_hint (no token column)');
 SELECT col_type_is('authsessions_data', 'sessions', 'id', 'bigint', 'sessions.id is bigint');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_id', 'integer', 'sessions.user_id is integer');
+SELECT col_type_is('authsessions_data', 'sessions', 'user_guid', 'uuid', 'sessions.user_guid is uuid');
+SELECT col_type_is('authsessions_data', 'sessions', 'user_name', 'authsessions_data.user_name',
+	'sessions.user_name is the domain user_name, as users.name');
+SELECT col_type_is('authsessions_data', 'sessions', 'user_is_operator', 'boolean',
+	'sessions.user_is_operator is boolean');
+SELECT col_not_null('authsessions_data', 'sessions', c, format('sessions.%s is NOT NULL', c))
+FROM unnest(ARRAY['user_guid', 'user_name', 'user_is_operator']) AS c;
 SELECT col_type_is('authsessions_data', 'sessions', 'token_hash', 'authsessions_data.token_hash',
 	'sessions.token_hash is the domain token_hash');
 SELECT is(pg_temp.domain_def('authsessions_data.token_hash'),
@@ -155,16 +163,18 @@ SELECT is(pg_temp.domain_def('authsessions_data.idle_seconds'),
 	'integer CHECK ((VALUE > 0))',
 	'idle_seconds is a positive integer (seconds)');
 SELECT throws_ok($$WITH u AS (INSERT INTO authsessions_data.users (guid, name)
-		VALUES (gen_random_uuid(), 'x') RETURNING id)
-	INSERT INTO authsessions_data.sessions (user_id, token_hash, created_at,
-		last_updated, expires_at, idle_timeout, purge_hint)
-	SELECT u.id, '\x00'::bytea, now(), now(), now(), 60, now() FROM u$$,
+		VALUES (gen_random_uuid(), 'x') RETURNING id, guid, name)
+	INSERT INTO authsessions_data.sessions (user_id, user_guid, user_name,
+		user_is_operator, token_hash, created_at, last_updated, expires_at,
+		idle_timeout, purge_hint)
+	SELECT u.id, u.guid, u.name, false, '\x00'::bytea, now(), now(), now(), 60, now() FROM u$$,
 	'23514', NULL, 'a token_hash that is not 32 bytes, written by hand, is refused');
 SELECT throws_ok($$WITH u AS (INSERT INTO authsessions_data.users (guid, name)
-		VALUES (gen_random_uuid(), 'x') RETURNING id)
-	INSERT INTO authsessions_data.sessions (user_id, token_hash, created_at,
-		last_updated, expires_at, idle_timeout, purge_hint)
-	SELECT u.id, sha256('x'), now(), now(), now(), 0, now() FROM u$$,
+		VALUES (gen_random_uuid(), 'x') RETURNING id, guid, name)
+	INSERT INTO authsessions_data.sessions (user_id, user_guid, user_name,
+		user_is_operator, token_hash, created_at, last_updated, expires_at,
+		idle_timeout, purge_hint)
+	SELECT u.id, u.guid, u.name, false, sha256('x'), now(), now(), now(), 0, now() FROM u$$,
 	'23514', NULL, 'an idle timeout of 0 seconds, written by hand, is refused');
 SELECT is(
 	(SELECT array_agg(c.relname::text || ' ' || array_to_string(c.reloptions, ',')

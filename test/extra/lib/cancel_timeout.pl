@@ -235,7 +235,8 @@ blocked_case('revoke in a transaction after a login of its own', sub { one($_[0]
 {
 	my $t0 = time;
 	# the sessions copy every column of a real one (so the generator does not
-	# depend on the table's columns), with their own user and token hash; id
+	# depend on the table's columns), with their own user (and its copies of
+	# the user's fields) and token hash; id
 	# comes from its identity default.  Each user's session summary has that
 	# session's expiry, as create_session would have left it.
 	my ($tid) = new_session($guid{u1});
@@ -247,7 +248,9 @@ blocked_case('revoke in a transaction after a login of its own', sub { one($_[0]
 		WHERE attrelid = 'authsessions_data.sessions'::regclass AND attnum > 0
 		AND NOT attisdropped AND attname <> 'id' ORDER BY attnum});
 	my $select = join(', ', map {
-		$_ eq 'user_id' ? 'u.id' : $_ eq 'token_hash' ? 'sha256(int4send(u.id))' : "t.$_"
+		$_ eq 'user_id' ? 'u.id' : $_ eq 'token_hash' ? 'sha256(int4send(u.id))'
+		: $_ eq 'user_guid' ? 'u.guid' : $_ eq 'user_name' ? 'u.name'
+		: $_ eq 'user_is_operator' ? 'u.is_operator' : "t.$_"
 	} @$cols);
 	$OBS->do('INSERT INTO authsessions_data.sessions (' . join(', ', @$cols) . ")
 		SELECT $select FROM authsessions_data.sessions t, authsessions_data.users u
