@@ -66,6 +66,23 @@ SELECT s_updated - :s0 AS session_updates, s_hot - :sh0 AS session_hot,
 	   u_updated - :u0 AS user_updates, u_hot - :uh0 AS user_hot FROM counts;
 COMMIT;
 
+-- An operator flag changed: the user row and the copies in its three
+-- sessions, all HOT (the tokens' locators keep pointing at the sessions'
+-- chains).  A rename rewrites the same copies, HOT too, but not the user row
+-- HOT: the name is in list()'s index.
+BEGIN;
+SELECT s_updated AS s0, s_hot AS sh0, u_updated AS u0, u_hot AS uh0 FROM counts \gset
+SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', false) AS user_id;
+SELECT s_updated - :s0 AS session_updates, s_hot - :sh0 AS session_hot,
+	   u_updated - :u0 AS user_updates, u_hot - :uh0 AS user_hot FROM counts;
+COMMIT;
+BEGIN;
+SELECT s_updated AS s0, s_hot AS sh0, u_updated AS u0, u_hot AS uh0 FROM counts \gset
+SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user renamed') AS user_id;
+SELECT s_updated - :s0 AS session_updates, s_hot - :sh0 AS session_hot,
+	   u_updated - :u0 AS user_updates, u_hot - :uh0 AS user_hot FROM counts;
+COMMIT;
+
 -- the user row never left its page
 SELECT (ctid::text::point)[0] = 0 AS same_page, cardinality(session_expiries) AS expiries
   FROM authsessions_data.users WHERE guid = '83bde819-ec08-4cee-b635-884145630d0b';
