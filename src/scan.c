@@ -292,17 +292,13 @@ fetch_session_at(Relation rel, ItemPointer locator, const uint8 *hash,
 		bool		isnull;
 		Datum		d = slot_getattr(slot, catalog.s_token_hash, &isnull);
 		bytea	   *stored;
-		uint8		diff = 0;
-		int			i;
 
 		if (isnull)
 			return false;
 		stored = DatumGetByteaPP(d);
-		if (VARSIZE_ANY_EXHDR(stored) != AUTHSESSIONS_HASH_BYTES)
-			return false;
-		for (i = 0; i < AUTHSESSIONS_HASH_BYTES; i++)
-			diff |= ((const uint8 *) VARDATA_ANY(stored))[i] ^ hash[i];
-		found = (diff == 0);
+		found = VARSIZE_ANY_EXHDR(stored) == AUTHSESSIONS_HASH_BYTES &&
+			timingsafe_bcmp(VARDATA_ANY(stored), hash,
+							AUTHSESSIONS_HASH_BYTES) == 0;
 	}
 	return found;
 }
