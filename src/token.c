@@ -113,35 +113,6 @@ token_encode(const uint8 *secret, ItemPointer locator)
 }
 
 /*
- * Decode nchars base64url characters into nbytes bytes; false unless every
- * character is in the alphabet and the spare bits are zero.
- */
-static bool
-b64url_decode(const unsigned char *s, int nchars, uint8 *out, int nbytes)
-{
-	int			n = 0;
-	int			i;
-	uint32		acc = 0;
-	int			bits = 0;
-
-	for (i = 0; i < nchars; i++)
-	{
-		int			v = b64url_value(s[i]);
-
-		if (v < 0)
-			return false;
-		acc = (acc << 6) | (uint32) v;
-		bits += 6;
-		if (bits >= 8)
-		{
-			bits -= 8;
-			out[n++] = (uint8) ((acc >> bits) & 0xFF);
-		}
-	}
-	return n == nbytes && (acc & ((1U << bits) - 1)) == 0;
-}
-
-/*
  * Parse a token: store the hash to look up in hash_out and the row locator
  * it carries in *locator.  Returns false, without raising anything, when the
  * text is not a well-formed token.
@@ -149,13 +120,36 @@ b64url_decode(const unsigned char *s, int nchars, uint8 *out, int nbytes)
 bool
 token_parse(text *token, uint8 *hash_out, ItemPointer locator)
 {
+	const unsigned char *s = (const unsigned char *) VARDATA_ANY(token);
 	uint8		bytes[AUTHSESSIONS_TOKEN_BYTES];
 	const uint8 *l = bytes + AUTHSESSIONS_SECRET_BYTES;
+	int			n = 0;
+	int			i;
+	uint32		acc = 0;
+	int			bits = 0;
 
-	if (VARSIZE_ANY_EXHDR(token) != AUTHSESSIONS_TOKEN_CHARS ||
-		!b64url_decode((const unsigned char *) VARDATA_ANY(token),
-					   AUTHSESSIONS_TOKEN_CHARS,
-					   bytes, AUTHSESSIONS_TOKEN_BYTES))
+	if (VARSIZE_ANY_EXHDR(token) != AUTHSESSIONS_TOKEN_CHARS)
+		return false;
+
+	for (i = 0; i < AUTHSESSIONS_TOKEN_CHARS; i++)
+	{
+		int			v = b64url_value(s[i]);
+
+		if (v < 0)
+		{
+			explicit_bzero(bytes, sizeof(bytes));
+			return false;
+		}
+		acc = (acc << 6) | (uint32) v;
+		bits += 6;
+		if (bits >= 8)
+		{
+			bits -= 8;
+			bytes[n++] = (uint8) ((acc >> bits) & 0xFF);
+		}
+	}
+	/* 51 * 6 = 306 bits: the two spare bits must be zero */
+	if (n != AUTHSESSIONS_TOKEN_BYTES || (acc & ((1U << bits) - 1)) != 0)
 	{
 		explicit_bzero(bytes, sizeof(bytes));
 		return false;
