@@ -91,6 +91,13 @@ SELECT set_config('response.headers',
 EXECUTE call_list('{"prefer": "count=exact"}', 1, 2, NULL);
 SELECT current_setting('response.headers')::jsonb AS headers;
 COMMIT;
+-- kept as they were, whatever their JSON (copied into the new array)
+BEGIN;
+SELECT set_config('response.headers',
+	'[{"X-N": 1.50, "X-O": {"a": [null, true, -7e3]}}, 42, [1, {"b": null}], true, null, "s"]', true) IS NOT NULL AS hook_ran;
+EXECUTE call_list('{"prefer": "count=exact"}', 1, 2, NULL);
+SELECT current_setting('response.headers') AS headers;
+COMMIT;
 
 DEALLOCATE call_list;
 DEALLOCATE call_user_sessions;

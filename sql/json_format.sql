@@ -121,6 +121,48 @@ UPDATE authsessions_data.sessions SET last_updated = '0001-01-01 00:00:00+00' WH
 SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000005') -> 0 ->> 'LastUpdated' AS year_one;
 SELECT authsessions.delete_user('00000000-0000-4000-8000-000000000005');
 
+-- The results are written in jsonb's own format (jsonout.c): byte for byte
+-- what PostgreSQL makes of their text, equal to it, and readable
+-- by every operator, also past the 32nd element of an array, where jsonb
+-- keeps an offset instead of a length (JB_OFFSET_STRIDE), and for counts
+-- past the numbers json_int makes once per backend (0 to 255).
+SELECT count(authsessions.upsert_user(g, 'stride-' || lpad(i::text, 3, '0'))) AS stride_users
+FROM generate_series(1, 70) AS i,
+	LATERAL (SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(1000 + i), 12, '0'))::uuid AS g) AS u;
+SELECT count(authsessions.create_session(('00000000-0000-4000-8000-' || lpad(to_hex(1000 + i), 12, '0'))::uuid,
+		'phone ' || i)) AS stride_sessions
+FROM generate_series(1, 70) AS i, generate_series(1, CASE WHEN i = 40 THEN 257 ELSE 1 END) AS n;
+CREATE TEMP TABLE results AS
+SELECT 'list' AS f, authsessions.list(1, 100) AS j
+UNION ALL SELECT 'list keyset', authsessions.list(1, 60, '00000000-0000-4000-8000-0000000003e9')
+UNION ALL SELECT 'user_sessions', authsessions.user_sessions('00000000-0000-4000-8000-000000000410', 1, 100)
+UNION ALL SELECT 'create_session', authsessions.create_session('00000000-0000-4000-8000-0000000003e9', 'a', 'b', 'c')
+UNION ALL SELECT 'validate', authsessions.validate(:'tok5')
+UNION ALL SELECT 'revoke', authsessions.revoke((SELECT min(id) FROM authsessions_data.sessions WHERE revoked_at IS NULL))
+UNION ALL SELECT 'user_sessions unknown', authsessions.user_sessions('00000000-0000-4000-8000-00000000ffff');
+-- a cast that shows a jsonb's bytes, for this test only
+CREATE CAST (jsonb AS bytea) WITHOUT FUNCTION;
+SELECT f, jsonb_typeof(j) AS type, j::bytea = (j::text::jsonb)::bytea AS same_bytes,
+	j = j::text::jsonb AS same_value
+FROM results ORDER BY f;
+DROP CAST (jsonb AS bytea);
+SELECT jsonb_array_length(j) AS n, j -> 0 ->> 'UserName' AS first, j -> 31 ->> 'UserName' AS e31,
+	j -> 32 ->> 'UserName' AS e32, j -> 33 ->> 'UserName' AS e33, j -> 64 ->> 'UserName' AS e64,
+	j -> -1 ->> 'UserName' AS last, j -> 39 -> 'SessionCount' AS count_257,
+	j @> '[{"UserName": "stride-070", "SessionCount": 1, "IsOperator": false}]' AS contains,
+	jsonb_path_query_first(j, '$[*] ? (@.SessionCount > 256).UserName') AS by_path
+FROM results WHERE f = 'list';
+SELECT jsonb_array_length(j) AS n, j -> 0 ->> 'UserName' AS first, j -> 59 ->> 'UserName' AS last
+FROM results WHERE f = 'list keyset';
+SELECT jsonb_array_length(j) AS n, j -> 33 ->> 'Smartphone' AS e33_phone,
+	(SELECT count(DISTINCT e ->> 'ID') FROM jsonb_array_elements(j) AS e) AS distinct_ids,
+	(SELECT bool_and(e ->> 'UserName' = 'stride-040') FROM jsonb_array_elements(j) AS e) AS all_user
+FROM results WHERE f = 'user_sessions';
+SELECT j ->> 'ID' = (SELECT max(id)::text FROM authsessions_data.sessions) AS id_ok,
+	length(j ->> 'Token') AS token_chars, j - 'Token' - 'ID' - 'ExpirationDate' = '{}' AS three_keys
+FROM results WHERE f = 'create_session';
+DROP TABLE results;
+
 -- IDs are exact JSON numbers, also beyond 2^53 and at the int4 limit.
 ALTER SEQUENCE authsessions_data.sessions_id_seq RESTART 9007199254740993;
 ALTER SEQUENCE authsessions_data.users_id_seq RESTART 2147483647;

@@ -23,6 +23,12 @@ PG_FUNCTION_INFO_V1(authsessions_list);
 PG_FUNCTION_INFO_V1(authsessions_user_sessions);
 PG_FUNCTION_INFO_V1(authsessions_revoke);
 
+/* The keys of list's objects, in jsonb's order (shorter first, then bytewise) */
+static const char *const list_key_names[] = {
+	"UserGuid", "UserName", "IsOperator", "SessionCount"
+};
+static JsonKeys list_keys = JSON_KEYS(list_key_names);
+
 /*
  * authsessions.list(page, page_size, after): the users with at least one
  * active session, ordered by UserName then UserGuid.  NULL page or page_size
@@ -85,15 +91,10 @@ authsessions_list(PG_FUNCTION_ARGS)
 	json_begin_array(&out);
 	for (i = 0; i < n; i++)
 	{
-		/* keys in jsonb's order (shorter first): nothing to sort */
-		json_begin_object(&out);
-		json_key(&out, "UserGuid");
+		json_begin_object(&out, &list_keys);
 		json_string(&out, rows[i].guid);
-		json_key(&out, "UserName");
 		json_string(&out, rows[i].name);
-		json_key(&out, "IsOperator");
 		json_bool(&out, rows[i].is_operator);
-		json_key(&out, "SessionCount");
 		json_int(&out, rows[i].session_count);
 		json_end_object(&out);
 	}

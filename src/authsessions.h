@@ -160,18 +160,50 @@ extern int	scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 /* write.c */
 extern bool write_end_session(bool by_token, Datum key, Datum actor);
 
-/* jsonout.c */
+/* jsonout.c: a writer of jsonb's on-disk format */
+#define JSON_MAX_DEPTH 4
+#define JSON_SMALL_INTS 256		/* json_int's numbers made once per backend */
+
+/*
+ * The keys of an object, unique and in jsonb's order (shorter first, then
+ * bytewise); a static one per key set, made with JSON_KEYS(names).
+ */
+typedef struct JsonKeys
+{
+	const char *const *names;
+	int			n;
+	char	   *prefix;			/* the object's JEntries and keys, built once */
+	int			prefix_len;
+	int			keys_len;		/* the keys' bytes */
+} JsonKeys;
+
+#define JSON_KEYS(names) {(names), lengthof(names), NULL, 0, 0}
+
+/* An open array or object of a JsonOut. */
+typedef struct JsonFrame
+{
+	int			base;			/* buffer length before its padding */
+	int			header;			/* offset of its header word */
+	int			data;			/* offset of its children's data */
+	int			nkeys;			/* an object's keys; -1 for an array */
+	int			nchildren;		/* JEntries recorded (keys included) */
+	int			total;			/* their data's length so far */
+	uint32	   *entries;		/* an array's JEntries, placed when it ends */
+	int			allocated;		/* room in entries */
+} JsonFrame;
+
+/* A jsonb being written; starts zeroed ({0}). */
 typedef struct JsonOut
 {
-	JsonbParseState *state;
-	JsonbValue *result;
+	StringInfoData buf;			/* the varlena being written */
+	int			depth;			/* open containers */
+	JsonFrame	frames[JSON_MAX_DEPTH];
 } JsonOut;
 
 extern void json_begin_array(JsonOut *out);
 extern void json_end_array(JsonOut *out);
-extern void json_begin_object(JsonOut *out);
+extern void json_begin_object(JsonOut *out, JsonKeys *keys);
 extern void json_end_object(JsonOut *out);
-extern void json_key(JsonOut *out, const char *key);
 extern void json_string(JsonOut *out, const char *str);
 extern void json_int(JsonOut *out, int64 value);
 extern void json_bool(JsonOut *out, bool value);

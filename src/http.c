@@ -113,6 +113,8 @@ is_content_range(JsonbValue *elem)
 void
 http_set_range(int64 first, int64 rows, int64 total)
 {
+	static const char *const range_key_names[] = {"Content-Range"};
+	static JsonKeys range_key = JSON_KEYS(range_key_names);
 	const char *old = GetConfigOption("response.headers", true, false);
 	JsonOut		out = {0};
 	Jsonb	   *headers;
@@ -141,8 +143,7 @@ http_set_range(int64 first, int64 rows, int64 total)
 				json_value(&out, elem);
 		}
 	}
-	json_begin_object(&out);
-	json_key(&out, "Content-Range");
+	json_begin_object(&out, &range_key);
 	json_string(&out, range);
 	json_end_object(&out);
 	json_end_array(&out);

@@ -199,6 +199,8 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	TimestampTz expires_at;
 	uint8		secret[AUTHSESSIONS_SECRET_BYTES];
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
+	static const char *const login_key_names[] = {"ID", "Token", "ExpirationDate"};
+	static JsonKeys login_keys = JSON_KEYS(login_key_names);
 	char	   *token;
 	Datum		id;
 	Datum		locator;
@@ -263,18 +265,17 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	token = token_encode(secret, (ItemPointer) DatumGetPointer(locator));
 	explicit_bzero(secret, sizeof(secret));
 
-	json_begin_object(&out);
-	json_key(&out, "ID");
+	/* the token is written into out's buffer too: wiped below */
+	json_begin_object(&out, &login_keys);
 	json_int(&out, DatumGetInt64(id));
-	json_key(&out, "Token");
 	json_string(&out, token);
-	json_key(&out, "ExpirationDate");
 	json_timestamp(&out, expires_at);
 	json_end_object(&out);
 
 	MemoryContextSwitchTo(caller);
 	result = json_finish(&out);
 	explicit_bzero(token, AUTHSESSIONS_TOKEN_CHARS);
+	explicit_bzero(out.buf.data, out.buf.len);
 	store_finish();
 
 	PG_RETURN_JSONB_P(result);
