@@ -140,4 +140,20 @@ BEGIN READ ONLY;
 SELECT jsonb_array_length(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b')) AS read_only_ok;
 COMMIT;
 
+-- The readers keep AccessShareLock on what they read until the transaction
+-- ends, as a query does (a concurrent DROP or ALTER waits for the
+-- transaction, not only for the call); they lock no row.
+SELECT s ->> 'Token' AS lock_tok FROM authsessions.create_session('90b10bb2-8c70-456f-b960-2251ae6d8778', 'locks') AS s \gset
+BEGIN;
+SELECT jsonb_array_length(authsessions.user_sessions('90b10bb2-8c70-456f-b960-2251ae6d8778')) > 0 AS read,
+	jsonb_array_length(authsessions.list(1, 50, '83bde819-ec08-4cee-b635-884145630d0b')) >= 0 AS listed,
+	authsessions.validate(:'lock_tok') IS NOT NULL AS validated;
+SELECT c.relname, l.mode, l.granted FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+WHERE l.pid = pg_backend_pid() AND c.relnamespace = 'authsessions_data'::regnamespace
+ORDER BY c.relname COLLATE "C";
+SELECT count(*) AS row_locks FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'tuple';
+COMMIT;
+SELECT count(*) AS after_commit FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+WHERE l.pid = pg_backend_pid() AND c.relnamespace = 'authsessions_data'::regnamespace;
+
 DROP EXTENSION authsessions;

@@ -230,8 +230,8 @@ scan_user(Oid indexid, RegProcedure eqproc, Datum key, Snapshot snapshot,
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, AccessShareLock);
-	table_close(rel, AccessShareLock);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
 	return found;
 }
 
@@ -342,7 +342,7 @@ scan_session_by_token(const uint8 *hash, ItemPointer locator, SessionRow *row)
 		found = scan_by_key(rel, idx, F_BYTEAEQ,
 							PointerGetDatum(hash_to_bytea(hash)),
 							snapshot, slot);
-		index_close(idx, AccessShareLock);
+		index_close(idx, NoLock);
 	}
 	if (found)
 	{
@@ -359,7 +359,7 @@ scan_session_by_token(const uint8 *hash, ItemPointer locator, SessionRow *row)
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);
 
 	UnregisterSnapshot(snapshot);
 	return found;
@@ -484,8 +484,8 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 	table_index_fetch_end(fetch);
 
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, AccessShareLock);
-	table_close(rel, AccessShareLock);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
 
 	qsort(result, n, sizeof(SessionRow), session_order);
 	*rows = result;
@@ -805,8 +805,8 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 		ExecDropSingleTupleTableSlot(slot);
 	}
 
-	index_close(idx, AccessShareLock);
-	table_close(rel, AccessShareLock);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
 
 	*rows = result;
 	if (first)
