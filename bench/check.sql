@@ -1,8 +1,8 @@
 /*
  * bench/check.sql: after generate.sql, before any timing: the inputs the
  * pgbench scripts derive are valid (an active session's token validates, an
- * active user has sessions and a keyset page, the last full page of list is
- * full) and the SQL reference answers
+ * active user has sessions and a keyset page, the keyset cursors and the
+ * last full page of list have full pages) and the SQL reference answers
  * exactly as the extension does.  Any difference raises an error, so the
  * benchmark never measures two different things.
  */
@@ -39,6 +39,18 @@ BEGIN
 		b := ref.list(1, 50, bench.guid(u));
 		IF a IS DISTINCT FROM b THEN
 			RAISE EXCEPTION 'check.sql: list after bench.guid(%) differs: % against %', u, a, b;
+		END IF;
+	END LOOP;
+
+	-- the keyset scripts' cursors (bench.cursors): the first and the last
+	-- have a full page after them (or the rest of a set of 50 or fewer)
+	FOREACH p IN ARRAY ARRAY[1, (SELECT max(c.i) FROM bench.cursors c)] LOOP
+		a := authsessions.list(1, 50, (SELECT c.guid FROM bench.cursors c WHERE c.i = p));
+		b := ref.list(1, 50, (SELECT c.guid FROM bench.cursors c WHERE c.i = p));
+		IF jsonb_array_length(a) <> least(50, d.nusers * d.nact / d.period - 1)
+		   OR a IS DISTINCT FROM b THEN
+			RAISE EXCEPTION 'check.sql: list after cursor % (% rows) differs: % against %',
+				p, jsonb_array_length(a), a, b;
 		END IF;
 	END LOOP;
 

@@ -37,6 +37,8 @@
  *   users.listed is true exactly for the active users, and
  *       users.session_expiries has the expiry of each non-revoked session, as
  *       the writers keep them.
+ *   bench.cursors (i 1..ncursors): the keyset scripts' cursors, the active
+ *       users after which list has a full page of 50 (below).
  *
  * Active sessions were last used "in the future" (load time + 1 day) so
  * that no touch is due during a run, for the extension (whatever
@@ -339,7 +341,24 @@ SELECT s.id,
 FROM authsessions_data.sessions s
 WHERE s.revoked_at IS NULL AND s.expires_at > now();
 
-VACUUM (ANALYZE) authsessions_data.users, authsessions_data.sessions, bench.tokens;
+-- The cursors of the keyset scripts: the active users in list's order
+-- (name, then guid) but the last 50, so that the page after each is a full
+-- page of 50 whatever the scale (after a random active user, the sparse
+-- shape's pages at 100k sessions, 100 active users, held 37 rows on
+-- average and those at 1M 49).  With 50 active users or fewer, only the
+-- first.  The extension's script and the reference's pick cursor number
+-- random(1, ncursors) (run.sh passes ncursors).
+DROP TABLE IF EXISTS bench.cursors;
+CREATE TABLE bench.cursors (i int PRIMARY KEY, guid uuid NOT NULL);
+INSERT INTO bench.cursors
+SELECT x.i, x.guid
+FROM (SELECT row_number() OVER (ORDER BY u.name, u.guid) AS i,
+			 count(*) OVER () AS n, u.guid
+	  FROM authsessions_data.users u WHERE u.listed) AS x
+WHERE x.i <= greatest(x.n - 50, 1);
+
+VACUUM (ANALYZE) authsessions_data.users, authsessions_data.sessions, bench.tokens,
+	bench.cursors;
 \if :limits
 VACUUM (ANALYZE) bench_limit.sessions;
 \endif

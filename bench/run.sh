@@ -247,7 +247,7 @@ run_script() {
 	local scale=$1 shape=$2 script=$3 run=$4 out op impl tps lat rc=0
 	out="$BENCH_WORKDIR/$scale-$shape-$script-$run.log"
 	"$PGBENCH" -n -M prepared -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" "${duration[@]}" \
-		-D nusers="$nusers" -D period="$period" -D nact="$nact" \
+		-D nusers="$nusers" -D period="$period" -D nact="$nact" -D ncursors="$ncursors" \
 		-f "bench/pgbench/$script.sql" "$BENCH_DB" >"$out" 2>&1 || rc=$?
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$out")
 	lat=$(sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$out")
@@ -296,8 +296,8 @@ for scale in $BENCH_SCALES; do
 		tail -n 1 "$BENCH_WORKDIR/generate-$scale-$shape.log" >&2
 		psql_db "$BENCH_DB" -f bench/check.sql >/dev/null ||
 			die "bench/check.sql: the data set or the SQL reference is not what the scripts expect"
-		read -r nusers period nact < <(psql_db "$BENCH_DB" -A -t -F ' ' \
-			-c "SELECT nusers, period, nact FROM bench.dataset")
+		read -r nusers period nact ncursors < <(psql_db "$BENCH_DB" -A -t -F ' ' \
+			-c "SELECT nusers, period, nact, (SELECT count(*) FROM bench.cursors) FROM bench.dataset")
 		psql_db "$BENCH_DB" -A -t -F $'\t' -c "
 			SELECT d.scale, d.shape, d.nusers,
 				   (SELECT count(*) FROM authsessions_data.users WHERE listed),
