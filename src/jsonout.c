@@ -57,6 +57,19 @@ pad_to_int(JsonOut *out)
 }
 
 /*
+ * The JEntry of a container's index'th child of len bytes, whose data ends
+ * total bytes into the container's: every JB_OFFSET_STRIDE'th child stores
+ * that end offset instead of its length, as jsonb does.
+ */
+static uint32
+jentry(uint32 type, int index, int len, int total)
+{
+	if (index % JB_OFFSET_STRIDE == 0)
+		return type | (uint32) total | JENTRY_HAS_OFF;
+	return type | (uint32) len;
+}
+
+/*
  * Record a child just written into the innermost open container: its type
  * bits and the length of its data, padding included.  An object's JEntries
  * are in place already; an array's are kept aside until it ends.
@@ -82,11 +95,7 @@ json_child(JsonOut *out, uint32 type, int len)
 				 errmsg("total size of jsonb container elements exceeds the maximum of %u bytes",
 						JENTRY_OFFLENMASK)));
 
-	/* every JB_OFFSET_STRIDE'th child stores its end offset, as jsonb does */
-	if (index % JB_OFFSET_STRIDE == 0)
-		entry = type | (uint32) f->total | JENTRY_HAS_OFF;
-	else
-		entry = type | (uint32) len;
+	entry = jentry(type, index, len, f->total);
 
 	if (f->nkeys >= 0)
 		memcpy(out->buf.data + f->header + sizeof(uint32) * (1 + index),
@@ -192,6 +201,7 @@ json_keys_prefix(JsonKeys *keys)
 {
 	int			nkeys = keys->n;
 	int			total = 0;
+	int			prevlen = 0;
 	int			i;
 	StringInfoData buf;
 	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
@@ -205,17 +215,16 @@ json_keys_prefix(JsonKeys *keys)
 		int			len = strlen(keys->names[i]);
 		uint32		entry;
 
-		if (i > 0 && (len < (int) strlen(keys->names[i - 1]) ||
-					  (len == (int) strlen(keys->names[i - 1]) &&
+		if (i > 0 && (len < prevlen ||
+					  (len == prevlen &&
 					   memcmp(keys->names[i - 1], keys->names[i], len) >= 0)))
 			elog(ERROR, "authsessions: jsonb keys out of order at \"%s\"",
 				 keys->names[i]);
 		appendBinaryStringInfo(&buf, keys->names[i], len);
 		total += len;
-		entry = JENTRY_ISSTRING | (i % JB_OFFSET_STRIDE == 0
-								   ? (uint32) total | JENTRY_HAS_OFF
-								   : (uint32) len);
+		entry = jentry(JENTRY_ISSTRING, i, len, total);
 		memcpy(buf.data + sizeof(uint32) * i, &entry, sizeof(uint32));
+		prevlen = len;
 	}
 	MemoryContextSwitchTo(old);
 	keys->keys_len = total;
@@ -267,15 +276,24 @@ json_string(JsonOut *out, const char *str)
 	json_string_len(out, str, strlen(str));
 }
 
-/* A numeric value (never NaN: jsonb has no NaN), on a 4-byte boundary. */
+/*
+ * A value whose data starts on a 4-byte boundary (a number, a container):
+ * its padding counts in its length.
+ */
+static void
+json_aligned(JsonOut *out, uint32 type, const void *data, int len)
+{
+	int			padlen = pad_to_int(out);
+
+	appendBinaryStringInfo(&out->buf, data, len);
+	json_child(out, type, padlen + len);
+}
+
+/* A numeric value (never NaN: jsonb has no NaN). */
 static void
 json_numeric(JsonOut *out, Numeric num)
 {
-	int			padlen = pad_to_int(out);
-	int			len = VARSIZE_ANY(num);
-
-	appendBinaryStringInfo(&out->buf, (const char *) num, len);
-	json_child(out, JENTRY_ISNUMERIC, padlen + len);
+	json_aligned(out, JENTRY_ISNUMERIC, num, VARSIZE_ANY(num));
 }
 
 /*
@@ -385,13 +403,8 @@ json_value(JsonOut *out, JsonbValue *v)
 			json_bool(out, v->val.boolean);
 			break;
 		case jbvBinary:
-			{
-				int			padlen = pad_to_int(out);
-
-				appendBinaryStringInfo(&out->buf, (const char *) v->val.binary.data,
-									   v->val.binary.len);
-				json_child(out, JENTRY_ISCONTAINER, padlen + v->val.binary.len);
-			}
+			json_aligned(out, JENTRY_ISCONTAINER, v->val.binary.data,
+						 v->val.binary.len);
 			break;
 		default:
 			elog(ERROR, "authsessions: unexpected jsonb value type %d", (int) v->type);
