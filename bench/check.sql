@@ -2,8 +2,9 @@
  * bench/check.sql: after generate.sql, before any timing: the inputs the
  * pgbench scripts derive are valid (an active session's token validates, an
  * active user has sessions and a keyset page, the keyset cursors and the
- * last full page of list have full pages) and the SQL reference answers
- * exactly as the extension does.  Any difference raises an error, so the
+ * last full page of list have full pages), the SQL reference answers
+ * exactly as the extension does, and so do the floor tables, for every
+ * input their scripts can pick.  Any difference raises an error, so the
  * benchmark never measures two different things.
  */
 \set ON_ERROR_STOP on
@@ -73,5 +74,34 @@ BEGIN
 	   OR jsonb_array_length(authsessions.list(p + 1, 50)) >= 50 THEN
 		RAISE EXCEPTION 'check.sql: list(%, 50), the last full page, differs: % against %', p, a, b;
 	END IF;
+END
+$$;
+
+-- The floors (dense data sets, with the limits): one precomputed answer per
+-- input the scripts can pick (each active user's), the extension's answer.
+DO $$
+DECLARE
+	d bench.dataset;
+	u int;
+	active bigint;
+BEGIN
+	IF to_regclass('bench.floor_validate') IS NULL THEN
+		RETURN;
+	END IF;
+	SELECT * INTO STRICT d FROM bench.dataset;
+	active := d.nusers / d.period * d.nact;
+	IF (SELECT count(*) FROM bench.floor_validate) <> active
+	   OR (SELECT count(*) FROM bench.floor_user_sessions) <> active THEN
+		RAISE EXCEPTION 'check.sql: the floor tables do not hold one answer per active user (%)', active;
+	END IF;
+	FOREACH u IN ARRAY ARRAY[1, d.nact, d.nusers - d.period + 1] LOOP
+		IF (SELECT f.answer FROM bench.floor_validate f WHERE f.s = 9 * d.nusers + u)
+		   IS DISTINCT FROM authsessions.validate((SELECT t.token FROM bench.tokens t
+												  WHERE t.s = 9 * d.nusers + u))
+		   OR (SELECT f.answer FROM bench.floor_user_sessions f WHERE f.guid = bench.guid(u))
+		   IS DISTINCT FROM authsessions.user_sessions(bench.guid(u)) THEN
+			RAISE EXCEPTION 'check.sql: a floor answer of user % differs from the extension''s', u;
+		END IF;
+	END LOOP;
 END
 $$;

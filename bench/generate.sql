@@ -39,6 +39,9 @@
  *       the writers keep them.
  *   bench.cursors (i 1..ncursors): the keyset scripts' cursors, the active
  *       users after which list has a full page of 50 (below).
+ *   bench.floor_validate, bench.floor_user_sessions (with the limits): the
+ *       extension's answer to each input of validate.*.sql and
+ *       user_sessions.*.sql, for the floor scripts (below).
  *
  * Active sessions were last used "in the future" (load time + 1 day) so
  * that no touch is due during a run, for the extension (whatever
@@ -357,10 +360,32 @@ FROM (SELECT row_number() OVER (ORDER BY u.name, u.guid) AS i,
 	  FROM authsessions_data.users u WHERE u.listed) AS x
 WHERE x.i <= greatest(x.n - 50, 1);
 
+-- The floor of validate and user_sessions (with the limits): the answer
+-- each script's input gets, computed here by the extension and stored in a
+-- table keyed as the input, which *.floor.sql read back by primary key in
+-- the limit's query.  However a call finds its answer, it does at least
+-- that (the input's row and the answer through the protocol), so what the
+-- floor reaches bounds what any implementation of the call can.  validate's
+-- inputs are the generation-9 sessions of the active users (validate.*.sql),
+-- user_sessions' the active users.
+DROP TABLE IF EXISTS bench.floor_validate, bench.floor_user_sessions;
+\if :limits
+CREATE TABLE bench.floor_validate (s bigint PRIMARY KEY, answer jsonb NOT NULL);
+INSERT INTO bench.floor_validate
+SELECT t.s, authsessions.validate(t.token)
+FROM bench.tokens t
+WHERE t.s > 9 * :nusers;
+CREATE TABLE bench.floor_user_sessions (guid uuid PRIMARY KEY, answer jsonb NOT NULL);
+INSERT INTO bench.floor_user_sessions
+SELECT u.guid, authsessions.user_sessions(u.guid)
+FROM authsessions_data.users u
+WHERE u.listed;
+\endif
+
 VACUUM (ANALYZE) authsessions_data.users, authsessions_data.sessions, bench.tokens,
 	bench.cursors;
 \if :limits
-VACUUM (ANALYZE) bench_limit.sessions;
+VACUUM (ANALYZE) bench_limit.sessions, bench.floor_validate, bench.floor_user_sessions;
 \endif
 \if :bench_has_ref
 VACUUM (ANALYZE) ref.users, ref.sessions;

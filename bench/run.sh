@@ -12,7 +12,7 @@
 # (bench/reference.sql) and the limits' copy, checks that the reference
 # answers as the extension does (bench/check.sql), then runs every pgbench script
 # of bench/pgbench/ BENCH_RUNS times, interleaved (extension, reference,
-# limit, for each operation, then the next round).  Then the memory check
+# floor where there is one, limit, for each operation, then the next round).  Then the memory check
 # (bench/memcheck.sql), then BENCHMARKS.md (bench/report.sql, followed by the
 # hand-written analysis in bench/analysis.md).  A failed pgbench run (any
 # error in a script) stops everything with a non-zero exit status.
@@ -267,8 +267,8 @@ run_script() {
 	esac
 }
 
-DENSE_SCRIPTS="validate.ext validate.ref limit_token
-	user_sessions.ext user_sessions.ref limit_guid
+DENSE_SCRIPTS="validate.ext validate.ref validate.floor limit_token
+	user_sessions.ext user_sessions.ref user_sessions.floor limit_guid
 	list_first.ext list_first.ref limit_select1
 	list_keyset.ext list_keyset.ref
 	list_offset.ext list_offset.ref
