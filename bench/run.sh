@@ -6,16 +6,19 @@
 #
 # It builds the extension into a private copy of the PostgreSQL 15
 # installation, starts a throwaway cluster from it (scripts/pgenv.sh) with
-# enough shared_buffers for the largest data set, and for each scale and
-# shape: loads the data
+# enough shared_buffers for every data set, and loads each scale and shape
+# into a database of its own (BENCH_DB_<scale>_<shape>): the data
 # (bench/generate.sql) into the extension's tables, the SQL reference's
-# (bench/reference.sql) and the limits' copy, checks that the reference
-# answers as the extension does (bench/check.sql), then runs every pgbench script
-# of bench/pgbench/ BENCH_RUNS times, interleaved (extension, reference,
-# floor where there is one, limit, for each operation, then the next round).  Then the memory check
-# (bench/memcheck.sql), then BENCHMARKS.md (bench/report.sql, followed by the
-# hand-written analysis in bench/analysis.md).  A failed pgbench run (any
-# error in a script) stops everything with a non-zero exit status.
+# (bench/reference.sql) and the limits' copy, then checks that the reference
+# answers as the extension does (bench/check.sql).  Then BENCH_RUNS rounds,
+# each running every pgbench script of bench/pgbench/ once, interleaved: for
+# each operation, at every scale and shape in turn, the extension, the
+# reference, the floor where there is one and the limit.  So the runs a ratio
+# compares are seconds apart, also those of list's latency at 1M and at 100k.
+# Then the memory check (bench/memcheck.sql), then BENCHMARKS.md
+# (bench/report.sql, followed by the hand-written analysis in
+# bench/analysis.md).  A failed pgbench run (any error in a script) stops
+# everything with a non-zero exit status.
 #
 # Environment:
 #   BENCH_SCALES        sessions per data set (default "10000 100000 1000000")
@@ -33,10 +36,12 @@
 #   BENCH_CLUSTER       own (default): a throwaway cluster; env: the server
 #                       the PG* variables name (a superuser; the extension
 #                       installed), whose settings are left alone
-#   BENCH_DB            database to create and drop (default authsessions_bench)
+#   BENCH_DB            database to create and drop (default authsessions_bench),
+#                       and the prefix of the data sets' databases
 #   BENCH_SOURCE        what BENCH_CLUSTER=own builds: tree (default, the
 #                       working tree as it is) or a git revision (HEAD, ...)
-#   BENCH_SHARED_BUFFERS  shared_buffers of the throwaway cluster (2GB)
+#   BENCH_SHARED_BUFFERS  shared_buffers of the throwaway cluster (4GB: every
+#                       data set at once)
 #   BENCH_WORKDIR       where logs and raw figures go (default: a temp dir,
 #                       kept and named at the end)
 #   BENCH_REPORT_FROM   a BENCH_WORKDIR of an earlier run: only write the
@@ -60,7 +65,7 @@ BENCH_MEM_SCALE=${BENCH_MEM_SCALE:-10000}
 BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/BENCHMARKS.md}
 BENCH_CLUSTER=${BENCH_CLUSTER:-own}
 BENCH_DB=${BENCH_DB:-authsessions_bench}
-BENCH_SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-2GB}
+BENCH_SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-4GB}
 BENCH_SOURCE=${BENCH_SOURCE:-tree}
 BENCH_WORKDIR=${BENCH_WORKDIR:-${BENCH_REPORT_FROM:-$(mktemp -d /tmp/authsessions-bench.XXXXXX)}}
 mkdir -p "$BENCH_WORKDIR"
@@ -97,9 +102,16 @@ psql_db() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$@"; }
 
 # Drop our databases at the end (the throwaway cluster goes anyway).
 cleanup_dbs() {
+	local scale shape drops=()
+	for scale in $BENCH_SCALES; do
+		for shape in $BENCH_SHAPES; do
+			drops+=(-c "DROP DATABASE IF EXISTS ${BENCH_DB}_${scale}_$shape WITH (FORCE)")
+		done
+	done
 	"$PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
 		-c "DROP DATABASE IF EXISTS ${BENCH_DB}_mem WITH (FORCE)" \
-		-c "DROP DATABASE IF EXISTS ${BENCH_DB}_mem_purge WITH (FORCE)" >/dev/null 2>&1 || true
+		-c "DROP DATABASE IF EXISTS ${BENCH_DB}_mem_purge WITH (FORCE)" \
+		"${drops[@]}" >/dev/null 2>&1 || true
 }
 # write_report dir: BENCHMARKS.md (BENCH_OUT) from the raw figures in dir
 # (results.tsv, datasets.tsv, memory.tsv, meta.tsv), through bench/report.sql
@@ -199,8 +211,9 @@ own)
 	pgenv_start
 	# pgenv_start's EXIT trap stops the cluster; drop the private copy too
 	trap 'pgenv_stop; rm -rf "$priv" "$BENCH_WORKDIR/src"' EXIT
-	# Room for the largest data set three times over (extension, reference,
-	# limits' copy), and no checkpoint in the middle of a run.
+	# Room for every data set (each holds the extension's tables, the
+	# reference's, and at the dense shape the limits' copy and the floor
+	# tables), and no checkpoint in the middle of a run.
 	psql_db postgres \
 		-c "ALTER SYSTEM SET shared_buffers = '$BENCH_SHARED_BUFFERS'" \
 		-c "ALTER SYSTEM SET max_wal_size = '16GB'" \
@@ -227,10 +240,6 @@ make_db() { # make_db name: a fresh database with the extension
 }
 
 make_db "$BENCH_DB"
-psql_db "$BENCH_DB" -c "SET client_min_messages = warning" -f bench/reference.sql >/dev/null
-# No touch is due in the benchmark's validate (the generated sessions were
-# last used "in the future" anyway, see generate.sql).
-psql_db "$BENCH_DB" -c "ALTER DATABASE $BENCH_DB SET authsessions.touch_interval = '1d'"
 
 if [[ -n $BENCH_TRANSACTIONS ]]; then
 	duration=(-t "$BENCH_TRANSACTIONS")
@@ -241,19 +250,24 @@ else
 fi
 
 # --- one pgbench run -------------------------------------------------------------
-# run_script scale shape script run: runs bench/pgbench/<script>.sql and
-# records its TPS and mean latency; any error stops the benchmark.
+# run_script scale shape script run: runs bench/pgbench/<script>.sql on the
+# data set of that scale and shape and records its TPS and mean latency; any
+# error stops the benchmark.  A limit's script may be named
+# limit_<x>/<operation>: limit_<x>.sql, recorded as the limit of that
+# operation alone (list's operations each run SELECT 1 next to them).
 run_script() {
-	local scale=$1 shape=$2 script=$3 run=$4 out op impl tps lat rc=0
-	out="$BENCH_WORKDIR/$scale-$shape-$script-$run.log"
+	local scale=$1 shape=$2 script=$3 run=$4 out op impl tps lat rc=0 db params
+	local file=${script%%/*}
+	db=${BENCH_DB}_${scale}_$shape
+	read -r -a params <<<"${dataset_params[$scale-$shape]}"
+	out="$BENCH_WORKDIR/$scale-$shape-${script//\//-}-$run.log"
 	"$PGBENCH" -n -M prepared -c "$BENCH_CLIENTS" -j "$BENCH_THREADS" "${duration[@]}" \
-		-D nusers="$nusers" -D period="$period" -D nact="$nact" -D ncursors="$ncursors" \
-		-f "bench/pgbench/$script.sql" "$BENCH_DB" >"$out" 2>&1 || rc=$?
+		"${params[@]}" -f "bench/pgbench/$file.sql" "$db" >"$out" 2>&1 || rc=$?
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$out")
 	lat=$(sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$out")
 	if ((rc != 0)) || [[ -z $tps || -z $lat ]] || grep -qE 'aborted|ERROR' "$out"; then
 		cat "$out" >&2
-		die "pgbench failed on bench/pgbench/$script.sql (scale $scale, $shape, run $run)"
+		die "pgbench failed on bench/pgbench/$file.sql (scale $scale, $shape, run $run)"
 	fi
 	case $script in
 	limit_*) op=$script impl=limit ;;
@@ -263,64 +277,91 @@ run_script() {
 		>>"$BENCH_WORKDIR/results.tsv"
 	log "  $scale $shape run $run: $(printf '%-20s %10.1f tps %9.3f ms' "$script" "$tps" "$lat")"
 	case $script in
-	create_session.* | limit_insert) psql_db "$BENCH_DB" -c "SELECT bench.reset()" >/dev/null ;;
+	create_session.* | limit_insert) psql_db "$db" -c "SELECT bench.reset()" >/dev/null ;;
 	esac
 }
 
-DENSE_SCRIPTS="validate.ext validate.ref validate.floor limit_token
-	user_sessions.ext user_sessions.ref user_sessions.floor limit_guid
-	list_first.ext list_first.ref limit_select1
-	list_keyset.ext list_keyset.ref
-	list_offset.ext list_offset.ref
-	list_last.ext list_last.ref
-	revoke.ext revoke.ref limit_update
-	create_session.ext create_session.ref limit_insert"
-SPARSE_SCRIPTS="list_first.ext list_first.ref limit_select1
-	list_keyset.ext list_keyset.ref
-	list_offset.ext list_offset.ref
-	list_last.ext list_last.ref"
+# The operations, each with its scripts (extension, reference, floor,
+# limit); a round runs each operation at every scale and shape in turn.
+OPS=(
+	"validate.ext validate.ref validate.floor limit_token"
+	"user_sessions.ext user_sessions.ref user_sessions.floor limit_guid"
+	"list_first.ext list_first.ref limit_select1/list_first"
+	"list_keyset.ext list_keyset.ref limit_select1/list_keyset"
+	"list_offset.ext list_offset.ref limit_select1/list_offset"
+	"list_last.ext list_last.ref limit_select1/list_last"
+	"revoke.ext revoke.ref limit_update"
+	"create_session.ext create_session.ref limit_insert"
+)
+# only list runs in the sparse shape
+sparse_op() { [[ $1 == list_* ]]; }
 
 : >"$BENCH_WORKDIR/results.tsv"
 : >"$BENCH_WORKDIR/datasets.tsv"
 t_start=$SECONDS
 log "scales: $BENCH_SCALES; shapes: $BENCH_SHAPES; $BENCH_RUNS runs of $duration_text each; logs in $BENCH_WORKDIR"
 
+# --- the data sets, each in a database of its own ----------------------------------
+declare -A dataset_params
 for scale in $BENCH_SCALES; do
 	for shape in $BENCH_SHAPES; do
-		log "loading $scale sessions, $shape"
+		db=${BENCH_DB}_${scale}_$shape
+		log "loading $scale sessions, $shape, into $db"
+		make_db "$db"
+		psql_db "$db" -c "SET client_min_messages = warning" -f bench/reference.sql >/dev/null
+		# No touch is due in the benchmark's validate (the generated sessions were
+		# last used "in the future" anyway, see generate.sql).
+		psql_db "$db" -c "ALTER DATABASE $db SET authsessions.touch_interval = '1d'"
 		# sparse runs only list, whose limit is SELECT 1: no copy for the limits
 		if [[ $shape == dense ]]; then limits=on; else limits=off; fi
-		psql_db "$BENCH_DB" -v scale="$scale" -v shape="$shape" -v limits="$limits" -f bench/generate.sql \
+		psql_db "$db" -v scale="$scale" -v shape="$shape" -v limits="$limits" -f bench/generate.sql \
 			>"$BENCH_WORKDIR/generate-$scale-$shape.log" 2>&1 ||
 			{ cat "$BENCH_WORKDIR/generate-$scale-$shape.log" >&2; die "generate.sql failed"; }
 		tail -n 1 "$BENCH_WORKDIR/generate-$scale-$shape.log" >&2
-		psql_db "$BENCH_DB" -f bench/check.sql >/dev/null ||
+		psql_db "$db" -f bench/check.sql >/dev/null ||
 			die "bench/check.sql: the data set or the SQL reference is not what the scripts expect"
-		read -r nusers period nact ncursors < <(psql_db "$BENCH_DB" -A -t -F ' ' \
-			-c "SELECT nusers, period, nact, (SELECT count(*) FROM bench.cursors) FROM bench.dataset")
-		psql_db "$BENCH_DB" -A -t -F $'\t' -c "
+		dataset_params[$scale-$shape]=$(psql_db "$db" -A -t -c "
+			SELECT format('-D nusers=%s -D period=%s -D nact=%s -D ncursors=%s',
+						  nusers, period, nact, (SELECT count(*) FROM bench.cursors))
+			FROM bench.dataset")
+		psql_db "$db" -A -t -F $'\t' -c "
 			SELECT d.scale, d.shape, d.nusers,
 				   (SELECT count(*) FROM authsessions_data.users WHERE listed),
 				   (SELECT count(*) FROM authsessions_data.sessions
 					WHERE revoked_at IS NULL AND expires_at > now()),
 				   d.load_seconds
 			FROM bench.dataset d" >>"$BENCH_WORKDIR/datasets.tsv"
+	done
+done
+log "data sets: $(psql_db postgres -A -t -c "
+	SELECT pg_size_pretty(sum(pg_database_size(datname))) || ' in all, shared_buffers '
+		   || current_setting('shared_buffers')
+	FROM pg_database WHERE datname LIKE '${BENCH_DB}\\_%'")"
 
-		if [[ $shape == dense ]]; then scripts=$DENSE_SCRIPTS; else scripts=$SPARSE_SCRIPTS; fi
-		for ((run = 1; run <= BENCH_RUNS; run++)); do
-			for script in $scripts; do
-				run_script "$scale" "$shape" "$script" "$run"
+# --- the rounds -------------------------------------------------------------------
+for ((run = 1; run <= BENCH_RUNS; run++)); do
+	for op in "${OPS[@]}"; do
+		for scale in $BENCH_SCALES; do
+			for shape in $BENCH_SHAPES; do
+				if [[ $shape == sparse ]] && ! sparse_op "$op"; then continue; fi
+				for script in $op; do
+					run_script "$scale" "$shape" "$script" "$run"
+				done
 			done
-			# The create_session runs come last in a round; bench.reset() deleted
-			# their sessions, but dead index entries would slow the next round's
-			# reads of the same users (at 10k sessions a run adds several times
-			# the table): vacuum them away before it.
-			if [[ $shape == dense ]] && ((run < BENCH_RUNS)); then
-				psql_db "$BENCH_DB" -c "VACUUM (ANALYZE) authsessions_data.sessions, authsessions_data.users,
-					ref.sessions, bench_limit.sessions"
-			fi
 		done
 	done
+	# The create_session runs come last in a round; bench.reset() deleted
+	# their sessions, but dead index entries would slow the next round's
+	# reads of the same users (at 10k sessions a run adds several times
+	# the table): vacuum them away before it.
+	if ((run < BENCH_RUNS)); then
+		for scale in $BENCH_SCALES; do
+			if [[ " $BENCH_SHAPES " == *" dense "* ]]; then
+				psql_db "${BENCH_DB}_${scale}_dense" -c "VACUUM (ANALYZE) authsessions_data.sessions,
+					authsessions_data.users, ref.sessions, bench_limit.sessions"
+			fi
+		done
+	fi
 done
 log "benchmark runs done in $((SECONDS - t_start)) s"
 
