@@ -84,6 +84,12 @@ $$ SELECT CASE WHEN x IS NULL THEN '–' WHEN x >= 10 THEN to_char(x, 'FM999,990
 			   ELSE to_char(x, 'FM990.00') || '×' END $$;
 CREATE FUNCTION pg_temp.pct(x float8) RETURNS text LANGUAGE sql AS
 $$ SELECT CASE WHEN x IS NULL THEN '–' ELSE to_char(100 * x, 'FM9990') || '%' END $$;
+-- what the targets table says of an operation's floor: nothing when the
+-- run measured none (raw figures of runs before the floors)
+CREATE FUNCTION pg_temp.floor_note(to_limit float8, to_ref float8) RETURNS text LANGUAGE sql AS
+$$ SELECT CASE WHEN to_limit IS NULL THEN ''
+			   ELSE format(' (its floor, a precomputed answer: %s of the limit, %s the reference)',
+						   pg_temp.pct(to_limit), pg_temp.x(to_ref)) END $$;
 CREATE FUNCTION pg_temp.scale(s bigint) RETURNS text LANGUAGE sql AS
 $$ SELECT CASE WHEN s % 1000000 = 0 THEN (s / 1000000) || 'M'
 			   WHEN s % 1000 = 0 THEN (s / 1000) || 'k' ELSE s::text END $$;
@@ -197,15 +203,13 @@ CREATE TEMP TABLE targets (ord int, operation text, target text, measured text, 
 INSERT INTO targets
 SELECT 1, 'validate, no touch due', '≥ 60% of its limit''s TPS, ≥ 5× the SQL reference',
 	   format('%s of the limit, %s the reference', pg_temp.pct(to_limit), pg_temp.x(to_ref))
-	   || coalesce(format(' (its floor, a precomputed answer: %s of the limit, %s the reference)',
-						  pg_temp.pct(floor_to_limit), pg_temp.x(floor_to_ref)), ''),
+	   || pg_temp.floor_note(floor_to_limit, floor_to_ref),
 	   to_limit >= 0.6 AND to_ref >= 5
 FROM cmp WHERE op = 'validate' AND scale = :tscale AND shape = 'dense';
 INSERT INTO targets
 SELECT 2, 'user_sessions, user with ≤ 10 sessions', '≥ 50% of its limit, ≥ 5× the reference',
 	   format('%s of the limit, %s the reference', pg_temp.pct(to_limit), pg_temp.x(to_ref))
-	   || coalesce(format(' (its floor, a precomputed answer: %s of the limit, %s the reference)',
-						  pg_temp.pct(floor_to_limit), pg_temp.x(floor_to_ref)), ''),
+	   || pg_temp.floor_note(floor_to_limit, floor_to_ref),
 	   to_limit >= 0.5 AND to_ref >= 5
 FROM cmp WHERE op = 'user_sessions' AND scale = :tscale AND shape = 'dense';
 INSERT INTO targets
