@@ -35,8 +35,8 @@
  *       sessions are active, so session 9U + u (generation 9) always is.  Every
  *       other session is expired (k even) or revoked (k odd).
  *   users.listed is true exactly for the active users, and
- *       users.session_expiries has the expiry of each non-revoked session, as
- *       the writers keep them.
+ *       users.session_expiries and session_entries have the expiry and the
+ *       entry of each non-revoked session, as the writers keep them.
  *   bench.cursors (i 1..ncursors): the keyset scripts' cursors, the active
  *       users after which list has a full page of 50 (below).
  *   bench.floor_validate, bench.floor_user_sessions (with the limits): the
@@ -154,12 +154,17 @@ FROM (SELECT t.s, t.u, t.k, t.created_at,
 			FROM (SELECT s, 1 + (s - 1) % :nusers AS u, (s - 1) / :nusers AS k
 				  FROM generate_series(1, :nsessions::bigint) AS s) AS x) AS t) AS g;
 
--- The users with the session summary the writers keep: the expiry of each
--- non-revoked session (see users.session_expiries in the install script).
+-- The users with the session summary the writers keep: the expiry and the
+-- entry of each non-revoked session (see users.session_expiries and
+-- session_entries in the install script).
 CREATE TEMP VIEW bench_gen_users AS
-SELECT b.*, coalesce(a.session_expiries, '{}') AS session_expiries
+SELECT b.*, coalesce(a.session_expiries, '{}') AS session_expiries,
+	coalesce(a.session_entries, '{}') AS session_entries
 FROM bench_gen_users_base b
-LEFT JOIN (SELECT s.user_id, array_agg(s.expires_at ORDER BY s.expires_at) AS session_expiries
+LEFT JOIN (SELECT s.user_id, array_agg(s.expires_at ORDER BY s.expires_at) AS session_expiries,
+				  array_agg(ROW(s.id, s.last_updated, s.expires_at, s.smartphone,
+								s.operating_system, s.application)::authsessions_data.session_entry
+							ORDER BY s.expires_at, s.id) AS session_entries
 		   FROM bench_gen_sessions s WHERE s.revoked_at IS NULL
 		   GROUP BY s.user_id) a ON a.user_id = b.id;
 
@@ -406,7 +411,14 @@ BEGIN
 	SET session_expiries = ARRAY(SELECT s.expires_at FROM authsessions_data.sessions s
 								 WHERE s.user_id = u.id AND s.revoked_at IS NULL
 								   AND s.id <= 10 * d.nusers
-								 ORDER BY s.expires_at)
+								 ORDER BY s.expires_at),
+		session_entries = ARRAY(SELECT ROW(s.id, s.last_updated, s.expires_at, s.smartphone,
+										   s.operating_system, s.application)
+										   ::authsessions_data.session_entry
+								FROM authsessions_data.sessions s
+								WHERE s.user_id = u.id AND s.revoked_at IS NULL
+								  AND s.id <= 10 * d.nusers
+								ORDER BY s.expires_at, s.id)
 	WHERE u.id IN (SELECT user_id FROM gone);
 	UPDATE authsessions_data.users SET listed = ((id - 1) % d.period < d.nact)
 	WHERE listed <> ((id - 1) % d.period < d.nact);

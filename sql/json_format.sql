@@ -50,6 +50,9 @@ FROM jsonb_array_elements(authsessions.user_sessions('83bde819-ec08-4cee-b635-88
 -- 2999-09-23 10:42:50 UTC.
 UPDATE authsessions_data.sessions SET last_updated = '2020-09-21 10:42:50.4+00',
 	expires_at = '2999-09-23 10:42:50+00' WHERE id = 1;
+-- (and the user's session summary, as the writers keep it)
+\i sql/include/summary.sql
+SELECT pg_temp.resync_summary();
 PREPARE stamps AS
 	SELECT current_setting('TimeZone') AS tz, current_setting('DateStyle') AS ds,
 		v ->> 'LastUpdated' AS last_updated, v ->> 'ExpirationDate' AS expiration,
@@ -111,13 +114,11 @@ SELECT authsessions.create_session('00000000-0000-4000-8000-000000000005', 'year
 UPDATE authsessions_data.sessions
    SET last_updated = '0999-03-04 05:06:07+00', expires_at = '10000-01-02 03:04:05+00'
  WHERE id = :years_id;
-UPDATE authsessions_data.users u SET session_expiries = ARRAY(
-	SELECT s.expires_at FROM authsessions_data.sessions s
-	 WHERE s.user_id = u.id AND s.revoked_at IS NULL)
- WHERE u.name = 'years';
+SELECT pg_temp.resync_summary();
 SELECT e ->> 'LastUpdated' AS last_updated, e ->> 'ExpirationDate' AS expiration_date
 FROM jsonb_array_elements(authsessions.user_sessions('00000000-0000-4000-8000-000000000005')) AS e;
 UPDATE authsessions_data.sessions SET last_updated = '0001-01-01 00:00:00+00' WHERE id = :years_id;
+SELECT pg_temp.resync_summary();
 SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000005') -> 0 ->> 'LastUpdated' AS year_one;
 SELECT authsessions.delete_user('00000000-0000-4000-8000-000000000005');
 

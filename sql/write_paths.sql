@@ -95,6 +95,33 @@ SELECT revoked_at IS NULL AS still_active FROM authsessions_data.sessions WHERE 
 UPDATE authsessions_data.users SET session_expiries = session_expiries[2:] WHERE name = 'alice';
 SELECT authsessions.list() -> 0 -> 'SessionCount' AS alice_sessions;
 SELECT * FROM pg_temp.summary_mismatch();
+-- the same for session_entries: a NULL element, then a 2-D array
+UPDATE authsessions_data.users SET session_entries = NULL::authsessions_data.session_entry || session_entries
+ WHERE name = 'alice';
+SELECT authsessions.revoke(3);
+\echo :LAST_ERROR_SQLSTATE
+UPDATE authsessions_data.users SET session_entries = ARRAY[session_entries[2:]]
+ WHERE name = 'alice';
+SELECT authsessions.revoke(3);
+\echo :LAST_ERROR_SQLSTATE
+SELECT revoked_at IS NULL AS still_active FROM authsessions_data.sessions WHERE id = 3;
+UPDATE authsessions_data.users SET session_entries = ARRAY(SELECT e FROM unnest(session_entries) AS e)
+ WHERE name = 'alice';
+SELECT * FROM pg_temp.summary_mismatch();
+-- an entry without an id matches no session: revoke leaves it, and the
+-- session's own entry goes
+UPDATE authsessions_data.users SET session_entries = session_entries
+	|| ROW(NULL, now(), now() - interval '1 day', NULL, NULL, NULL)::authsessions_data.session_entry
+ WHERE name = 'alice';
+BEGIN;
+SELECT authsessions.revoke(3);
+SELECT array_agg(e.id ORDER BY e.id) AS entry_ids, count(*) AS entries
+  FROM authsessions_data.users u, unnest(u.session_entries) AS e WHERE u.name = 'alice';
+SELECT * FROM pg_temp.summary_mismatch();
+ROLLBACK;
+UPDATE authsessions_data.users SET session_entries = ARRAY(
+	SELECT e FROM unnest(session_entries) AS e WHERE e.id IS NOT NULL)
+ WHERE name = 'alice';
 
 -- Triggers: a row trigger on sessions and a statement trigger on users fire
 -- for revoke and end_session, which take the SQL statement's way.

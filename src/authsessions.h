@@ -116,7 +116,6 @@ typedef struct ScanCatalog
 	Oid			sessions;
 	Oid			sessions_pkey;
 	Oid			sessions_token_hash_key;
-	Oid			sessions_user_id_idx;
 	Oid			users_listed_name_guid_idx;
 	/* users columns */
 	AttrNumber	u_id;
@@ -124,6 +123,8 @@ typedef struct ScanCatalog
 	AttrNumber	u_name;
 	AttrNumber	u_is_operator;
 	AttrNumber	u_session_expiries;
+	AttrNumber	u_session_entries;
+	Oid			entry_type;		/* authsessions_data.session_entry */
 	/* sessions columns */
 	AttrNumber	s_id;
 	AttrNumber	s_user_id;
@@ -145,7 +146,8 @@ typedef struct ScanCatalog
 extern const ScanCatalog *scan_catalog(void);
 extern bool scan_by_key(Relation rel, Relation idx, RegProcedure eqproc,
 						Datum key, Snapshot snapshot, TupleTableSlot *slot);
-extern void report_malformed_expiries(int32 user_id) pg_attribute_noreturn();
+extern void report_malformed_summary(int32 user_id, const char *column)
+			pg_attribute_noreturn();
 extern ArrayType *scan_expiries(Datum value, int32 user_id,
 									Datum **elems, int *nelems);
 extern bool scan_session_active(TupleTableSlot *slot, TimestampTz now);

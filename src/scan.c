@@ -3,8 +3,8 @@
  * scan.c
  *	  The reads, by direct index scans: the session of a token (validate,
  *	  which first reads the row where the token's locator says),
- *	  the sessions of a user (user_sessions) and the users with an active
- *	  session (list).
+ *	  the sessions of a user (user_sessions, from the user row's summary)
+ *	  and the users with an active session (list).
  *
  * These run on every request (and list walks many users), so they skip SPI
  * and the executor: they open
@@ -31,7 +31,6 @@
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -40,6 +39,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 #include "utils/uuid.h"
 
 #include "authsessions.h"
@@ -79,6 +79,49 @@ data_attnum(Oid relid, const char *name)
 	return attnum;
 }
 
+/* The type of a session_entry, attribute attno of session_entries */
+static const Oid entry_attr_types[] = {
+	INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID
+};
+
+#define ENTRY_NATTS ((int) lengthof(entry_attr_types))
+#define ENTRY_ID 0
+#define ENTRY_LAST_UPDATED 1
+#define ENTRY_EXPIRES_AT 2
+#define ENTRY_SMARTPHONE 3
+#define ENTRY_OPERATING_SYSTEM 4
+#define ENTRY_APPLICATION 5
+
+/*
+ * The element type of users.session_entries (column attnum of users),
+ * checked to be the composite the install script creates: scan and write
+ * read its attributes by position.
+ */
+static Oid
+entry_type(Oid users, AttrNumber attnum)
+{
+	Oid			type = get_element_type(get_atttype(users, attnum));
+	TupleDesc	desc;
+	bool		ok;
+	int			i;
+
+	if (!OidIsValid(type) || !type_is_rowtype(type))
+		elog(ERROR, "authsessions: users.session_entries is not an array of a composite type");
+	desc = lookup_rowtype_tupdesc(type, -1);
+	ok = desc->natts == ENTRY_NATTS;
+	for (i = 0; ok && i < ENTRY_NATTS; i++)
+		ok = !TupleDescAttr(desc, i)->attisdropped &&
+			TupleDescAttr(desc, i)->atttypid == entry_attr_types[i];
+	ReleaseTupleDesc(desc);
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("type authsessions_data.session_entry has been altered"),
+				 errdetail("Its attributes must be (id bigint, last_updated timestamptz, expires_at timestamptz, smartphone text, operating_system text, application text)."),
+				 errhint("Reinstall the extension: DROP EXTENSION authsessions; CREATE EXTENSION authsessions.")));
+	return type;
+}
+
 /* Fill the catalog if an invalidation emptied it. */
 static void
 catalog_load(void)
@@ -100,7 +143,6 @@ catalog_load(void)
 	catalog.sessions = data_relid(nsp, "sessions");
 	catalog.sessions_pkey = data_relid(nsp, "sessions_pkey");
 	catalog.sessions_token_hash_key = data_relid(nsp, "sessions_token_hash_key");
-	catalog.sessions_user_id_idx = data_relid(nsp, "sessions_user_id_idx");
 	catalog.users_listed_name_guid_idx = data_relid(nsp, "users_listed_name_guid_idx");
 
 	catalog.u_id = data_attnum(catalog.users, "id");
@@ -108,6 +150,8 @@ catalog_load(void)
 	catalog.u_name = data_attnum(catalog.users, "name");
 	catalog.u_is_operator = data_attnum(catalog.users, "is_operator");
 	catalog.u_session_expiries = data_attnum(catalog.users, "session_expiries");
+	catalog.u_session_entries = data_attnum(catalog.users, "session_entries");
+	catalog.entry_type = entry_type(catalog.users, catalog.u_session_entries);
 
 	catalog.s_id = data_attnum(catalog.sessions, "id");
 	catalog.s_user_id = data_attnum(catalog.sessions, "user_id");
@@ -178,8 +222,6 @@ slot_text(TupleTableSlot *slot, AttrNumber attnum)
 	return TextDatumGetCString(slot->tts_values[attnum - 1]);
 }
 
-static int64 slot_active_sessions(TupleTableSlot *slot, TimestampTz now);
-
 /*
  * Look up the row of rel whose key, the first column of its unique index idx
  * (both open), equals key (eqproc), as snapshot sees it, into slot.  Returns
@@ -198,40 +240,6 @@ scan_by_key(Relation rel, Relation idx, RegProcedure eqproc, Datum key,
 	index_rescan(scan, &skey, 1, NULL, 0);
 	found = index_getnext_slot(scan, ForwardScanDirection, slot);
 	index_endscan(scan);
-	return found;
-}
-
-/*
- * Copy the user columns of the user row with the given key (equality on
- * the first column of index indexid) into row, and when active is not NULL
- * the number of the user's active sessions its summary counts into
- * *active.  Returns false when there is no such user.
- */
-static bool
-scan_user(Oid indexid, RegProcedure eqproc, Datum key, Snapshot snapshot,
-		  SessionRow *row, int64 *active)
-{
-	Relation	rel = table_open(catalog.users, AccessShareLock);
-	Relation	idx = index_open(indexid, AccessShareLock);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	bool		found;
-
-	found = scan_by_key(rel, idx, eqproc, key, snapshot, slot);
-	if (found)
-	{
-		slot_getallattrs(slot);
-		row->user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
-		row->guid = uuid_text(slot_notnull(slot, catalog.u_guid));
-		row->name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
-		row->is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
-		if (active != NULL)
-			*active = slot_active_sessions(slot,
-										   GetCurrentTransactionStartTimestamp());
-	}
-
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, NoLock);
-	table_close(rel, NoLock);
 	return found;
 }
 
@@ -365,13 +373,6 @@ scan_session_by_token(const uint8 *hash, ItemPointer locator, SessionRow *row)
 	return found;
 }
 
-/* qsort order of row pointers: the newest row (highest) first. */
-static int
-tid_descending(const void *a, const void *b)
-{
-	return ItemPointerCompare((ItemPointer) b, (ItemPointer) a);
-}
-
 /* qsort order of user_sessions: LastUpdated descending, then ID descending. */
 static int
 session_order(const void *a, const void *b)
@@ -387,108 +388,116 @@ session_order(const void *a, const void *b)
 }
 
 /*
+ * The user_sessions rows of the active entries of a user's session_entries
+ * (value, of the user in *user) at now, appended to *rows (*n used of
+ * *allocated).  Anything but a one-dimensional array of session_entry
+ * without NULL elements, whose entries have an id and both timestamps,
+ * raises XX001.
+ */
+static void
+active_entries(Datum value, const SessionRow *user, TimestampTz now,
+			   SessionRow **rows, int *n, int *allocated)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(value);
+	TupleDesc	desc;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			i;
+
+	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != catalog.entry_type ||
+		array_contains_nulls(arr))
+		report_malformed_summary(user->user_id, "session_entries");
+	deconstruct_array(arr, catalog.entry_type, -1, false, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &nelems);
+	desc = lookup_rowtype_tupdesc(catalog.entry_type, -1);
+
+	for (i = 0; i < nelems; i++)
+	{
+		HeapTupleHeader entry = DatumGetHeapTupleHeader(elems[i]);
+		HeapTupleData tuple;
+		Datum		values[ENTRY_NATTS];
+		bool		isnull[ENTRY_NATTS];
+		SessionRow *row;
+
+		tuple.t_len = HeapTupleHeaderGetDatumLength(entry);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = entry;
+		if (HeapTupleHeaderGetNatts(entry) != ENTRY_NATTS)
+			report_malformed_summary(user->user_id, "session_entries");
+		heap_deform_tuple(&tuple, desc, values, isnull);
+		if (isnull[ENTRY_ID] || isnull[ENTRY_LAST_UPDATED] ||
+			isnull[ENTRY_EXPIRES_AT])
+			report_malformed_summary(user->user_id, "session_entries");
+		if (DatumGetTimestampTz(values[ENTRY_EXPIRES_AT]) <= now)
+			continue;
+
+		if (*n == *allocated)
+		{
+			*allocated *= 2;
+			*rows = repalloc(*rows, sizeof(SessionRow) * *allocated);
+		}
+		row = &(*rows)[(*n)++];
+		*row = *user;
+		row->id = DatumGetInt64(values[ENTRY_ID]);
+		row->last_updated = DatumGetTimestampTz(values[ENTRY_LAST_UPDATED]);
+		row->expires_at = DatumGetTimestampTz(values[ENTRY_EXPIRES_AT]);
+		row->smartphone = isnull[ENTRY_SMARTPHONE] ? NULL :
+			TextDatumGetCString(values[ENTRY_SMARTPHONE]);
+		row->operating_system = isnull[ENTRY_OPERATING_SYSTEM] ? NULL :
+			TextDatumGetCString(values[ENTRY_OPERATING_SYSTEM]);
+		row->application = isnull[ENTRY_APPLICATION] ? NULL :
+			TextDatumGetCString(values[ENTRY_APPLICATION]);
+	}
+
+	ReleaseTupleDesc(desc);
+}
+
+/*
  * All active sessions of the user with that guid, in user_sessions order,
  * read with the caller's snapshot (these functions are STABLE).  Returns
  * their number and the palloc'd array in *rows; 0 for an unknown user.
  *
- * The user's summary (users.session_expiries, which the writers keep in the
- * same transactions as the sessions, so any snapshot sees the two agree)
- * says how many sessions are active: none means no session is read, and the
- * walk stops once it has found that many.  It fetches the user's rows newest
- * first (highest row pointer: logins append to the table, mostly), where
- * the active sessions are, so the ended ones a user accumulates until purge
- * are mostly never fetched.
+ * They come from the user row alone: its session_entries, which the writers
+ * keep in the same transactions as the sessions (so any snapshot sees the
+ * two agree), holds what user_sessions shows of each non-revoked session.
+ * One index lookup and one row, however many sessions the user has ended.
  */
 int
 scan_user_sessions(Datum guid, SessionRow **rows)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	Snapshot	snapshot = GetActiveSnapshot();
-	SessionRow	user;
-	int64		active;
 	Relation	rel;
 	Relation	idx;
 	TupleTableSlot *slot;
-	IndexScanDesc scan;
-	IndexFetchTableData *fetch;
-	ScanKeyData skey;
-	ItemPointer tid;
-	ItemPointerData *tids;
-	int			ntids = 0;
-	int			tids_allocated = 16;
+	SessionRow	user = {0};
 	int			n = 0;
 	int			allocated = 16;
-	int			i;
-	SessionRow *result;
 
 	catalog_load();
-	*rows = NULL;
-	if (!scan_user(catalog.users_guid_key, F_UUID_EQ, guid, snapshot, &user,
-				   &active) || active == 0)
-		return 0;
-
-	result = palloc(sizeof(SessionRow) * allocated);
-	rel = table_open(catalog.sessions, AccessShareLock);
-	idx = index_open(catalog.sessions_user_id_idx, AccessShareLock);
+	*rows = palloc(sizeof(SessionRow) * allocated);
+	rel = table_open(catalog.users, AccessShareLock);
+	idx = index_open(catalog.users_guid_key, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
 
-	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
-				Int32GetDatum(user.user_id));
-	scan = index_beginscan(rel, idx, snapshot, 1, 0);
-	index_rescan(scan, &skey, 1, NULL, 0);
-
-	/*
-	 * The user's index entries first, then the rows newest first: an index
-	 * scan returns the row pointers of one key in ascending order whatever
-	 * its direction (within a deduplicated posting list).
-	 */
-	tids = palloc(sizeof(ItemPointerData) * tids_allocated);
-	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+	/* the entries are read while the slot holds the row's buffer */
+	if (scan_by_key(rel, idx, F_UUID_EQ, guid, GetActiveSnapshot(), slot))
 	{
-		CHECK_FOR_INTERRUPTS();
-		if (ntids == tids_allocated)
-		{
-			tids_allocated *= 2;
-			tids = repalloc(tids, sizeof(ItemPointerData) * tids_allocated);
-		}
-		tids[ntids++] = *tid;
-	}
-	index_endscan(scan);
-	qsort(tids, ntids, sizeof(ItemPointerData), tid_descending);
-
-	fetch = table_index_fetch_begin(rel);
-	for (i = 0; i < ntids && n < active; i++)
-	{
-		bool		call_again = false;
-
-		CHECK_FOR_INTERRUPTS();
-		/* the version of the (HOT) chain the snapshot sees, if any */
-		if (!table_index_fetch_tuple(fetch, &tids[i], snapshot, slot,
-									 &call_again, NULL))
-			continue;
-		pgstat_count_heap_fetch(idx);
 		slot_getallattrs(slot);
-		if (!scan_session_active(slot, now))
-			continue;
-		if (n == allocated)
-		{
-			allocated *= 2;
-			result = repalloc(result, sizeof(SessionRow) * allocated);
-		}
-		copy_session(slot, &result[n]);
-		result[n].guid = user.guid;
-		result[n].name = user.name;
-		result[n].is_operator = user.is_operator;
-		n++;
+		user.user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
+		user.guid = uuid_text(slot_notnull(slot, catalog.u_guid));
+		user.name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
+		user.is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
+		active_entries(slot_notnull(slot, catalog.u_session_entries), &user,
+					   now, rows, &n, &allocated);
 	}
-	table_index_fetch_end(fetch);
 
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, NoLock);
 	table_close(rel, NoLock);
 
-	qsort(result, n, sizeof(SessionRow), session_order);
-	*rows = result;
+	qsort(*rows, n, sizeof(SessionRow), session_order);
 	return n;
 }
 
@@ -499,26 +508,42 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 text *
 scan_user_name(Datum guid)
 {
-	SessionRow	user;
+	Relation	rel;
+	Relation	idx;
+	TupleTableSlot *slot;
+	text	   *name = NULL;
 
 	catalog_load();
-	if (!scan_user(catalog.users_guid_key, F_UUID_EQ, guid,
-				   GetActiveSnapshot(), &user, NULL))
-		return NULL;
-	return cstring_to_text(user.name);
+	rel = table_open(catalog.users, AccessShareLock);
+	idx = index_open(catalog.users_guid_key, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	if (scan_by_key(rel, idx, F_UUID_EQ, guid, GetActiveSnapshot(), slot))
+	{
+		slot_getsomeattrs(slot, catalog.u_name);
+		name = DatumGetTextPCopy(slot_notnull(slot, catalog.u_name));
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+	return name;
 }
 
 /*
- * Report a session_expiries (of the user with that id) that is not a 1-D
- * timestamptz[] without NULLs.
+ * Report a summary column (session_expiries or session_entries) of the user
+ * with that id that is not what the writers keep: a one-dimensional array
+ * without NULLs (and for session_entries, entries with an id and both
+ * timestamps).
  */
 void
-report_malformed_expiries(int32 user_id)
+report_malformed_summary(int32 user_id, const char *column)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("malformed session_expiries of user %d", user_id),
-			 errdetail("authsessions_data.users.session_expiries must be a one-dimensional array without NULLs."),
+			 errmsg("malformed %s of user %d", column, user_id),
+			 strcmp(column, "session_entries") == 0 ?
+			 errdetail("authsessions_data.users.session_entries must be a one-dimensional array without NULLs whose entries have an id, a last_updated and an expires_at.") :
+			 errdetail("authsessions_data.users.%s must be a one-dimensional array without NULLs.",
+					   column),
 			 errhint("See \"Repairing the session summary\" in the README.")));
 }
 
@@ -526,7 +551,8 @@ report_malformed_expiries(int32 user_id)
 static void
 malformed_expiries(TupleTableSlot *slot)
 {
-	report_malformed_expiries(DatumGetInt32(slot_notnull(slot, catalog.u_id)));
+	report_malformed_summary(DatumGetInt32(slot_notnull(slot, catalog.u_id)),
+							 "session_expiries");
 }
 
 /*
@@ -544,7 +570,7 @@ scan_expiries(Datum value, int32 user_id, Datum **elems, int *nelems)
 
 	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != TIMESTAMPTZOID ||
 		array_contains_nulls(arr))
-		report_malformed_expiries(user_id);
+		report_malformed_summary(user_id, "session_expiries");
 	deconstruct_array(arr, TIMESTAMPTZOID, sizeof(TimestampTz), true,
 					  TYPALIGN_DOUBLE, elems, &nulls, nelems);
 	pfree(nulls);

@@ -14,8 +14,9 @@
  * its one statement with store_as_owner().
  *
  * Locking rules the statements keep.  Every statement that changes what a
- * session contributes to users.session_expiries (its creation, a touch, a
- * revoke, a logout, purge) changes the user row in the same transaction, so
+ * session contributes to the user's summary, users.session_expiries and
+ * users.session_entries (its creation, a touch, a revoke, a logout, purge),
+ * changes both in the same statement, so
  * the row lock serialises them per user.  The waits always go session row
  * first, user row second, so that they cannot deadlock:
  *	- revoke and end_session update the session, then the user row (waiting
@@ -83,17 +84,28 @@ typedef struct StoreStatement
 	" ELSE u.session_expiries[:array_position(u.session_expiries, " e ") - 1]" \
 	"   || u.session_expiries[array_position(u.session_expiries, " e ") + 1:] END"
 
+/* users.session_entries without the entry of session id (none if absent). */
+#define ENTRIES_WITHOUT(id) \
+	"ARRAY(SELECT e FROM unnest(u.session_entries) AS e WHERE e.id <> " id ")"
+
+/* A session_entry of the session s, as it is. */
+#define SESSION_ENTRY \
+	"ROW(s.id, s.last_updated, s.expires_at, s.smartphone," \
+	"   s.operating_system, s.application)::authsessions_data.session_entry"
+
 /*
  * End the active session matching the condition key (on sessions s), as a
- * revoke or a logout by $2, and remove its expiry from its user's summary.
+ * revoke or a logout by $2, and remove its expiry and its entry from its
+ * user's summary.
  */
 #define END_ACTIVE_SESSION(key) \
 	"WITH r AS (UPDATE authsessions_data.sessions s" \
 	"   SET revoked_at = now(), revoked_by = $2" \
 	"   WHERE " key " AND " ACTIVE_SESSION \
-	"   RETURNING s.user_id, s.expires_at)" \
+	"   RETURNING s.id, s.user_id, s.expires_at)" \
 	" UPDATE authsessions_data.users u" \
-	" SET session_expiries = " EXPIRIES_WITHOUT("(SELECT r.expires_at FROM r)") \
+	" SET session_expiries = " EXPIRIES_WITHOUT("(SELECT r.expires_at FROM r)") "," \
+	"   session_entries = " ENTRIES_WITHOUT("(SELECT r.id FROM r)") \
 	" WHERE u.id = (SELECT r.user_id FROM r)"
 
 /*
@@ -156,16 +168,24 @@ static const StoreStatement statements[Q_COUNT] = {
 		"DELETE FROM authsessions_data.users u WHERE u.guid = $1",
 		SPI_OK_DELETE, 1, {UUIDOID}
 	},
+	/*
+	 * The new session's id is drawn first, for its entry in the user row
+	 * written before the session (a scalar subquery of a CTE: drawn once).
+	 */
 	[Q_CREATE_SESSION] = {
-		"WITH u AS (UPDATE authsessions_data.users u"
-		"   SET listed = true, session_expiries = u.session_expiries || $3"
+		"WITH i AS (SELECT nextval('authsessions_data.sessions_id_seq'::regclass) AS id),"
+		" u AS (UPDATE authsessions_data.users u"
+		"   SET listed = true, session_expiries = u.session_expiries || $3,"
+		"     session_entries = u.session_entries"
+		"       || ROW((SELECT i.id FROM i), now(), $3, $5, $6, $7)"
+		"            ::authsessions_data.session_entry"
 		"   WHERE u.guid = $1 RETURNING u.id, u.guid, u.name, u.is_operator)"
 		" INSERT INTO authsessions_data.sessions"
-		" (user_id, user_guid, user_name, user_is_operator, token_hash,"
+		" (id, user_id, user_guid, user_name, user_is_operator, token_hash,"
 		"  created_at, last_updated, expires_at, idle_timeout, smartphone,"
 		"  operating_system, application, user_agent, ip, purge_hint)"
-		" SELECT u.id, u.guid, u.name, u.is_operator, $2, now(), now(), $3, $4,"
-		"   $5, $6, $7, $8, $9, $3 FROM u"
+		" SELECT (SELECT i.id FROM i), u.id, u.guid, u.name, u.is_operator, $2,"
+		"   now(), now(), $3, $4, $5, $6, $7, $8, $9, $3 FROM u"
 		" RETURNING id, ctid",
 		SPI_OK_INSERT_RETURNING, 9,
 		{UUIDOID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
@@ -180,10 +200,14 @@ static const StoreStatement statements[Q_COUNT] = {
 		"         WHERE k.id = $4 FOR NO KEY UPDATE SKIP LOCKED) k"
 		"   WHERE s.id = l.id AND s.user_id = k.id AND " ACTIVE_SESSION
 		"     AND s.expires_at < $2 AND s.last_updated <= $3"
-		"   RETURNING s.user_id, l.expires_at AS old_expiry)"
+		"   RETURNING s.id, s.user_id, s.last_updated, s.expires_at,"
+		"     s.smartphone, s.operating_system, s.application,"
+		"     l.expires_at AS old_expiry)"
 		" UPDATE authsessions_data.users u"
 		" SET session_expiries = ("
-		EXPIRIES_WITHOUT("(SELECT t.old_expiry FROM t)") ") || $2"
+		EXPIRIES_WITHOUT("(SELECT t.old_expiry FROM t)") ") || $2,"
+		"   session_entries = " ENTRIES_WITHOUT("$1")
+		"     || (SELECT " SESSION_ENTRY " FROM t s)"
 		" WHERE u.id = (SELECT t.user_id FROM t)",
 		SPI_OK_UPDATE, 4, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID}
 	},
@@ -222,6 +246,10 @@ static const StoreStatement statements[Q_COUNT] = {
 		"     FROM authsessions_data.sessions s"
 		"     WHERE s.user_id = u.id AND s.revoked_at IS NULL"
 		"       AND s.expires_at >= $2 ORDER BY s.expires_at),"
+		"   session_entries = ARRAY(SELECT " SESSION_ENTRY
+		"     FROM authsessions_data.sessions s"
+		"     WHERE s.user_id = u.id AND s.revoked_at IS NULL"
+		"       AND s.expires_at >= $2 ORDER BY s.expires_at, s.id),"
 		"   listed = u.listed AND EXISTS (SELECT FROM authsessions_data.sessions s"
 		"     WHERE s.user_id = u.id AND " ACTIVE_SESSION ")"
 		" WHERE u.id = $1",

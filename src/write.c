@@ -232,6 +232,64 @@ expiries_without(const ScanCatalog *cat, TupleTableSlot *slot,
 	return PointerGetDatum(arr);
 }
 
+/*
+ * The id of a session_entry, its first attribute: a bigint (scan.c checks
+ * the type) and so at the start of the entry's data, where any attribute
+ * aligned as a double starts.  False for a NULL id (a summary edited by
+ * hand).
+ */
+static bool
+entry_id(HeapTupleHeader entry, int64 *id)
+{
+	if (HeapTupleHeaderGetNatts(entry) < 1 ||
+		((entry->t_infomask & HEAP_HASNULL) && att_isnull(0, entry->t_bits)))
+		return false;
+	if (HeapTupleHeaderGetDatumLength(entry) < entry->t_hoff + sizeof(int64))
+		elog(ERROR, "authsessions: session entry too short");
+	memcpy(id, (char *) entry + entry->t_hoff, sizeof(int64));
+	return true;
+}
+
+/*
+ * The user's session_entries (the user row in slot, deformed by
+ * expiries_without) without the entry of session id, or unchanged when it
+ * has none; an entry without an id matches no session.  A malformed array
+ * raises XX001, as user_sessions does.
+ */
+static Datum
+entries_without(const ScanCatalog *cat, TupleTableSlot *slot, int64 id)
+{
+	int32		user_id = DatumGetInt32(slot->tts_values[cat->u_id - 1]);
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			kept = 0;
+	int			i;
+
+	if (slot->tts_isnull[cat->u_session_entries - 1])
+		elog(ERROR, "authsessions: unexpected null in a users row");
+	arr = DatumGetArrayTypeP(slot->tts_values[cat->u_session_entries - 1]);
+	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != cat->entry_type ||
+		array_contains_nulls(arr))
+		report_malformed_summary(user_id, "session_entries");
+	deconstruct_array(arr, cat->entry_type, -1, false, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &nelems);
+
+	for (i = 0; i < nelems; i++)
+	{
+		int64		this_id;
+
+		if (!entry_id(DatumGetHeapTupleHeader(elems[i]), &this_id) ||
+			this_id != id)
+			elems[kept++] = elems[i];
+	}
+	if (kept == nelems)
+		return PointerGetDatum(arr);
+	return PointerGetDatum(construct_array(elems, kept, cat->entry_type, -1,
+										   false, TYPALIGN_DOUBLE));
+}
+
 /* Is the session in slot active at now?  (Deforms it first.) */
 static bool
 session_active(TupleTableSlot *slot, TimestampTz now)
@@ -268,10 +326,12 @@ end_session_directly(bool by_token, Datum key, Datum actor)
 	bool		newer = false;
 	bool		found;
 	int32		user_id;
+	int64		session_id;
 	TimestampTz expiry;
 	AttrNumber	session_cols[2];
 	Datum		session_values[2];
-	Datum		user_values[1];
+	AttrNumber	user_cols[2];
+	Datum		user_values[2];
 
 	sessions = table_open(cat->sessions, RowExclusiveLock);
 	users = table_open(cat->users, RowExclusiveLock);
@@ -303,6 +363,7 @@ end_session_directly(bool by_token, Datum key, Datum actor)
 	if (found)
 	{
 		user_id = DatumGetInt32(sslot->tts_values[cat->s_user_id - 1]);
+		session_id = DatumGetInt64(sslot->tts_values[cat->s_id - 1]);
 		expiry = DatumGetTimestampTz(sslot->tts_values[cat->s_expires_at - 1]);
 		session_cols[0] = cat->s_revoked_at;
 		session_values[0] = TimestampTzGetDatum(now);
@@ -321,9 +382,11 @@ end_session_directly(bool by_token, Datum key, Datum actor)
 						 Int32GetDatum(user_id), snapshot, uslot) &&
 			lock_row(users, uslot, snapshot, cid, &newer))
 		{
+			user_cols[0] = cat->u_session_expiries;
 			user_values[0] = expiries_without(cat, uslot, expiry);
-			update_row(users, uslot, 1, &cat->u_session_expiries, user_values,
-					   snapshot);
+			user_cols[1] = cat->u_session_entries;
+			user_values[1] = entries_without(cat, uslot, session_id);
+			update_row(users, uslot, 2, user_cols, user_values, snapshot);
 		}
 		ExecDropSingleTupleTableSlot(uslot);
 	}

@@ -79,7 +79,12 @@ sql >/dev/null <<-EOF
 	-- and user2's session summary, as the writers would have kept it
 	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
 		SELECT s.expires_at FROM authsessions_data.sessions s
-		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at),
+	  session_entries = ARRAY(
+		SELECT ROW(s.id, s.last_updated, s.expires_at, s.smartphone,
+			s.operating_system, s.application)::authsessions_data.session_entry
+		FROM authsessions_data.sessions s
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at, s.id);
 EOF
 S_USER=$(sql -c "SELECT authsessions.create_session('$USER_GUID', '-', 'Other- v. ', 'Other- v. ') ->> 'ID'")
 S2=()

@@ -108,11 +108,18 @@ verify() { # verify CYCLE
 		    AND (authsessions.validate(c.token) ->> 'ID') IS DISTINCT FROM c.id::text;
 		SELECT 'revoked_validates', count(*) FROM created c JOIN revoked r USING (id)
 		  WHERE authsessions.validate(c.token) IS NOT NULL;
-		-- users.session_expiries: its elements after now() are the expiries
-		-- of the user's active sessions
+		-- users.session_expiries and session_entries: their elements after
+		-- now() are the expiries and the entries of the user's active sessions
 		SELECT 'summary_mismatch', count(*) FROM authsessions_data.users u
 		  WHERE (SELECT coalesce(array_agg(e ORDER BY e), '{}') FROM unnest(u.session_expiries) AS e WHERE e > now())
 		    IS DISTINCT FROM (SELECT coalesce(array_agg(s.expires_at ORDER BY s.expires_at), '{}')
+		      FROM authsessions_data.sessions s
+		      WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now())
+		     OR (SELECT coalesce(array_agg(e ORDER BY e.id), '{}') FROM unnest(u.session_entries) AS e
+		         WHERE e.expires_at > now())
+		    IS DISTINCT FROM (SELECT coalesce(array_agg(ROW(s.id, s.last_updated, s.expires_at,
+		          s.smartphone, s.operating_system, s.application)::authsessions_data.session_entry
+		          ORDER BY s.id), '{}')
 		      FROM authsessions_data.sessions s
 		      WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now());
 		-- amcheck: every index of authsessions_data, with heapallindexed

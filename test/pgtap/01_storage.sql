@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(76);
+SELECT plan(81);
 
 -- A domain's base type and CHECK constraint, as one string.
 CREATE FUNCTION pg_temp.domain_def(d regtype) RETURNS text LANGUAGE sql STABLE AS $$
@@ -94,7 +94,8 @@ SELECT is(
 
 -- users
 SELECT columns_are('authsessions_data', 'users',
-	ARRAY['id', 'guid', 'name', 'is_operator', 'listed', 'session_expiries', 'created_at'],
+	ARRAY['id', 'guid', 'name', 'is_operator', 'listed', 'session_expiries', 'created_at',
+		  'session_entries'],
 	'users has exactly the documented columns');
 SELECT col_type_is('authsessions_data', 'users', 'id', 'integer', 'users.id is integer');
 SELECT col_type_is('authsessions_data', 'users', 'guid', 'uuid', 'users.guid is uuid');
@@ -115,6 +116,24 @@ SELECT col_default_is('authsessions_data', 'users', 'session_expiries', '{}',
 	'users.session_expiries defaults to the empty array');
 SELECT col_type_is('authsessions_data', 'users', 'created_at', 'timestamp with time zone',
 	'users.created_at is timestamptz');
+SELECT col_type_is('authsessions_data', 'users', 'session_entries',
+	'authsessions_data.session_entry[]', 'users.session_entries is session_entry[]');
+SELECT col_not_null('authsessions_data', 'users', 'session_entries',
+	'users.session_entries is NOT NULL');
+SELECT col_default_is('authsessions_data', 'users', 'session_entries', '{}',
+	'users.session_entries defaults to the empty array');
+-- what user_sessions reads of each entry, by position (scan.c checks it too)
+SELECT results_eq(
+	$$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod)
+	    FROM pg_catalog.pg_attribute a
+	   WHERE a.attrelid = 'authsessions_data.session_entry'::regclass AND a.attnum > 0
+	   ORDER BY a.attnum$$,
+	$$VALUES ('id', 'bigint'), ('last_updated', 'timestamp with time zone'),
+	         ('expires_at', 'timestamp with time zone'), ('smartphone', 'text'),
+	         ('operating_system', 'text'), ('application', 'text')$$,
+	'session_entry is (id, last_updated, expires_at, smartphone, operating_system, application)');
+SELECT isnt(coalesce(btrim(obj_description('authsessions_data.session_entry'::regtype, 'pg_type')), ''), '',
+	'session_entry has a comment');
 SELECT is(
 	(SELECT c.collname::text
 	   FROM pg_catalog.pg_attribute a

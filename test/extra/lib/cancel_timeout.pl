@@ -237,8 +237,9 @@ blocked_case('revoke in a transaction after a login of its own', sub { one($_[0]
 	# the sessions copy every column of a real one (so the generator does not
 	# depend on the table's columns), with their own user (and its copies of
 	# the user's fields) and token hash; id
-	# comes from its identity default.  Each user's session summary has that
-	# session's expiry, as create_session would have left it.
+	# comes from its identity default.  Each user's session_expiries has that
+	# session's expiry, as create_session would have left it (list counts
+	# from it; session_entries, which only user_sessions reads, stays empty).
 	my ($tid) = new_session($guid{u1});
 	$OBS->do(q{INSERT INTO authsessions_data.users (guid, name, listed, session_expiries)
 		SELECT gen_random_uuid(), 'big ' || lpad(i::text, 8, '0'), true,
