@@ -113,9 +113,10 @@ authsessions_list(PG_FUNCTION_ARGS)
  * authsessions.user_sessions(guid, page, page_size): one user's active
  * sessions, newest LastUpdated first (then highest ID).  A NULL guid raises
  * 22004; NULL page or page_size means the default; an unknown user gives [].
- * Reads by direct index scans (scan.c), at a cost in proportion to the
- * user's sessions; with Prefer: count=exact (http.c) it also reports them
- * in Content-Range.
+ * Reads one index entry and the user row (scan.c), whose session summary
+ * holds what it shows, at a cost in proportion to the user's non-revoked
+ * sessions; with Prefer: count=exact (http.c) it also reports them in
+ * Content-Range.
  */
 Datum
 authsessions_user_sessions(PG_FUNCTION_ARGS)

@@ -124,6 +124,7 @@ typedef struct ScanCatalog
 	AttrNumber	u_is_operator;
 	AttrNumber	u_session_expiries;
 	AttrNumber	u_session_entries;
+	AttrNumber	u_list_attrs;	/* the highest of the columns list reads */
 	Oid			entry_type;		/* authsessions_data.session_entry */
 	/* sessions columns */
 	AttrNumber	s_id;

@@ -152,6 +152,9 @@ catalog_load(void)
 	catalog.u_session_expiries = data_attnum(catalog.users, "session_expiries");
 	catalog.u_session_entries = data_attnum(catalog.users, "session_entries");
 	catalog.entry_type = entry_type(catalog.users, catalog.u_session_entries);
+	catalog.u_list_attrs = Max(Max(catalog.u_id, catalog.u_guid),
+							   Max(Max(catalog.u_name, catalog.u_is_operator),
+								   catalog.u_session_expiries));
 
 	catalog.s_id = data_attnum(catalog.sessions, "id");
 	catalog.s_user_id = data_attnum(catalog.sessions, "user_id");
@@ -796,7 +799,8 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 			int64		count;
 
 			CHECK_FOR_INTERRUPTS();
-			slot_getallattrs(slot);
+			/* not the columns after them: session_entries is wide */
+			slot_getsomeattrs(slot, catalog.u_list_attrs);
 			count = slot_active_sessions(slot, now);
 			if (count == 0)
 				continue;

@@ -84,9 +84,13 @@ typedef struct StoreStatement
 	" ELSE u.session_expiries[:array_position(u.session_expiries, " e ") - 1]" \
 	"   || u.session_expiries[array_position(u.session_expiries, " e ") + 1:] END"
 
-/* users.session_entries without the entry of session id (none if absent). */
+/*
+ * users.session_entries without the entry of session id (unchanged if it has
+ * none; an entry without an id, written by hand, stays, as in write.c).
+ */
 #define ENTRIES_WITHOUT(id) \
-	"ARRAY(SELECT e FROM unnest(u.session_entries) AS e WHERE e.id <> " id ")"
+	"ARRAY(SELECT e FROM unnest(u.session_entries) AS e" \
+	" WHERE e.id IS DISTINCT FROM " id ")"
 
 /* A session_entry of the session s, as it is. */
 #define SESSION_ENTRY \
