@@ -79,7 +79,10 @@ data_attnum(Oid relid, const char *name)
 	return attnum;
 }
 
-/* The type of a session_entry, attribute attno of session_entries */
+/*
+ * The types of the attributes of a session_entry (the element type of
+ * users.session_entries), in order, and their positions.
+ */
 static const Oid entry_attr_types[] = {
 	INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID
 };
