@@ -407,18 +407,17 @@ BEGIN
 	SELECT * INTO STRICT d FROM bench.dataset;
 	WITH gone AS (DELETE FROM authsessions_data.sessions WHERE id > 10 * d.nusers
 				  RETURNING user_id)
+	-- both summary columns from one pass over the user's remaining sessions
+	-- (the statement sees them as before the DELETE, hence the id filter)
 	UPDATE authsessions_data.users u
-	SET session_expiries = ARRAY(SELECT s.expires_at FROM authsessions_data.sessions s
-								 WHERE s.user_id = u.id AND s.revoked_at IS NULL
-								   AND s.id <= 10 * d.nusers
-								 ORDER BY s.expires_at),
-		session_entries = ARRAY(SELECT ROW(s.id, s.last_updated, s.expires_at, s.smartphone,
-										   s.operating_system, s.application)
-										   ::authsessions_data.session_entry
-								FROM authsessions_data.sessions s
-								WHERE s.user_id = u.id AND s.revoked_at IS NULL
-								  AND s.id <= 10 * d.nusers
-								ORDER BY s.expires_at, s.id)
+	SET (session_expiries, session_entries) = (
+		SELECT coalesce(array_agg(s.expires_at ORDER BY s.expires_at), '{}'),
+			   coalesce(array_agg(ROW(s.id, s.last_updated, s.expires_at, s.smartphone,
+									  s.operating_system, s.application)
+									  ::authsessions_data.session_entry
+								  ORDER BY s.expires_at, s.id), '{}')
+		FROM authsessions_data.sessions s
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.id <= 10 * d.nusers)
 	WHERE u.id IN (SELECT user_id FROM gone);
 	UPDATE authsessions_data.users SET listed = ((id - 1) % d.period < d.nact)
 	WHERE listed <> ((id - 1) % d.period < d.nact);
