@@ -160,7 +160,8 @@ COMMENT ON COLUMN authsessions_data.sessions.user_is_operator IS
 COMMENT ON COLUMN authsessions_data.sessions.purge_hint IS
 'lower bound of the moment the session stops being active (its first expiry, moved forward by purge); purge() scans it';
 
--- user_sessions(), list()'s counts and ON DELETE CASCADE.
+-- A user's sessions: ON DELETE CASCADE, the locks of delete_user and upsert_user,
+-- the copies upsert_user rewrites and purge's recompute of a user's summary.
 CREATE INDEX sessions_user_id_idx ON authsessions_data.sessions (user_id);
 -- purge(): candidates, oldest first.
 CREATE INDEX sessions_purge_hint_idx ON authsessions_data.sessions (purge_hint);
