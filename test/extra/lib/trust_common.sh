@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # test/extra/lib/trust_common.sh: helpers shared by the trust suites
-# (test/extra/1[0-4]_*.sh).  Source it from a script running under
+# (test/extra/1[0-5]_*.sh).  Source it from a script running under
 # `set -euo pipefail` with PGHOST, PGPORT, PGUSER (a superuser) and
 # PGDATABASE exported, as scripts/test.sh does.
 #
