@@ -26,6 +26,7 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "storage/itemptr.h"
+#include "storage/lockdefs.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
@@ -145,8 +146,9 @@ typedef struct ScanCatalog
 
 /* scan.c */
 extern const ScanCatalog *scan_catalog(void);
-extern bool scan_by_key(Relation rel, Relation idx, RegProcedure eqproc,
-						Datum key, Snapshot snapshot, TupleTableSlot *slot);
+extern bool scan_by_key(Relation rel, Oid indexid, LOCKMODE lockmode,
+						RegProcedure eqproc, Datum key, Snapshot snapshot,
+						TupleTableSlot *slot);
 extern void report_malformed_summary(int32 user_id, const char *column)
 			pg_attribute_noreturn();
 extern ArrayType *scan_expiries(Datum value, int32 user_id,

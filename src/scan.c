@@ -229,14 +229,17 @@ slot_text(TupleTableSlot *slot, AttrNumber attnum)
 }
 
 /*
- * Look up the row of rel whose key, the first column of its unique index idx
- * (both open), equals key (eqproc), as snapshot sees it, into slot.  Returns
- * false when there is none.
+ * Look up the row of rel (open) whose key, the first column of its unique
+ * index indexid, equals key (eqproc), as snapshot sees it, into slot.
+ * Returns false when there is none.  The index is opened with lockmode
+ * (AccessShareLock for a read, RowExclusiveLock for the direct writers),
+ * which stays held to the end of the transaction, as the executor keeps it.
  */
 bool
-scan_by_key(Relation rel, Relation idx, RegProcedure eqproc, Datum key,
-			Snapshot snapshot, TupleTableSlot *slot)
+scan_by_key(Relation rel, Oid indexid, LOCKMODE lockmode, RegProcedure eqproc,
+			Datum key, Snapshot snapshot, TupleTableSlot *slot)
 {
+	Relation	idx = index_open(indexid, lockmode);
 	IndexScanDesc scan;
 	ScanKeyData skey;
 	bool		found;
@@ -246,6 +249,7 @@ scan_by_key(Relation rel, Relation idx, RegProcedure eqproc, Datum key,
 	index_rescan(scan, &skey, 1, NULL, 0);
 	found = index_getnext_slot(scan, ForwardScanDirection, slot);
 	index_endscan(scan);
+	index_close(idx, NoLock);
 	return found;
 }
 
@@ -349,15 +353,10 @@ scan_session_by_token(const uint8 *hash, ItemPointer locator, SessionRow *row)
 
 	found = fetch_session_at(rel, locator, hash, snapshot, slot);
 	if (!found)
-	{
-		Relation	idx = index_open(catalog.sessions_token_hash_key,
-									 AccessShareLock);
-
-		found = scan_by_key(rel, idx, F_BYTEAEQ,
+		found = scan_by_key(rel, catalog.sessions_token_hash_key,
+							AccessShareLock, F_BYTEAEQ,
 							PointerGetDatum(hash_to_bytea(hash)),
 							snapshot, slot);
-		index_close(idx, NoLock);
-	}
 	if (found)
 	{
 		slot_getallattrs(slot);
@@ -475,7 +474,6 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	Relation	rel;
-	Relation	idx;
 	TupleTableSlot *slot;
 	SessionRow	user = {0};
 	int			n = 0;
@@ -484,11 +482,11 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 	catalog_load();
 	*rows = palloc(sizeof(SessionRow) * allocated);
 	rel = table_open(catalog.users, AccessShareLock);
-	idx = index_open(catalog.users_guid_key, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
 
 	/* the entries are read while the slot holds the row's buffer */
-	if (scan_by_key(rel, idx, F_UUID_EQ, guid, GetActiveSnapshot(), slot))
+	if (scan_by_key(rel, catalog.users_guid_key, AccessShareLock, F_UUID_EQ,
+					guid, GetActiveSnapshot(), slot))
 	{
 		slot_getallattrs(slot);
 		user.user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
@@ -500,7 +498,6 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, NoLock);
 	table_close(rel, NoLock);
 
 	qsort(*rows, n, sizeof(SessionRow), session_order);
@@ -515,21 +512,19 @@ text *
 scan_user_name(Datum guid)
 {
 	Relation	rel;
-	Relation	idx;
 	TupleTableSlot *slot;
 	text	   *name = NULL;
 
 	catalog_load();
 	rel = table_open(catalog.users, AccessShareLock);
-	idx = index_open(catalog.users_guid_key, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
-	if (scan_by_key(rel, idx, F_UUID_EQ, guid, GetActiveSnapshot(), slot))
+	if (scan_by_key(rel, catalog.users_guid_key, AccessShareLock, F_UUID_EQ,
+					guid, GetActiveSnapshot(), slot))
 	{
 		slot_getsomeattrs(slot, catalog.u_name);
 		name = DatumGetTextPCopy(slot_notnull(slot, catalog.u_name));
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, NoLock);
 	table_close(rel, NoLock);
 	return name;
 }

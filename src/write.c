@@ -80,23 +80,6 @@ needs_executor(Relation rel)
 }
 
 /*
- * Find the row whose key, the first column of unique index indexid, equals
- * key, as the snapshot sees it, into slot.  Returns false when there is
- * none.  The index stays locked to the end of the transaction, as the
- * executor keeps the indexes of a table it updates.
- */
-static bool
-fetch_by_key(Relation rel, Oid indexid, RegProcedure eqproc, Datum key,
-			 Snapshot snapshot, TupleTableSlot *slot)
-{
-	Relation	idx = index_open(indexid, RowExclusiveLock);
-	bool		found = scan_by_key(rel, idx, eqproc, key, snapshot, slot);
-
-	index_close(idx, NoLock);
-	return found;
-}
-
-/*
  * Lock the row in slot for an update (FOR NO KEY UPDATE), waiting for its
  * other writers.  Under READ COMMITTED the lock goes to its latest version,
  * and *newer says whether that is a later version than the one in slot;
@@ -353,9 +336,10 @@ end_session_directly(bool by_token, Datum key, Datum actor)
 
 	/* the session: found, active, locked, still active */
 	sslot = table_slot_create(sessions, NULL);
-	found = fetch_by_key(sessions,
-						 by_token ? cat->sessions_token_hash_key : cat->sessions_pkey,
-						 by_token ? F_BYTEAEQ : F_INT8EQ, key, snapshot, sslot) &&
+	found = scan_by_key(sessions,
+						by_token ? cat->sessions_token_hash_key : cat->sessions_pkey,
+						RowExclusiveLock, by_token ? F_BYTEAEQ : F_INT8EQ, key,
+						snapshot, sslot) &&
 		session_active(sslot, now) &&
 		lock_row(sessions, sslot, snapshot, cid, &newer) &&
 		(!newer || session_active(sslot, now));
@@ -378,8 +362,8 @@ end_session_directly(bool by_token, Datum key, Datum actor)
 		 * session once we commit: there is no summary left to update.
 		 */
 		uslot = table_slot_create(users, NULL);
-		if (fetch_by_key(users, cat->users_pkey, F_INT4EQ,
-						 Int32GetDatum(user_id), snapshot, uslot) &&
+		if (scan_by_key(users, cat->users_pkey, RowExclusiveLock, F_INT4EQ,
+						Int32GetDatum(user_id), snapshot, uslot) &&
 			lock_row(users, uslot, snapshot, cid, &newer))
 		{
 			user_cols[0] = cat->u_session_expiries;
