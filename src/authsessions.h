@@ -153,6 +153,8 @@ extern void report_malformed_summary(int32 user_id, const char *column)
 			pg_attribute_noreturn();
 extern ArrayType *scan_expiries(Datum value, int32 user_id,
 									Datum **elems, int *nelems);
+extern ArrayType *scan_entries(Datum value, int32 user_id,
+								   Datum **elems, int *nelems);
 extern bool scan_session_active(TupleTableSlot *slot, TimestampTz now);
 extern bool scan_session_by_token(const uint8 *hash, ItemPointer locator,
 								  SessionRow *row);

@@ -403,18 +403,12 @@ static void
 active_entries(Datum value, const SessionRow *user, TimestampTz now,
 			   SessionRow **rows, int *n, int *allocated)
 {
-	ArrayType  *arr = DatumGetArrayTypeP(value);
 	TupleDesc	desc;
 	Datum	   *elems;
-	bool	   *nulls;
 	int			nelems;
 	int			i;
 
-	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != catalog.entry_type ||
-		array_contains_nulls(arr))
-		report_malformed_summary(user->user_id, "session_entries");
-	deconstruct_array(arr, catalog.entry_type, -1, false, TYPALIGN_DOUBLE,
-					  &elems, &nulls, &nelems);
+	(void) scan_entries(value, user->user_id, &elems, &nelems);
 	desc = lookup_rowtype_tupdesc(catalog.entry_type, -1);
 
 	for (i = 0; i < nelems; i++)
@@ -574,6 +568,29 @@ scan_expiries(Datum value, int32 user_id, Datum **elems, int *nelems)
 		report_malformed_summary(user_id, "session_expiries");
 	deconstruct_array(arr, TIMESTAMPTZOID, sizeof(TimestampTz), true,
 					  TYPALIGN_DOUBLE, elems, &nulls, nelems);
+	pfree(nulls);
+	return arr;
+}
+
+/*
+ * The entries of a user's session_entries (value, of the user with that
+ * id), as scan_expiries gives the expiries: palloc'd in *elems, their number
+ * in *nelems, the detoasted array returned; anything but a one-dimensional
+ * session_entry[] without NULL elements raises XX001.  For user_sessions and
+ * the direct writers.
+ */
+ArrayType *
+scan_entries(Datum value, int32 user_id, Datum **elems, int *nelems)
+{
+	const ScanCatalog *cat = scan_catalog();
+	ArrayType  *arr = DatumGetArrayTypeP(value);
+	bool	   *nulls;
+
+	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != cat->entry_type ||
+		array_contains_nulls(arr))
+		report_malformed_summary(user_id, "session_entries");
+	deconstruct_array(arr, cat->entry_type, -1, false, TYPALIGN_DOUBLE,
+					  elems, &nulls, nelems);
 	pfree(nulls);
 	return arr;
 }

@@ -242,22 +242,17 @@ entry_id(HeapTupleHeader entry, int64 *id)
 static Datum
 entries_without(const ScanCatalog *cat, TupleTableSlot *slot, int64 id)
 {
-	int32		user_id = DatumGetInt32(slot->tts_values[cat->u_id - 1]);
 	ArrayType  *arr;
 	Datum	   *elems;
-	bool	   *nulls;
 	int			nelems;
 	int			kept = 0;
 	int			i;
 
 	if (slot->tts_isnull[cat->u_session_entries - 1])
 		elog(ERROR, "authsessions: unexpected null in a users row");
-	arr = DatumGetArrayTypeP(slot->tts_values[cat->u_session_entries - 1]);
-	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != cat->entry_type ||
-		array_contains_nulls(arr))
-		report_malformed_summary(user_id, "session_entries");
-	deconstruct_array(arr, cat->entry_type, -1, false, TYPALIGN_DOUBLE,
-					  &elems, &nulls, &nelems);
+	arr = scan_entries(slot->tts_values[cat->u_session_entries - 1],
+					   DatumGetInt32(slot->tts_values[cat->u_id - 1]),
+					   &elems, &nelems);
 
 	for (i = 0; i < nelems; i++)
 	{
