@@ -32,9 +32,11 @@ CREATE EXTENSION authsessions;
 CREATE TABLE toks (id bigint, token text);
 CREATE TABLE checks (client int, at int, summary_mismatches bigint,
 	user_sessions_mismatches bigint, past_entries bigint, touched bigint, ended bigint);
+-- users 1 to 12 are shared; 13 and 14 are each client's own, which only its
+-- one-second session before the pause touches
 SELECT count(authsessions.upsert_user(('00000000-0000-4000-8000-' || lpad(u::text, 12, '0'))::uuid,
 										'user' || u))
-FROM generate_series(1, 12) AS u \gset
+FROM generate_series(1, 14) AS u \gset
 SQL
 
 # gen CLIENT SEED: the client's script on stdout
@@ -86,7 +88,8 @@ for my $i (1 .. $ops) {
 	} elsif ($r < 0.80) {
 		$stmt = "SELECT authsessions.end_session(token) FROM toks WHERE id = $any_tok;";
 	} elsif ($r < 0.85) {
-		$stmt = "SELECT authsessions.purge('0 seconds', " . (1, 5, 1000)[int(rand(3))] . ");";
+		# what ended over a second ago: not the session of the pause (below)
+		$stmt = "SELECT authsessions.purge('1 second', " . (1, 5, 1000)[int(rand(3))] . ");";
 	} elsif ($r < 0.93) {
 		$stmt = "SELECT authsessions.upsert_user('$guid', 'user$u-" . int(rand(3)) . "', "
 		  . (qw(true false NULL))[int(rand(3))] . ");";
@@ -96,8 +99,14 @@ for my $i (1 .. $ops) {
 	}
 	$stmt = "BEGIN; $stmt ROLLBACK;" if rand() < 0.1;
 	print "$stmt\n";
-	# the sessions of one second expire, leaving their entries behind
-	print "SELECT pg_sleep(1.1);\n", $check->($i) if $i == int($ops / 2);
+	# the sessions of one second expire, leaving their entries behind; the
+	# client's own user has one for sure at the checkpoint after the pause
+	# (no other statement names it, and purge takes it a second later)
+	if ($i == int($ops / 2)) {
+		printf "SELECT authsessions.create_session('00000000-0000-4000-8000-%012d',"
+		  . " 'pause', ttl => '1 second') IS NOT NULL;\n", 12 + $client;
+		print "SELECT pg_sleep(1.1);\n", $check->($i);
+	}
 	print $check->($i) if $i % 150 == 0 && $i != int($ops / 2);
 }
 print $check->($ops);
