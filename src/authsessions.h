@@ -12,6 +12,7 @@
  *	  jsonout.c    the jsonb builder and the session JSON objects
  *	  store.c      storage access: SPI plans prepared once per backend
  *	  scan.c       storage access: direct index scans for the hot reads
+ *	  walk.c       list's walk of the users, its rows prefetched ahead
  *	  write.c      storage access: direct row updates for the hot writer
  *	  admin.c      the documented admin API: list, user_sessions, revoke
  *	  lifecycle.c  upsert_user, delete_user, create_session, validate,
@@ -25,6 +26,7 @@
 #include "fmgr.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "access/skey.h"
 #include "storage/itemptr.h"
 #include "storage/lockdefs.h"
 #include "utils/array.h"
@@ -163,6 +165,28 @@ extern text *scan_user_name(Datum guid);
 extern int	scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 					  int limit, bool want_total, ListRow **rows,
 					  int64 *first, int64 *total);
+
+/* walk.c: list's walk of the users, looking ahead (see the file's comment) */
+#define WALK_RING 16
+typedef struct UserWalk
+{
+	Relation	heap;			/* the table walked */
+	struct IndexScanDescData *scan; /* the index scan walking it */
+	Snapshot	snapshot;		/* the scan's snapshot */
+	bool		own_fetch;		/* fetch rows here, looking ahead */
+	bool		look;			/* the index's scan position is understood */
+	Buffer		cbuf;			/* pinned: the page of the last row fetched */
+	BlockNumber leaf;			/* the index leaf page positions are on */
+	int			near;			/* positions before this: tuple prefetched */
+	int			far;			/* positions before this: looked up */
+	BlockNumber last_block;		/* the block looked up last */
+	Buffer		last_found;		/* its buffer, if it was in shared buffers */
+	Buffer		found[WALK_RING];	/* by position: the buffer looked up */
+} UserWalk;
+extern void walk_begin(UserWalk *w, Relation heap, Relation index,
+					   Snapshot snapshot, ScanKey keys, int nkeys);
+extern bool walk_next(UserWalk *w, TupleTableSlot *slot);
+extern void walk_end(UserWalk *w);
 
 /* write.c */
 extern bool write_end_session(bool by_token, Datum key, Datum actor);

@@ -747,7 +747,8 @@ listed_at_most(Relation rel, Relation idx, Snapshot snapshot, int64 limit)
  * with their session counts, in *rows.  With want_total it walks on to the
  * end and sets *total (all such users) and *first (those before the page).
  * Returns the number of rows.  Cost: the users walked, one heap fetch
- * each; no session is read (users.session_expiries has the count).  A page
+ * each, their pages looked up a few rows ahead (walk.c); no session is read
+ * (users.session_expiries has the count).  A page
  * by number starts with a look at the index alone: when it holds no more
  * entries than the page skips, the page is past the end and no row is read.
  */
@@ -760,7 +761,7 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 	Relation	rel;
 	Relation	idx;
 	TupleTableSlot *slot;
-	IndexScanDesc scan;
+	UserWalk	walk;
 	ScanKeyData skey;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	ListRow    *result = palloc(sizeof(ListRow) * Max(limit, 1));
@@ -799,16 +800,12 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 			ScanKeyEntryInitialize(&skey, 0, 1, BTGreaterEqualStrategyNumber,
 								   InvalidOid, C_COLLATION_OID, F_TEXT_GE,
 								   PointerGetDatum(cursor_name));
-			scan = index_beginscan(rel, idx, snapshot, 1, 0);
-			index_rescan(scan, &skey, 1, NULL, 0);
+			walk_begin(&walk, rel, idx, snapshot, &skey, 1);
 		}
 		else
-		{
-			scan = index_beginscan(rel, idx, snapshot, 0, 0);
-			index_rescan(scan, NULL, 0, NULL, 0);
-		}
+			walk_begin(&walk, rel, idx, snapshot, NULL, 0);
 
-		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+		while (walk_next(&walk, slot))
 		{
 			bool		in_page;
 			int64		count;
@@ -846,7 +843,7 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 				break;
 		}
 
-		index_endscan(scan);
+		walk_end(&walk);
 		ExecDropSingleTupleTableSlot(slot);
 	}
 
