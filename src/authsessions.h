@@ -170,9 +170,7 @@ extern int	scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 #define WALK_RING 16
 typedef struct UserWalk
 {
-	Relation	heap;			/* the table walked */
-	struct IndexScanDescData *scan; /* the index scan walking it */
-	Snapshot	snapshot;		/* the scan's snapshot */
+	struct IndexScanDescData *scan; /* the index scan (its table, snapshot) */
 	bool		own_fetch;		/* fetch rows here, looking ahead */
 	bool		look;			/* the index's scan position is understood */
 	Buffer		cbuf;			/* pinned: the page of the last row fetched */

@@ -81,8 +81,6 @@ void
 walk_begin(UserWalk *w, Relation heap, Relation index, Snapshot snapshot,
 		   ScanKey keys, int nkeys)
 {
-	w->heap = heap;
-	w->snapshot = snapshot;
 	w->scan = index_beginscan(heap, index, snapshot, nkeys, 0);
 	index_rescan(w->scan, keys, nkeys, NULL, 0);
 	w->look = true;
@@ -107,6 +105,7 @@ walk_begin(UserWalk *w, Relation heap, Relation index, Snapshot snapshot,
 static Buffer
 look_ahead(UserWalk *w, ItemPointer tid)
 {
+	Relation	heap = w->scan->heapRelation;
 	BTScanOpaque so = (BTScanOpaque) w->scan->opaque;
 	int			cur;
 	int			last;
@@ -141,7 +140,7 @@ look_ahead(UserWalk *w, ItemPointer tid)
 		if (block != w->last_block)
 		{
 			w->last_block = block;
-			w->last_found = PrefetchBuffer(w->heap, MAIN_FORKNUM,
+			w->last_found = PrefetchBuffer(heap, MAIN_FORKNUM,
 										   block).recent_buffer;
 			if (BufferIsValid(w->last_found))
 			{
@@ -205,6 +204,7 @@ look_ahead(UserWalk *w, ItemPointer tid)
 static bool
 fetch_row(UserWalk *w, ItemPointer tid, Buffer recent, TupleTableSlot *slot)
 {
+	Relation	heap = w->scan->heapRelation;
 	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
 	BlockNumber block = ItemPointerGetBlockNumber(tid);
 	bool		all_dead = false;
@@ -216,22 +216,22 @@ fetch_row(UserWalk *w, ItemPointer tid, Buffer recent, TupleTableSlot *slot)
 		if (BufferIsValid(w->cbuf))
 			ReleaseBuffer(w->cbuf);
 		if (BufferIsValid(recent) &&
-			ReadRecentBuffer(w->heap->rd_node, MAIN_FORKNUM, block, recent))
+			ReadRecentBuffer(heap->rd_node, MAIN_FORKNUM, block, recent))
 			w->cbuf = recent;
 		else
-			w->cbuf = ReadBuffer(w->heap, block);
-		heap_page_prune_opt(w->heap, w->cbuf);
+			w->cbuf = ReadBuffer(heap, block);
+		heap_page_prune_opt(heap, w->cbuf);
 	}
 
 	LockBuffer(w->cbuf, BUFFER_LOCK_SHARE);
-	found = heap_hot_search_buffer(tid, w->heap, w->cbuf, w->snapshot,
+	found = heap_hot_search_buffer(tid, heap, w->cbuf, w->scan->xs_snapshot,
 								   &bslot->base.tupdata, &all_dead, true);
 	bslot->base.tupdata.t_self = *tid;
 	LockBuffer(w->cbuf, BUFFER_LOCK_UNLOCK);
 
 	if (found)
 	{
-		slot->tts_tableOid = RelationGetRelid(w->heap);
+		slot->tts_tableOid = RelationGetRelid(heap);
 		ExecStoreBufferHeapTuple(&bslot->base.tupdata, slot, w->cbuf);
 		pgstat_count_heap_fetch(w->scan->indexRelation);
 		return true;
