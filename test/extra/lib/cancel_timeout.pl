@@ -233,18 +233,13 @@ blocked_case('revoke in a transaction after a login of its own', sub { one($_[0]
 
 # --- a deep list with Prefer: count=exact -------------------------------------------
 {
-	my $t0 = time;
-	# the sessions copy every column of a real one (so the generator does not
-	# depend on the table's columns), with their own user (and its copies of
-	# the user's fields) and token hash; id
-	# comes from its identity default.  Each user's session_expiries has that
-	# session's expiry, as create_session would have left it (list counts
-	# from it; session_entries, which only user_sessions reads, stays empty).
+	# The set grows until an uncancelled deep call is long (at least
+	# $want_s), by doubling from $big_users users, so the cancellations below
+	# land inside the walk on any machine: the test depends on the call's
+	# length, never on the machine's speed.  It fails only when even the
+	# largest set gives a call shorter than $min_s.
+	my ($want_s, $min_s, $max_users) = (0.2, 0.05, 32 * $big_users);
 	my ($tid) = new_session($guid{u1});
-	$OBS->do(q{INSERT INTO authsessions_data.users (guid, name, listed, session_expiries)
-		SELECT gen_random_uuid(), 'big ' || lpad(i::text, 8, '0'), true,
-			ARRAY(SELECT expires_at FROM authsessions_data.sessions WHERE id = ?)
-		FROM generate_series(1, ?) AS i}, undef, $tid, $big_users);
 	my $cols = $OBS->selectcol_arrayref(q{SELECT quote_ident(attname) FROM pg_attribute
 		WHERE attrelid = 'authsessions_data.sessions'::regclass AND attnum > 0
 		AND NOT attisdropped AND attname <> 'id' ORDER BY attnum});
@@ -253,33 +248,61 @@ blocked_case('revoke in a transaction after a login of its own', sub { one($_[0]
 		: $_ eq 'user_guid' ? 'u.guid' : $_ eq 'user_name' ? 'u.name'
 		: $_ eq 'user_is_operator' ? 'u.is_operator' : "t.$_"
 	} @$cols);
-	$OBS->do('INSERT INTO authsessions_data.sessions (' . join(', ', @$cols) . ")
-		SELECT $select FROM authsessions_data.sessions t, authsessions_data.users u
-		WHERE t.id = ? AND u.name LIKE 'big %'", undef, $tid);
-	$OBS->do('ANALYZE authsessions_data.users');
-	$OBS->do('ANALYZE authsessions_data.sessions');
-	printf "generated %d users with an active session in %.1f s\n", $big_users, time - $t0;
 
-	my $listed = one($OBS, q{SELECT count(*) FROM authsessions_data.users WHERE listed});
-	my $deep_page = int($listed / 50);    # the last full page
+	# users first+1 .. first+n, each with one active session that copies
+	# every column of a real one (so the generator does not depend on the
+	# table's columns), with its own user (and its copies of the user's
+	# fields) and token hash; id comes from its identity default.  Each
+	# user's session_expiries has that session's expiry, as create_session
+	# would have left it (list counts from it).
+	my $generated = 0;
+	my $grow = sub {
+		my ($n) = @_;
+		my $t0 = time;
+		my ($lo, $hi) = ($generated + 1, $generated + $n);
+		$OBS->do(q{INSERT INTO authsessions_data.users (guid, name, listed, session_expiries)
+			SELECT gen_random_uuid(), 'big ' || lpad(i::text, 8, '0'), true,
+				ARRAY(SELECT expires_at FROM authsessions_data.sessions WHERE id = ?)
+			FROM generate_series(?::int, ?::int) AS i}, undef, $tid, $lo, $hi);
+		$OBS->do('INSERT INTO authsessions_data.sessions (' . join(', ', @$cols) . ")
+			SELECT $select FROM authsessions_data.sessions t, authsessions_data.users u
+			WHERE t.id = ? AND u.name BETWEEN 'big ' || lpad(?::text, 8, '0')
+				AND 'big ' || lpad(?::text, 8, '0')", undef, $tid, $lo, $hi);
+		$OBS->do('ANALYZE authsessions_data.users');
+		$OBS->do('ANALYZE authsessions_data.sessions');
+		$generated = $hi;
+		printf "generated users %d to %d with an active session in %.1f s\n", $lo, $hi, time - $t0;
+	};
+
 	$B->do(q{SELECT set_config('request.headers', '{"prefer": "count=exact"}', false)});
 	my $list_sql = 'SELECT authsessions.list(?, 50)';
+	my ($res, $range, $full, $listed, $deep_page);
 
 	# uncancelled, for reference: how long the call takes (the fastest of
-	# three), and its count.  list reads one users row per user walked, so
-	# the walk is short (tens of ms); the cancellations come a quarter of the
-	# way in, and must end the call well before an uncancelled one would end.
-	my ($res, $range, $full);
-	for (1 .. 3) {
-		$t0 = time;
-		$res = eval { one($B, $list_sql, $deep_page) };
-		my $took = time - $t0;
-		$full = $took if !defined $full || $took < $full;
-		$range = one($B, q{SELECT current_setting('response.headers', true)}) // '';
+	# three), and its count; the cancellations come a quarter of the way
+	# in, and must end the call well before an uncancelled one would end.
+	my $measure = sub {
+		$listed = one($OBS, q{SELECT count(*) FROM authsessions_data.users WHERE listed});
+		$deep_page = int($listed / 50);    # the last full page
+		undef $full;
+		for (1 .. 3) {
+			my $t0 = time;
+			$res = eval { one($B, $list_sql, $deep_page) };
+			my $took = time - $t0;
+			$full = $took if !defined $full || $took < $full;
+			$range = one($B, q{SELECT current_setting('response.headers', true)}) // '';
+		}
+		printf "deep list over %d listed users: %.3f s\n", $listed, $full;
+	};
+	$grow->($big_users);
+	$measure->();
+	while ($full < $want_s && $generated < $max_users) {
+		$grow->($generated);
+		$measure->();
 	}
 	check(sprintf('deep list (page %d) with count=exact answers (%.3f s) with Content-Range .../%d', $deep_page, $full, $listed),
 		defined $res && $range =~ m{/\Q$listed\E"}, $@ || "headers: $range");
-	check(sprintf('deep list takes at least 20 ms (%.3f s; else the set is too small to test)', $full), $full >= 0.02);
+	check(sprintf('deep list over %d users takes at least %.2f s (%.3f s)', $listed, $min_s, $full), $full >= $min_s);
 	my $early = $full / 4;
 
 	# pg_cancel_backend a quarter of the way in
@@ -301,7 +324,7 @@ blocked_case('revoke in a transaction after a login of its own', sub { one($_[0]
 	# statement_timeout a quarter of the way in
 	my $timeout_ms = int($early * 1000) || 1;
 	$B->do("SET statement_timeout = '${timeout_ms}ms'");
-	$t0 = time;
+	my $t0 = time;
 	eval { one($B, $list_sql, $deep_page) };
 	my $st_state = $@ ? ($B->state // '') : '';
 	my $el = time - $t0;
