@@ -35,8 +35,8 @@
  *       sessions are active, so session 9U + u (generation 9) always is.  Every
  *       other session is expired (k even) or revoked (k odd).
  *   users.listed is true exactly for the active users, and
- *       users.session_expiries and session_entries have the expiry and the
- *       entry of each non-revoked session, as the writers keep them.
+ *       users.session_expiries has the expiry of each active session, as
+ *       the writers keep it (they drop past expiries at every rewrite).
  *   bench.cursors (i 1..ncursors): the keyset scripts' cursors, the active
  *       users after which list has a full page of 50 (below).
  *   bench.floor_validate, bench.floor_user_sessions (with the limits): the
@@ -154,18 +154,13 @@ FROM (SELECT t.s, t.u, t.k, t.created_at,
 			FROM (SELECT s, 1 + (s - 1) % :nusers AS u, (s - 1) / :nusers AS k
 				  FROM generate_series(1, :nsessions::bigint) AS s) AS x) AS t) AS g;
 
--- The users with the session summary the writers keep: the expiry and the
--- entry of each non-revoked session (see users.session_expiries and
--- session_entries in the install script).
+-- The users with the session summary the writers keep: the expiry of each
+-- active session (see users.session_expiries in the install script).
 CREATE TEMP VIEW bench_gen_users AS
-SELECT b.*, coalesce(a.session_expiries, '{}') AS session_expiries,
-	coalesce(a.session_entries, '{}') AS session_entries
+SELECT b.*, coalesce(a.session_expiries, '{}') AS session_expiries
 FROM bench_gen_users_base b
-LEFT JOIN (SELECT s.user_id, array_agg(s.expires_at ORDER BY s.expires_at) AS session_expiries,
-				  array_agg(ROW(s.id, s.last_updated, s.expires_at, s.smartphone,
-								s.operating_system, s.application)::authsessions_data.session_entry
-							ORDER BY s.expires_at, s.id) AS session_entries
-		   FROM bench_gen_sessions s WHERE s.revoked_at IS NULL
+LEFT JOIN (SELECT s.user_id, array_agg(s.expires_at ORDER BY s.expires_at) AS session_expiries
+		   FROM bench_gen_sessions s WHERE s.revoked_at IS NULL AND s.expires_at > now()
 		   GROUP BY s.user_id) a ON a.user_id = b.id;
 
 -- INSERT INTO target SELECT FROM source, for the columns they share (the
@@ -407,17 +402,13 @@ BEGIN
 	SELECT * INTO STRICT d FROM bench.dataset;
 	WITH gone AS (DELETE FROM authsessions_data.sessions WHERE id > 10 * d.nusers
 				  RETURNING user_id)
-	-- both summary columns from one pass over the user's remaining sessions
-	-- (the statement sees them as before the DELETE, hence the id filter)
+	-- the summary from the user's remaining sessions (the statement sees
+	-- them as before the DELETE, hence the id filter)
 	UPDATE authsessions_data.users u
-	SET (session_expiries, session_entries) = (
-		SELECT coalesce(array_agg(s.expires_at ORDER BY s.expires_at), '{}'),
-			   coalesce(array_agg(ROW(s.id, s.last_updated, s.expires_at, s.smartphone,
-									  s.operating_system, s.application)
-									  ::authsessions_data.session_entry
-								  ORDER BY s.expires_at, s.id), '{}')
-		FROM authsessions_data.sessions s
-		WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.id <= 10 * d.nusers)
+	SET session_expiries = ARRAY(
+		SELECT s.expires_at FROM authsessions_data.sessions s
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now()
+		  AND s.id <= 10 * d.nusers ORDER BY s.expires_at)
 	WHERE u.id IN (SELECT user_id FROM gone);
 	UPDATE authsessions_data.users SET listed = ((id - 1) % d.period < d.nact)
 	WHERE listed <> ((id - 1) % d.period < d.nact);

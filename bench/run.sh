@@ -213,8 +213,13 @@ own)
 	trap 'pgenv_stop; rm -rf "$priv" "$BENCH_WORKDIR/src"' EXIT
 	# Room for every data set (each holds the extension's tables, the
 	# reference's, and at the dense shape the limits' copy and the floor
-	# tables), and no checkpoint in the middle of a run.
+	# tables), and no checkpoint in the middle of a run.  Durability as
+	# users run it: pgenv_start turns fsync, synchronous_commit and
+	# full_page_writes off for the tests; the benchmark turns them back on.
 	psql_db postgres \
+		-c "ALTER SYSTEM SET fsync = on" \
+		-c "ALTER SYSTEM SET synchronous_commit = on" \
+		-c "ALTER SYSTEM SET full_page_writes = on" \
 		-c "ALTER SYSTEM SET shared_buffers = '$BENCH_SHARED_BUFFERS'" \
 		-c "ALTER SYSTEM SET max_wal_size = '16GB'" \
 		-c "ALTER SYSTEM SET checkpoint_timeout = '1h'"

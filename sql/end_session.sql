@@ -53,11 +53,17 @@ FROM (VALUES
 ) AS x(label, t);
 SELECT authsessions.validate(:'tok4') ->> 'Smartphone' AS tok4_still_valid;
 
--- revoked_by: the sub claim that PostgREST sets, else the calling role.
+-- revoked_by: the sub claim that PostgREST sets, else the calling role;
+-- revoked_by_role: the calling role, revoked_by_login: session_user.
 SET request.jwt.claims = '{"sub": "app-user-42", "role": "web"}';
 SELECT authsessions.end_session(:'tok4');
 RESET request.jwt.claims;
-SELECT revoked_by FROM authsessions_data.sessions WHERE smartphone = 'phone 4';
+SELECT revoked_by, revoked_by_role = current_user AS role_is_caller,
+	revoked_by_login = session_user AS by_login
+FROM authsessions_data.sessions WHERE smartphone = 'phone 4';
+SELECT revoked_by = current_user AS revoked_by_caller, revoked_by_role = current_user AS role_is_caller,
+	revoked_by_login = session_user AS by_login
+FROM authsessions_data.sessions WHERE smartphone = 'phone 1';
 
 -- NULL token: 22004.
 SELECT authsessions.end_session(NULL);

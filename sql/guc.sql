@@ -1,5 +1,7 @@
 -- Settings: authsessions.idle_timeout, touch_interval, max_ttl,
--- max_page_size; all PGC_SUSET, durations with units, prefix reserved.
+-- max_page_size, max_sessions_per_user, session_limit_action; all
+-- PGC_SUSET, durations with units, prefix reserved.  (What the session cap
+-- does to create_session: sql/create_session.sql.)
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 CREATE ROLE regress_app;
@@ -16,8 +18,11 @@ SHOW authsessions.idle_timeout;
 SHOW authsessions.touch_interval;
 SHOW authsessions.max_ttl;
 SHOW authsessions.max_page_size;
+SHOW authsessions.max_sessions_per_user;
+SHOW authsessions.session_limit_action;
 SELECT name, setting, unit, vartype, context, min_val, max_val, boot_val
 FROM pg_settings WHERE name LIKE 'authsessions.%' ORDER BY name COLLATE "C";
+SELECT enumvals FROM pg_settings WHERE name = 'authsessions.session_limit_action';
 
 -- Durations take units; a bare number is seconds.
 SET authsessions.idle_timeout = '2h';
@@ -40,6 +45,17 @@ RESET authsessions.touch_interval;
 SET authsessions.max_ttl = '30d';
 SHOW authsessions.max_ttl;
 RESET authsessions.max_ttl;
+-- the cap: a count (0: none), and an action by name, any case
+SET authsessions.max_sessions_per_user = 5;
+SHOW authsessions.max_sessions_per_user;
+SET authsessions.max_sessions_per_user = 0;
+SHOW authsessions.max_sessions_per_user;
+RESET authsessions.max_sessions_per_user;
+SET authsessions.session_limit_action = refuse;
+SHOW authsessions.session_limit_action;
+SET authsessions.session_limit_action = 'EVICT_OLDEST';
+SHOW authsessions.session_limit_action;
+RESET authsessions.session_limit_action;
 
 -- Out of range: 22023.
 SET authsessions.idle_timeout = 0;
@@ -54,6 +70,16 @@ SET authsessions.max_page_size = 0;
 \echo :LAST_ERROR_SQLSTATE
 SET authsessions.idle_timeout = '1 fortnight';
 \echo :LAST_ERROR_SQLSTATE
+SET authsessions.max_sessions_per_user = -1;
+\echo :LAST_ERROR_SQLSTATE
+SET authsessions.max_sessions_per_user = 1000001;
+\echo :LAST_ERROR_SQLSTATE
+SET authsessions.session_limit_action = 'evict_newest';
+\echo :LAST_ERROR_SQLSTATE
+SET authsessions.session_limit_action = '';
+\echo :LAST_ERROR_SQLSTATE
+SHOW authsessions.max_sessions_per_user;
+SHOW authsessions.session_limit_action;
 -- max_page_size never goes below 50
 SET authsessions.max_page_size = 50;
 SHOW authsessions.max_page_size;
@@ -96,7 +122,7 @@ SELECT set_config('authsessions.touch_intervall', '0', false);
 \echo :LAST_ERROR_SQLSTATE
 
 -- PGC_SUSET: a role that is not superuser cannot change them (42501), so a
--- caller cannot stretch session lifetimes or pages.
+-- caller cannot stretch session lifetimes or pages, nor lift the cap.
 SET ROLE regress_app;
 SET authsessions.idle_timeout = '1000h';
 \echo :LAST_ERROR_SQLSTATE
@@ -105,6 +131,10 @@ SET authsessions.touch_interval = 0;
 SET authsessions.max_ttl = '1000d';
 \echo :LAST_ERROR_SQLSTATE
 SET authsessions.max_page_size = 100000;
+\echo :LAST_ERROR_SQLSTATE
+SET authsessions.max_sessions_per_user = 0;
+\echo :LAST_ERROR_SQLSTATE
+SET authsessions.session_limit_action = evict_oldest;
 \echo :LAST_ERROR_SQLSTATE
 BEGIN;
 SET LOCAL authsessions.idle_timeout = '1000h';

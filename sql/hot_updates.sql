@@ -66,10 +66,11 @@ SELECT s_updated - :s0 AS session_updates, s_hot - :sh0 AS session_hot,
 	   u_updated - :u0 AS user_updates, u_hot - :uh0 AS user_hot FROM counts;
 COMMIT;
 
--- An operator flag changed: the user row and the copies in its three
--- sessions, all HOT (the tokens' locators keep pointing at the sessions'
--- chains).  A rename rewrites the same copies, HOT too, but not the user row
--- HOT: the name is in list()'s index.
+-- An operator flag changed: the user row and the copies in its one active
+-- session (the revoked and the logged-out one keep theirs), all HOT (the
+-- tokens' locators keep pointing at the sessions' chains).  A rename
+-- rewrites the same copy, HOT too, but not the user row HOT: the name is in
+-- list()'s index.
 BEGIN;
 SELECT s_updated AS s0, s_hot AS sh0, u_updated AS u0, u_hot AS uh0 FROM counts \gset
 SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', false) AS user_id;

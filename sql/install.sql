@@ -23,6 +23,14 @@ SELECT count(*) AS relations_in_api_schema
 FROM pg_class WHERE relnamespace = 'authsessions'::regnamespace;
 SELECT count(*) AS types_in_api_schema
 FROM pg_type WHERE typnamespace = 'authsessions'::regnamespace;
+-- Nobody may call a function until granted (repair_summary, for the DBA, is
+-- granted to nobody); the writers are SECURITY DEFINER with a pinned
+-- search_path, the readers SECURITY INVOKER.
+SELECT p.proname, p.prosecdef, p.proconfig,
+	(SELECT count(*) FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a
+	 WHERE a.grantee = 0) AS public_grants
+FROM pg_proc p WHERE p.pronamespace = 'authsessions'::regnamespace
+ORDER BY p.proname;
 
 -- authsessions_data holds the tables and their sequences (and indexes).
 SELECT c.relname, c.relkind
@@ -42,7 +50,8 @@ FROM (VALUES
 	('authsessions_data.sessions', 'idle_timeout'), ('authsessions_data.sessions', 'revoked_at'),
 	('authsessions_data.sessions', 'revoked_by'), ('authsessions_data.sessions', 'smartphone'),
 	('authsessions_data.sessions', 'operating_system'), ('authsessions_data.sessions', 'application'),
-	('authsessions_data.sessions', 'user_agent'), ('authsessions_data.sessions', 'ip')
+	('authsessions_data.sessions', 'user_agent'), ('authsessions_data.sessions', 'ip'),
+	('authsessions_data.sessions', 'revoked_by_role'), ('authsessions_data.sessions', 'revoked_by_login')
 ) AS t(tab, col)
 LEFT JOIN pg_attribute a ON a.attrelid = t.tab::regclass AND a.attname = t.col AND NOT a.attisdropped
 ORDER BY t.tab DESC, a.attnum;

@@ -76,6 +76,14 @@ SELECT authsessions.list(NULL, NULL, NULL) = authsessions.list(1, 50) AS default
 	authsessions.list(2, NULL, NULL) = authsessions.list(2, 50) AS page_size_null,
 	jsonb_array_length(authsessions.list(NULL, NULL, NULL)) AS users;
 
+-- repair_summary(guid): NULL, the default, means every user (both summaries
+-- broken by hand here: both repaired)
+UPDATE authsessions_data.users SET listed = false;
+SELECT authsessions.repair_summary(NULL) AS repaired_null;
+UPDATE authsessions_data.users SET listed = false;
+SELECT authsessions.repair_summary() AS repaired_default;
+SELECT authsessions.repair_summary(guid => NULL) AS nothing_left;
+
 -- delete_user(guid)
 SELECT authsessions.delete_user(NULL);
 \echo :LAST_ERROR_SQLSTATE

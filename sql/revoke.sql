@@ -88,7 +88,12 @@ SET ROLE regress_admin;
 SELECT current_setting('request.jwt.claims', true) IS NULL OR current_setting('request.jwt.claims', true) = '' AS no_claims;
 SELECT authsessions.revoke(:id9);
 RESET ROLE;
-SELECT smartphone, revoked_by FROM authsessions_data.sessions WHERE id >= :id5 ORDER BY id;
+-- revoked_by_role: the role in effect, whatever the claims;
+-- revoked_by_login: session_user, the role that logged in
+SELECT smartphone, revoked_by, revoked_by_role, revoked_by_login = session_user AS by_login
+FROM authsessions_data.sessions WHERE id >= :id5 ORDER BY id;
+SELECT revoked_by_role = current_user AS role_is_caller, revoked_by_login = session_user AS by_login
+FROM authsessions_data.sessions WHERE id = 1;
 
 -- An admin role with only USAGE and EXECUTE on list, user_sessions and revoke
 -- sees its errors too.

@@ -43,35 +43,46 @@ SELECT name FROM authsessions_data.users WHERE guid = '00000000-0000-4000-8000-0
 
 -- The sessions' copies of the user's guid, name and is_operator, which
 -- validate answers from: a rename or a change of is_operator rewrites them in
--- every session of the user (active, revoked or expired), and an upsert that
--- changes nothing writes or locks no session row.
-CREATE VIEW copies_differ AS
-SELECT count(*) AS sessions_differing
+-- the user's active sessions only; its ended sessions (revoked, expired,
+-- logged out), which validate never answers with, keep the old copies and
+-- are not written.  An upsert that changes nothing writes or locks no
+-- session row.
+CREATE VIEW active_copies_differ AS
+SELECT count(*) AS active_sessions_differing
 FROM authsessions_data.sessions s JOIN authsessions_data.users u ON u.id = s.user_id
-WHERE (s.user_guid, s.user_name, s.user_is_operator) IS DISTINCT FROM (u.guid, u.name, u.is_operator);
+WHERE s.revoked_at IS NULL AND s.expires_at > now()
+  AND (s.user_guid, s.user_name, s.user_is_operator) IS DISTINCT FROM (u.guid, u.name, u.is_operator);
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000007', 'copied') > 0 AS user7;
-SELECT s ->> 'Token' AS tok7 FROM authsessions.create_session('00000000-0000-4000-8000-000000000007') AS s \gset
-SELECT (s ->> 'ID')::bigint AS revoked7 FROM authsessions.create_session('00000000-0000-4000-8000-000000000007') AS s \gset
+SELECT s ->> 'Token' AS tok7 FROM authsessions.create_session('00000000-0000-4000-8000-000000000007', 'active') AS s \gset
+SELECT authsessions.create_session('00000000-0000-4000-8000-000000000007', 'active too') ->> 'ID' IS NOT NULL AS active_too;
+SELECT (s ->> 'ID')::bigint AS revoked7 FROM authsessions.create_session('00000000-0000-4000-8000-000000000007', 'revoked') AS s \gset
 SELECT authsessions.revoke(:revoked7);
-SELECT (s ->> 'ID')::bigint AS expired7 FROM authsessions.create_session('00000000-0000-4000-8000-000000000007') AS s \gset
+SELECT (s ->> 'ID')::bigint AS expired7 FROM authsessions.create_session('00000000-0000-4000-8000-000000000007', 'expired') AS s \gset
 UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 hour' WHERE id = :expired7;
+SELECT s ->> 'Token' AS out7 FROM authsessions.create_session('00000000-0000-4000-8000-000000000007', 'logged out') AS s \gset
+SELECT authsessions.end_session(:'out7');
 SELECT user_name, user_is_operator, count(*) AS sessions
 FROM authsessions_data.sessions WHERE user_guid = '00000000-0000-4000-8000-000000000007'
 GROUP BY 1, 2;
 CREATE TEMP TABLE versions7 AS
 SELECT id, xmin::text AS version, xmax::text AS locker FROM authsessions_data.sessions
 WHERE user_id = (SELECT id FROM authsessions_data.users WHERE guid = '00000000-0000-4000-8000-000000000007');
+-- each session's copies, and whether the row was written since versions7
+CREATE FUNCTION pg_temp.copies7()
+RETURNS TABLE (session text, user_name text, user_is_operator boolean, rewritten boolean)
+LANGUAGE sql AS $$
+	SELECT s.smartphone, s.user_name, s.user_is_operator, s.xmin::text <> v.version
+	FROM authsessions_data.sessions s JOIN versions7 v USING (id) ORDER BY s.id $$;
 -- nothing changes: no session row written or locked
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000007', 'copied') > 0 AS same;
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000007', 'copied', false) > 0 AS same;
 SELECT count(*) FILTER (WHERE s.xmin::text <> v.version) AS rewritten,
 	count(*) FILTER (WHERE s.xmax::text <> v.locker) AS locked
 FROM authsessions_data.sessions s JOIN versions7 v USING (id);
--- a rename
+-- a rename: the two active sessions take the new name, the ended ones keep
+-- the old one, unwritten
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000007', 'renamed') > 0 AS renamed;
-SELECT user_name, user_is_operator, count(*) AS sessions
-FROM authsessions_data.sessions WHERE user_guid = '00000000-0000-4000-8000-000000000007'
-GROUP BY 1, 2;
+SELECT * FROM pg_temp.copies7();
 SELECT v ->> 'UserName' AS name, v -> 'IsOperator' AS is_operator FROM authsessions.validate(:'tok7') AS v;
 -- is_operator, the name unchanged; NULL keeps it
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000007', 'renamed', true) > 0 AS promoted;
@@ -81,6 +92,7 @@ SELECT v ->> 'UserName' AS name, v -> 'IsOperator' AS is_operator FROM authsessi
 -- a change of case only is a rename (names compare byte by byte)
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000007', 'Renamed Again') > 0 AS renamed;
 SELECT v ->> 'UserName' AS name FROM authsessions.validate(:'tok7') AS v;
+SELECT * FROM pg_temp.copies7();
 -- validate's answer is user_sessions' element for that session
 SELECT authsessions.validate(:'tok7') =
 	(SELECT e FROM jsonb_array_elements(authsessions.user_sessions('00000000-0000-4000-8000-000000000007')) e
@@ -91,13 +103,13 @@ SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000007', 'rolled 
 SELECT v ->> 'UserName' AS name_inside FROM authsessions.validate(:'tok7') AS v;
 ROLLBACK;
 SELECT v ->> 'UserName' AS name_after FROM authsessions.validate(:'tok7') AS v;
-SELECT * FROM copies_differ;
+SELECT * FROM active_copies_differ;
 -- A hand edit of users leaves the copies behind; README's repair statement
--- (Troubleshooting) brings them back.
+-- (Troubleshooting) brings them back (in every session, ended ones too).
 UPDATE authsessions_data.users SET name = 'edited by hand', is_operator = false
 WHERE guid = '00000000-0000-4000-8000-000000000007';
 SELECT v ->> 'UserName' AS stale_name FROM authsessions.validate(:'tok7') AS v;
-SELECT * FROM copies_differ;
+SELECT * FROM active_copies_differ;
 UPDATE authsessions_data.sessions s
 SET user_guid = u.guid, user_name = u.name, user_is_operator = u.is_operator
 FROM authsessions_data.users u
@@ -105,7 +117,8 @@ WHERE s.user_id = u.id
   AND (s.user_guid, s.user_name, s.user_is_operator)
       IS DISTINCT FROM (u.guid, u.name, u.is_operator);
 SELECT v ->> 'UserName' AS name, v -> 'IsOperator' AS is_operator FROM authsessions.validate(:'tok7') AS v;
-SELECT * FROM copies_differ;
+SELECT * FROM active_copies_differ;
+SELECT * FROM pg_temp.copies7();
 
 -- Required arguments.
 SELECT authsessions.upsert_user(NULL, 'nobody');
@@ -130,7 +143,7 @@ SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'read on
 RESET default_transaction_read_only;
 SELECT count(*) AS users, count(*) FILTER (WHERE name = 'read only') AS renamed
 FROM authsessions_data.users;
-SELECT * FROM copies_differ;
+SELECT * FROM active_copies_differ;
 
-DROP VIEW copies_differ;
+DROP VIEW active_copies_differ;
 DROP EXTENSION authsessions;

@@ -28,9 +28,8 @@ FROM (VALUES
 ) AS t(id, lu, ex) WHERE s.id = t.id;
 SELECT authsessions.revoke(5);
 UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 second' WHERE id = 6;
--- the writers keep the summary (users.session_expiries, session_entries) as
--- the sessions are;
--- these edits by hand put it right themselves
+-- the writers keep list()'s summary (users.session_expiries) as the
+-- sessions are; these edits by hand put it right themselves
 \i sql/include/summary.sql
 SELECT pg_temp.resync_summary();
 
@@ -98,10 +97,12 @@ SELECT authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b', 1, 100
 SELECT authsessions.user_sessions('ffffffff-ffff-4fff-bfff-ffffffffffff', 0);
 \echo :LAST_ERROR_SQLSTATE
 
--- The answer comes from the user row alone (users.session_entries): no
--- session is read, however many the user has ended, counted with the scans
--- this transaction made of the sessions table and its indexes.  user3 has
--- 8 sessions, the 5 oldest ended, the 3 newest active.
+-- The answer comes from the user row and the user's sessions, read through
+-- sessions_user_id_idx (not from a summary, since 1.1): one index scan, one
+-- row fetched for each of the user's sessions not yet purged, ended ones
+-- too, and none of another user's.  Counted with the scans and fetches this
+-- transaction made of the sessions table and its indexes.  user3 has 8
+-- sessions, the 5 oldest ended, the 3 newest active.
 SELECT count(authsessions.create_session('00000000-0000-4000-8000-000000000003', 'u3-' || i))
 FROM generate_series(1, 8) AS i;
 UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 hour'
@@ -111,60 +112,72 @@ UPDATE authsessions_data.sessions SET revoked_at = now() - interval '1 hour'
 SELECT pg_temp.resync_summary();
 SELECT count(*) AS mismatches FROM pg_temp.summary_mismatch();
 CREATE TEMP VIEW sessions_scans AS
-	SELECT sum(pg_stat_get_xact_numscans(c.oid)) AS n
+	SELECT sum(pg_stat_get_xact_numscans(c.oid)) AS n,
+		pg_stat_get_xact_tuples_returned('authsessions_data.sessions_user_id_idx'::regclass) AS entries,
+		pg_stat_get_xact_tuples_fetched('authsessions_data.sessions_user_id_idx'::regclass) AS fetched
 	FROM pg_class c
 	WHERE c.oid = 'authsessions_data.sessions'::regclass
 	   OR c.oid IN (SELECT i.indexrelid FROM pg_index i
 					WHERE i.indrelid = 'authsessions_data.sessions'::regclass);
 BEGIN;
-SELECT n AS f0 FROM sessions_scans \gset
+SELECT n AS n0, entries AS e0, fetched AS f0 FROM sessions_scans \gset
 SELECT jsonb_path_query_array(authsessions.user_sessions('00000000-0000-4000-8000-000000000003'),
 	'$[*].Smartphone') AS user3_active;
-SELECT n - :f0 AS sessions_scans FROM sessions_scans;
+SELECT n - :n0 AS sessions_scans, entries - :e0 AS index_entries, fetched - :f0 AS rows_fetched
+FROM sessions_scans;
 COMMIT;
 -- the view does see the scans of a query
 BEGIN;
-SELECT n AS f0 FROM sessions_scans \gset
+SELECT n AS n0 FROM sessions_scans \gset
 SELECT count(*) AS user3_sessions FROM authsessions_data.sessions
  WHERE user_id = (SELECT id FROM authsessions_data.users WHERE name = 'nobody');
-SELECT n - :f0 > 0 AS query_scans_counted FROM sessions_scans;
+SELECT n - :n0 > 0 AS query_scans_counted FROM sessions_scans;
 COMMIT;
 DROP VIEW sessions_scans;
--- user4's two sessions are revoked: their entries are gone with them.
+-- user4's two sessions are revoked: none active, and its summary empty.
 SELECT authsessions.upsert_user('00000000-0000-4000-8000-000000000004', 'user4') > 0 AS user4;
 SELECT count(authsessions.revoke((authsessions.create_session(
 		'00000000-0000-4000-8000-000000000004', 'u4-' || i) ->> 'ID')::bigint))
 FROM generate_series(1, 2) AS i;
 SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000004') AS none_active,
-	(SELECT session_entries FROM authsessions_data.users WHERE name = 'user4') AS user4_entries;
+	(SELECT session_expiries FROM authsessions_data.users WHERE name = 'user4') AS user4_expiries;
 
--- A summary edited by hand is what user_sessions shows (an entry added for
--- no session appears); a malformed one raises XX001 and names the repair.
-UPDATE authsessions_data.users
-   SET session_entries = session_entries
-	|| ROW(999, '2020-01-01 00:00:00+00', now() + interval '1 day', 'ghost', NULL, NULL)::authsessions_data.session_entry
- WHERE name = 'user4';
-SELECT jsonb_path_query_array(authsessions.user_sessions('00000000-0000-4000-8000-000000000004'),
-	'$[*].ID') AS ghost;
-\set VERBOSITY default
-UPDATE authsessions_data.users SET session_entries = ARRAY[NULL::authsessions_data.session_entry]
- WHERE name = 'user4';
-SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000004');
-UPDATE authsessions_data.users
-   SET session_entries = ARRAY[ROW(999, now(), NULL, NULL, NULL, NULL)::authsessions_data.session_entry]
- WHERE name = 'user4';
-SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000004');
-UPDATE authsessions_data.users
-   SET session_entries = ARRAY[ROW(NULL, now(), now() + interval '1 day', NULL, NULL, NULL)::authsessions_data.session_entry]
- WHERE name = 'user4';
-SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000004');
-UPDATE authsessions_data.users
-   SET session_entries = ARRAY[ARRAY[ROW(999, now(), now() + interval '1 day', NULL, NULL, NULL)::authsessions_data.session_entry]]
- WHERE name = 'user4';
-SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000004');
-\set VERBOSITY terse
-SELECT pg_temp.resync_summary();
-SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000004') AS repaired;
+-- The summary cannot mislead or break user_sessions any more (1.0 answered
+-- from a summary of the sessions, and a malformed one raised XX001 here;
+-- list still reports a malformed session_expiries: sql/summary.sql).
+-- Whatever session_expiries holds, edited by hand, the answer is the
+-- user's active sessions as the sessions table has them: for "user" (4
+-- active) and user4 (none).
+CREATE FUNCTION pg_temp.agrees(g uuid) RETURNS boolean
+LANGUAGE sql AS $$
+	SELECT jsonb_path_query_array(authsessions.user_sessions(g), '$[*].ID') =
+		(SELECT coalesce(jsonb_agg(s.id ORDER BY s.last_updated DESC, s.id DESC), '[]')
+		 FROM authsessions_data.sessions s JOIN authsessions_data.users u ON u.id = s.user_id
+		 WHERE u.guid = g AND s.revoked_at IS NULL AND s.expires_at > now()) $$;
+CREATE FUNCTION pg_temp.both_agree() RETURNS TABLE (active integer, user_agrees boolean, user4_agrees boolean)
+LANGUAGE sql AS $$
+	SELECT jsonb_array_length(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b')),
+		pg_temp.agrees('83bde819-ec08-4cee-b635-884145630d0b'),
+		pg_temp.agrees('00000000-0000-4000-8000-000000000004') $$;
+-- an expiry of no session
+UPDATE authsessions_data.users SET session_expiries = session_expiries || (now() + interval '1 day')
+ WHERE name IN ('user', 'user4');
+SELECT * FROM pg_temp.both_agree();
+-- no expiry at all
+UPDATE authsessions_data.users SET session_expiries = '{}' WHERE name IN ('user', 'user4');
+SELECT * FROM pg_temp.both_agree();
+-- a NULL element, then a 2-D array: malformed for list, not for user_sessions
+UPDATE authsessions_data.users SET session_expiries = ARRAY[NULL::timestamptz]
+ WHERE name IN ('user', 'user4');
+SELECT * FROM pg_temp.both_agree();
+SELECT authsessions.list();
+\echo :LAST_ERROR_SQLSTATE
+UPDATE authsessions_data.users SET session_expiries = ARRAY[ARRAY[now() + interval '1 day']]
+ WHERE name IN ('user', 'user4');
+SELECT * FROM pg_temp.both_agree();
+SELECT authsessions.repair_summary() AS repaired;
+SELECT * FROM pg_temp.both_agree();
+SELECT count(*) AS mismatches FROM pg_temp.summary_mismatch();
 
 -- A reader: fine in a read-only transaction.
 BEGIN READ ONLY;

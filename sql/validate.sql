@@ -1,6 +1,8 @@
 -- validate(token): the session of an active token, or NULL; slides the
--- expiry at most once per authsessions.touch_interval, and only when that
--- can neither wait nor fail.
+-- expiry at most once per least(authsessions.touch_interval, half the
+-- session's idle timeout), and only when that can neither wait nor fail.
+-- (Here the idle timeout is 48 hours, so touch_interval decides; shorter
+-- idle timeouts: sql/touch_due.sql.)
 --
 -- Time passing is simulated by moving a session's times back in the table
 -- (as superuser), never by sleeping.  A slid session has LastUpdated = now

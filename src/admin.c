@@ -5,8 +5,8 @@
  *
  * Each function builds its whole jsonb result inside a memory context of its
  * own and copies only the finished value out, so what one call allocates is
- * freed when it returns.  list and user_sessions read by direct index scans
- * (scan.c); revoke writes by direct row updates (write.c).
+ * freed when it returns.  list and user_sessions read by index scans
+ * (scan.c); revoke writes with a prepared statement (store.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -113,10 +113,9 @@ authsessions_list(PG_FUNCTION_ARGS)
  * authsessions.user_sessions(guid, page, page_size): one user's active
  * sessions, newest LastUpdated first (then highest ID).  A NULL guid raises
  * 22004; NULL page or page_size means the default; an unknown user gives [].
- * Reads one index entry and the user row (scan.c), whose session summary
- * holds what it shows, at a cost in proportion to the user's non-revoked
- * sessions; with Prefer: count=exact (http.c) it also reports them in
- * Content-Range.
+ * Reads the user row and the user's sessions through their index (scan.c),
+ * at a cost in proportion to the user's sessions not yet purged; with
+ * Prefer: count=exact (http.c) it also reports them in Content-Range.
  */
 Datum
 authsessions_user_sessions(PG_FUNCTION_ARGS)
@@ -162,21 +161,25 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 
 /*
  * authsessions.revoke("Session"): revoke one active session, in one guarded
- * update (of two concurrent revokes exactly one succeeds), made directly
- * (write.c) or, when the tables have triggers, as an SQL statement.  A NULL Session
- * raises 22004; no active session with that ID raises PT404
- * err_NoActiveSession.
+ * UPDATE (of two concurrent revokes exactly one succeeds; constraints,
+ * triggers and policies on the tables apply).  A NULL Session raises 22004;
+ * no active session with that ID raises PT404 err_NoActiveSession.
  */
 Datum
 authsessions_revoke(PG_FUNCTION_ARGS)
 {
+	Datum		args[3];
 	bool		ended;
 
 	PreventCommandIfReadOnly("authsessions.revoke()");
 	check_required_arg(fcinfo, 0, "Session");
 
-	ended = write_end_session(false, PG_GETARG_DATUM(0),
-							  CStringGetTextDatum(current_actor()));
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = CStringGetTextDatum(current_actor());
+	args[2] = CStringGetTextDatum(current_role_name());
+	store_connect();
+	ended = store_exec(Q_REVOKE, args, NULL, false, 0) == 1;
+	store_finish();
 	if (!ended)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),

@@ -158,3 +158,14 @@ current_actor(void)
 	}
 	return GetUserNameFromId(GetOuterUserId(), false);
 }
+
+/*
+ * The name of the role in effect for the call: the outer user, which SET
+ * ROLE (PostgREST's switch to the JWT's role) changes and SECURITY DEFINER
+ * does not.  palloc'd.
+ */
+char *
+current_role_name(void)
+{
+	return GetUserNameFromId(GetOuterUserId(), false);
+}

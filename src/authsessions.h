@@ -11,9 +11,9 @@
  *	  sha256.c     SHA-256 without allocation, for token hashes
  *	  jsonout.c    the jsonb builder and the session JSON objects
  *	  store.c      storage access: SPI plans prepared once per backend
- *	  scan.c       storage access: direct index scans for the hot reads
- *	  walk.c       list's walk of the users, its rows prefetched ahead
- *	  write.c      storage access: direct row updates for the hot writer
+ *	  scan.c       storage access: index scans for the hot reads
+ *	  summary.c    the per-user session summary list reads (summary.h),
+ *	               and repair_summary
  *	  admin.c      the documented admin API: list, user_sessions, revoke
  *	  lifecycle.c  upsert_user, delete_user, create_session, validate,
  *	               end_session, purge
@@ -38,6 +38,8 @@
 
 /* SQLSTATE PT404: PostgREST answers it with HTTP 404 */
 #define ERRCODE_AUTHSESSIONS_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
+/* SQLSTATE PT429: PostgREST answers it with HTTP 429 */
+#define ERRCODE_AUTHSESSIONS_TOO_MANY	MAKE_SQLSTATE('P','T','4','2','9')
 
 /* length limits, in characters */
 #define AUTHSESSIONS_MAX_NAME		256
@@ -58,6 +60,15 @@ extern int	authsessions_idle_timeout;
 extern int	authsessions_touch_interval;
 extern int	authsessions_max_ttl;
 extern int	authsessions_max_page_size;
+extern int	authsessions_max_sessions_per_user;
+extern int	authsessions_session_limit_action;
+
+/* authsessions.session_limit_action */
+typedef enum SessionLimitAction
+{
+	SESSION_LIMIT_EVICT_OLDEST,
+	SESSION_LIMIT_REFUSE
+} SessionLimitAction;
 
 /* args.c */
 extern void check_required_arg(FunctionCallInfo fcinfo, int argno,
@@ -69,6 +80,7 @@ extern bool check_text_arg(FunctionCallInfo fcinfo, int argno,
 						   const char *argname, int maxchars);
 extern int64 interval_to_seconds(Interval *span, const char *argname);
 extern char *current_actor(void);
+extern char *current_role_name(void);
 
 /* sha256.c */
 #define AUTHSESSIONS_SHA256_MAX_INPUT	(128 - 9)
@@ -109,7 +121,7 @@ typedef struct ListRow
 	int64		session_count;
 } ListRow;
 
-/* What the direct scans and writes need to know about the tables (scan.c) */
+/* What the index scans need to know about the tables (scan.c) */
 typedef struct ScanCatalog
 {
 	bool		valid;
@@ -119,6 +131,7 @@ typedef struct ScanCatalog
 	Oid			sessions;
 	Oid			sessions_pkey;
 	Oid			sessions_token_hash_key;
+	Oid			sessions_user_id_idx;
 	Oid			users_listed_name_guid_idx;
 	/* users columns */
 	AttrNumber	u_id;
@@ -126,9 +139,6 @@ typedef struct ScanCatalog
 	AttrNumber	u_name;
 	AttrNumber	u_is_operator;
 	AttrNumber	u_session_expiries;
-	AttrNumber	u_session_entries;
-	AttrNumber	u_list_attrs;	/* the highest of the columns list reads */
-	Oid			entry_type;		/* authsessions_data.session_entry */
 	/* sessions columns */
 	AttrNumber	s_id;
 	AttrNumber	s_user_id;
@@ -151,12 +161,6 @@ extern const ScanCatalog *scan_catalog(void);
 extern bool scan_by_key(Relation rel, Oid indexid, LOCKMODE lockmode,
 						RegProcedure eqproc, Datum key, Snapshot snapshot,
 						TupleTableSlot *slot);
-extern void report_malformed_summary(int32 user_id, const char *column)
-			pg_attribute_noreturn();
-extern ArrayType *scan_expiries(Datum value, int32 user_id,
-									Datum **elems, int *nelems);
-extern ArrayType *scan_entries(Datum value, int32 user_id,
-								   Datum **elems, int *nelems);
 extern bool scan_session_active(TupleTableSlot *slot, TimestampTz now);
 extern bool scan_session_by_token(const uint8 *hash, ItemPointer locator,
 								  SessionRow *row);
@@ -165,29 +169,6 @@ extern text *scan_user_name(Datum guid);
 extern int	scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 					  int limit, bool want_total, ListRow **rows,
 					  int64 *first, int64 *total);
-
-/* walk.c: list's walk of the users, looking ahead (see the file's comment) */
-#define WALK_RING 16
-typedef struct UserWalk
-{
-	struct IndexScanDescData *scan; /* the index scan (its table, snapshot) */
-	bool		own_fetch;		/* fetch rows here, looking ahead */
-	bool		look;			/* the index's scan position is understood */
-	Buffer		cbuf;			/* pinned: the page of the last row fetched */
-	BlockNumber leaf;			/* the index leaf page positions are on */
-	int			near;			/* positions before this: tuple prefetched */
-	int			far;			/* positions before this: looked up */
-	BlockNumber last_block;		/* the block looked up last */
-	Buffer		last_found;		/* its buffer, if it was in shared buffers */
-	Buffer		found[WALK_RING];	/* by position: the buffer looked up */
-} UserWalk;
-extern void walk_begin(UserWalk *w, Relation heap, Relation index,
-					   Snapshot snapshot, ScanKey keys, int nkeys);
-extern bool walk_next(UserWalk *w, TupleTableSlot *slot);
-extern void walk_end(UserWalk *w);
-
-/* write.c */
-extern bool write_end_session(bool by_token, Datum key, Datum actor);
 
 /* jsonout.c: a writer of jsonb's on-disk format */
 #define JSON_MAX_DEPTH 4
@@ -247,19 +228,24 @@ extern void json_session(JsonOut *out, const SessionRow *row);
 typedef enum StoreQuery
 {
 	Q_REVOKE,
-	Q_LOCK_RENAMED_USER_SESSIONS,
 	Q_UPDATE_USER,
 	Q_UPSERT_USER,
 	Q_SYNC_USER_SESSIONS,
-	Q_LOCK_USER_SESSIONS,
 	Q_DELETE_USER,
 	Q_CREATE_SESSION,
+	Q_LOCK_USER,
+	Q_COUNT_ACTIVE,
+	Q_EVICT,
+	Q_RECOMPUTE_SUMMARY,
 	Q_TOUCH,
 	Q_END_SESSION,
 	Q_PURGE_SESSIONS,
 	Q_UNLIST_CANDIDATES,
 	Q_LOCK_PURGE_USER,
 	Q_RECOMPUTE_USER,
+	Q_REPAIR_CANDIDATES,
+	Q_LOCK_REPAIR_USER,
+	Q_REPAIR_USER,
 	Q_COUNT
 } StoreQuery;
 

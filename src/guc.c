@@ -33,6 +33,18 @@ int			authsessions_max_ttl = 400 * 86400;
 /* the largest page_size accepted by list and user_sessions */
 int			authsessions_max_page_size = 1000;
 
+/* the most active sessions a user may have; 0: no cap */
+int			authsessions_max_sessions_per_user = 0;
+
+/* what create_session does at the cap */
+int			authsessions_session_limit_action = SESSION_LIMIT_EVICT_OLDEST;
+
+static const struct config_enum_entry session_limit_actions[] = {
+	{"evict_oldest", SESSION_LIMIT_EVICT_OLDEST, false},
+	{"refuse", SESSION_LIMIT_REFUSE, false},
+	{NULL, 0, false}
+};
+
 void		_PG_init(void);
 
 /* Define the settings and reserve their prefix. */
@@ -70,6 +82,22 @@ _PG_init(void)
 							1000, AUTHSESSIONS_DEFAULT_PAGE_SIZE, 1000000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("authsessions.max_sessions_per_user",
+							"Most active sessions a user may have; 0 means no cap.",
+							"At the cap, authsessions.session_limit_action decides what create_session does.",
+							&authsessions_max_sessions_per_user,
+							0, 0, 1000000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("authsessions.session_limit_action",
+							 "What create_session does when the user has authsessions.max_sessions_per_user active sessions.",
+							 "evict_oldest ends the least recently used ones; refuse raises PT429 err_TooManySessions.",
+							 &authsessions_session_limit_action,
+							 SESSION_LIMIT_EVICT_OLDEST, session_limit_actions,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("authsessions");
 }

@@ -43,8 +43,9 @@ PG_FUNCTION_INFO_V1(authsessions_purge);
  * and return its UserID.  guid and name are required (22004); a NULL
  * is_operator keeps the current value (false for a new user).  Concurrent
  * calls for one new guid make one user (INSERT ... ON CONFLICT).  A rename
- * or a change of is_operator also rewrites the copies the user's sessions
- * keep of them (sessions.user_name, user_is_operator), in this transaction.
+ * or a change of is_operator also rewrites the copies the user's active
+ * sessions keep of them (sessions.user_name, user_is_operator), in this
+ * transaction.
  */
 Datum
 authsessions_upsert_user(PG_FUNCTION_ARGS)
@@ -81,11 +82,7 @@ authsessions_upsert_user(PG_FUNCTION_ARGS)
 	 */
 	store_connect();
 
-	/*
-	 * A rename locks the user's sessions before the user row, the order
-	 * revoke waits in (store.c); nothing is locked when nothing changes.
-	 */
-	store_exec(Q_LOCK_RENAMED_USER_SESSIONS, args, nulls, false, 0);
+	/* the user row first, then its sessions: the order of store.c */
 	if (store_exec(Q_UPDATE_USER, args, nulls, false, 0) == 1)
 	{
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
@@ -104,7 +101,7 @@ authsessions_upsert_user(PG_FUNCTION_ARGS)
 	if (isnull)
 		elog(ERROR, "authsessions: user without an id");
 
-	/* the sessions' copies, with a snapshot taken under the row lock */
+	/* the active sessions' copies, with a snapshot taken under the row lock */
 	if (changed)
 		store_exec(Q_SYNC_USER_SESSIONS, &id, NULL, false, 0);
 	store_finish();
@@ -127,8 +124,7 @@ authsessions_delete_user(PG_FUNCTION_ARGS)
 
 	args[0] = PG_GETARG_DATUM(0);
 	store_connect();
-	/* sessions first, then the user: the order revoke waits in (store.c) */
-	store_exec(Q_LOCK_USER_SESSIONS, args, NULL, false, 0);
+	/* the user row, then (cascade) its sessions: the order of store.c */
 	n = store_exec(Q_DELETE_USER, args, NULL, false, 0);
 	store_finish();
 
@@ -168,6 +164,62 @@ session_ttl(FunctionCallInfo fcinfo, int argno)
 						authsessions_max_ttl),
 				 errhint("The upper bound is the setting authsessions.max_ttl.")));
 	return (int32) secs;
+}
+
+/* Raise PT404 err_UserNotFound for the user_guid guid. */
+static void
+report_user_not_found(Datum guid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
+			 errmsg("err_UserNotFound"),
+			 errdetail("No user has the UserGuid %s.",
+					   DatumGetCString(DirectFunctionCall1(uuid_out, guid)))));
+}
+
+/*
+ * authsessions.max_sessions_per_user for a login of the user with that
+ * guid, before its session is created (inside store_connect): lock the user
+ * row (waiting for the user's other writers, so concurrent logins of one
+ * user count one after another), count its active sessions with a snapshot
+ * taken under the lock, and when n >= cap either end the n - cap + 1 least
+ * recently used (evict_oldest) or refuse with PT429 (refuse).  Returns
+ * false for an unknown user.
+ */
+static bool
+enforce_session_cap(Datum guid)
+{
+	Datum		args[3];
+	bool		isnull;
+	int32		user_id;
+	int64		active;
+
+	if (store_exec(Q_LOCK_USER, &guid, NULL, false, 0) != 1)
+		return false;
+	user_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+	args[0] = Int32GetDatum(user_id);
+	if (store_exec(Q_COUNT_ACTIVE, args, NULL, false, 0) != 1)
+		elog(ERROR, "authsessions: count of active sessions returned no row");
+	active = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	if (active < authsessions_max_sessions_per_user)
+		return true;
+
+	if (authsessions_session_limit_action == SESSION_LIMIT_REFUSE)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHSESSIONS_TOO_MANY),
+				 errmsg("err_TooManySessions"),
+				 errdetail("The user has %lld active sessions; authsessions.max_sessions_per_user is %d.",
+						   (long long) active,
+						   authsessions_max_sessions_per_user),
+				 errhint("End a session of the user first (revoke or end_session).")));
+
+	args[1] = Int64GetDatum(active - authsessions_max_sessions_per_user + 1);
+	args[2] = CStringGetTextDatum(current_role_name());
+	store_exec(Q_EVICT, args, NULL, false, 0);
+	store_exec(Q_RECOMPUTE_SUMMARY, args, NULL, false, 0);
+	return true;
 }
 
 /*
@@ -242,16 +294,15 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	 * commit, then inserts the session: a concurrent delete_user then waits
 	 * for us and cascades to the new session, or has already removed the
 	 * user (no row) and we report it; purge cannot recompute the summary or
-	 * unlist the user under us.
+	 * unlist the user under us.  With a cap, the user row is locked and its
+	 * sessions counted first (enforce_session_cap).
 	 */
 	store_connect();
+	if (authsessions_max_sessions_per_user > 0 &&
+		!enforce_session_cap(PG_GETARG_DATUM(0)))
+		report_user_not_found(PG_GETARG_DATUM(0));
 	if (store_exec(Q_CREATE_SESSION, args, nulls, false, 0) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
-				 errmsg("err_UserNotFound"),
-				 errdetail("No user has the UserGuid %s.",
-						   DatumGetCString(DirectFunctionCall1(uuid_out,
-															   PG_GETARG_DATUM(0))))));
+		report_user_not_found(PG_GETARG_DATUM(0));
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	locator = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
 							&locator_isnull);
@@ -292,9 +343,11 @@ touch_allowed(void)
 /*
  * authsessions.validate(token): the session of an active token as one
  * user_sessions element, otherwise NULL (NULL, empty and malformed tokens
- * included: never an error).  Slides the expiry at most once per
- * authsessions.touch_interval, never backwards, and only when touch_allowed()
- * and the row is not locked by another transaction.  The function is SECURITY
+ * included: never an error).  Slides the expiry once least(touch_interval,
+ * idle_timeout / 2) has passed since LastUpdated, never backwards, and only
+ * when touch_allowed() and neither the session nor its user row is locked
+ * by another transaction: validate never waits, and a touch it cannot make
+ * is made by the next call (nothing of it is written).  The function is SECURITY
  * INVOKER: it reads through scan.c, which needs no rights and resolves no
  * name, and runs the touch as its owner with store_as_owner().
  */
@@ -329,7 +382,13 @@ authsessions_validate(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 
-	due = now - (TimestampTz) authsessions_touch_interval * USECS_PER_SEC;
+	/*
+	 * A touch is due once least(touch_interval, half the idle timeout) has
+	 * passed: a session validated more often than that never expires, even
+	 * one whose idle timeout is below touch_interval.
+	 */
+	due = now - Min((TimestampTz) authsessions_touch_interval * USECS_PER_SEC,
+					(TimestampTz) row.idle_timeout * USECS_PER_SEC / 2);
 	new_expiry = now + (TimestampTz) row.idle_timeout * USECS_PER_SEC;
 	if (touch_allowed() && row.last_updated <= due && new_expiry > row.expires_at)
 	{
@@ -378,6 +437,7 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 {
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
 	ItemPointerData locator;
+	Datum		args[3];
 	bool		ended;
 
 	PreventCommandIfReadOnly("authsessions.end_session()");
@@ -386,9 +446,13 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 	if (!token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
 		PG_RETURN_JSONB_P(json_success(false));
 
-	/* the write finds the session by hash (write.c): logouts are rare */
-	ended = write_end_session(true, PointerGetDatum(hash_to_bytea(hash)),
-							  CStringGetTextDatum(current_actor()));
+	/* by hash: the locator is only a hint for the reads */
+	args[0] = PointerGetDatum(hash_to_bytea(hash));
+	args[1] = CStringGetTextDatum(current_actor());
+	args[2] = CStringGetTextDatum(current_role_name());
+	store_connect();
+	ended = store_exec(Q_END_SESSION, args, NULL, false, 0) == 1;
+	store_finish();
 	PG_RETURN_JSONB_P(json_success(ended));
 }
 

@@ -1,13 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *	  The reads, by direct index scans: the session of a token (validate,
- *	  which first reads the row where the token's locator says),
- *	  the sessions of a user (user_sessions, from the user row's summary)
- *	  and the users with an active session (list).
+ *	  The reads, by index scans through the table and index access methods:
+ *	  the session of a token (validate, which first reads the row where the
+ *	  token's locator says), the sessions of a user (user_sessions, through
+ *	  sessions_user_id_idx) and the users with an active session (list, from
+ *	  the users' summary, summary.c).
  *
  * These run on every request (and list walks many users), so they skip SPI
- * and the executor: they open
+ * and the planner: they open
  * the tables and indexes of authsessions_data by OID, look rows up with the
  * B-tree indexes and read them with the caller's snapshot.  No name is
  * resolved through anybody's search_path.  The OIDs and column numbers are
@@ -34,6 +35,7 @@
 #include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "pgstat.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -43,6 +45,7 @@
 #include "utils/uuid.h"
 
 #include "authsessions.h"
+#include "summary.h"
 
 static ScanCatalog catalog;
 static bool callback_registered = false;
@@ -64,7 +67,7 @@ data_relid(Oid nsp, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"authsessions_data.%s\" does not exist", name),
-				 errhint("Reinstall the extension: DROP EXTENSION authsessions; CREATE EXTENSION authsessions.")));
+				 errhint("The tables of the extension authsessions are missing or renamed: restore them (pg_dump keeps their data) or rename them back.")));
 	return relid;
 }
 
@@ -80,49 +83,20 @@ data_attnum(Oid relid, const char *name)
 }
 
 /*
- * The types of the attributes of a session_entry (the element type of
- * users.session_entries), in order, and their positions.
+ * Is the schema the one this library's statements need?  After a package
+ * upgrade the 1.1 library runs against 1.0's tables until ALTER EXTENSION
+ * UPDATE: every function then refuses with 55000 (its statements would
+ * fail, or worse, answer from 1.0's summary) instead of guessing.
  */
-static const Oid entry_attr_types[] = {
-	INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID
-};
-
-#define ENTRY_NATTS ((int) lengthof(entry_attr_types))
-#define ENTRY_ID 0
-#define ENTRY_LAST_UPDATED 1
-#define ENTRY_EXPIRES_AT 2
-#define ENTRY_SMARTPHONE 3
-#define ENTRY_OPERATING_SYSTEM 4
-#define ENTRY_APPLICATION 5
-
-/*
- * The element type of users.session_entries (column attnum of users),
- * checked to be the composite the install script creates: scan and write
- * read its attributes by position.
- */
-static Oid
-entry_type(Oid users, AttrNumber attnum)
+static void
+check_schema_version(Oid sessions)
 {
-	Oid			type = get_element_type(get_atttype(users, attnum));
-	TupleDesc	desc;
-	bool		ok;
-	int			i;
-
-	if (!OidIsValid(type) || !type_is_rowtype(type))
-		elog(ERROR, "authsessions: users.session_entries is not an array of a composite type");
-	desc = lookup_rowtype_tupdesc(type, -1);
-	ok = desc->natts == ENTRY_NATTS;
-	for (i = 0; ok && i < ENTRY_NATTS; i++)
-		ok = !TupleDescAttr(desc, i)->attisdropped &&
-			TupleDescAttr(desc, i)->atttypid == entry_attr_types[i];
-	ReleaseTupleDesc(desc);
-	if (!ok)
+	if (get_attnum(sessions, "revoked_by_role") == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("type authsessions_data.session_entry has been altered"),
-				 errdetail("Its attributes must be (id bigint, last_updated timestamptz, expires_at timestamptz, smartphone text, operating_system text, application text)."),
-				 errhint("Reinstall the extension: DROP EXTENSION authsessions; CREATE EXTENSION authsessions.")));
-	return type;
+				 errmsg("the authsessions library is newer than its objects in this database"),
+				 errdetail("The installed library needs version 1.1 of the extension's tables and functions."),
+				 errhint("Run ALTER EXTENSION authsessions UPDATE in this database.")));
 }
 
 /* Fill the catalog if an invalidation emptied it. */
@@ -146,6 +120,8 @@ catalog_load(void)
 	catalog.sessions = data_relid(nsp, "sessions");
 	catalog.sessions_pkey = data_relid(nsp, "sessions_pkey");
 	catalog.sessions_token_hash_key = data_relid(nsp, "sessions_token_hash_key");
+	catalog.sessions_user_id_idx = data_relid(nsp, "sessions_user_id_idx");
+	check_schema_version(catalog.sessions);
 	catalog.users_listed_name_guid_idx = data_relid(nsp, "users_listed_name_guid_idx");
 
 	catalog.u_id = data_attnum(catalog.users, "id");
@@ -153,11 +129,6 @@ catalog_load(void)
 	catalog.u_name = data_attnum(catalog.users, "name");
 	catalog.u_is_operator = data_attnum(catalog.users, "is_operator");
 	catalog.u_session_expiries = data_attnum(catalog.users, "session_expiries");
-	catalog.u_session_entries = data_attnum(catalog.users, "session_entries");
-	catalog.entry_type = entry_type(catalog.users, catalog.u_session_entries);
-	catalog.u_list_attrs = Max(Max(catalog.u_id, catalog.u_guid),
-							   Max(Max(catalog.u_name, catalog.u_is_operator),
-								   catalog.u_session_expiries));
 
 	catalog.s_id = data_attnum(catalog.sessions, "id");
 	catalog.s_user_id = data_attnum(catalog.sessions, "user_id");
@@ -177,7 +148,7 @@ catalog_load(void)
 	catalog.valid = true;
 }
 
-/* The catalog, for the direct writers (write.c). */
+/* The catalog, checked against the schema (see check_schema_version). */
 const ScanCatalog *
 scan_catalog(void)
 {
@@ -231,8 +202,7 @@ slot_text(TupleTableSlot *slot, AttrNumber attnum)
 /*
  * Look up the row of rel (open) whose key, the first column of its unique
  * index indexid, equals key (eqproc), as snapshot sees it, into slot.
- * Returns false when there is none.  The index is opened with lockmode
- * (AccessShareLock for a read, RowExclusiveLock for the direct writers),
+ * Returns false when there is none.  The index is opened with lockmode,
  * which stays held to the end of the transaction, as the executor keeps it.
  */
 bool
@@ -269,7 +239,7 @@ copy_session(TupleTableSlot *slot, SessionRow *row)
 
 /*
  * Is the slot's session (deformed: slot_getallattrs) active at the given
- * moment?  Also for the direct writers (write.c).
+ * moment?
  */
 bool
 scan_session_active(TupleTableSlot *slot, TimestampTz now)
@@ -392,65 +362,11 @@ session_order(const void *a, const void *b)
 	return 0;
 }
 
-/*
- * The user_sessions rows of the active entries of a user's session_entries
- * (value, of the user in *user) at now, appended to *rows (*n used of
- * *allocated).  Anything but a one-dimensional array of session_entry
- * without NULL elements, whose entries have an id and both timestamps,
- * raises XX001.
- */
-static void
-active_entries(Datum value, const SessionRow *user, TimestampTz now,
-			   SessionRow **rows, int *n, int *allocated)
+/* qsort order of row pointers: descending (the newest rows first). */
+static int
+tid_descending(const void *a, const void *b)
 {
-	TupleDesc	desc;
-	Datum	   *elems;
-	int			nelems;
-	int			i;
-
-	(void) scan_entries(value, user->user_id, &elems, &nelems);
-	desc = lookup_rowtype_tupdesc(catalog.entry_type, -1);
-
-	for (i = 0; i < nelems; i++)
-	{
-		HeapTupleHeader entry = DatumGetHeapTupleHeader(elems[i]);
-		HeapTupleData tuple;
-		Datum		values[ENTRY_NATTS];
-		bool		isnull[ENTRY_NATTS];
-		SessionRow *row;
-
-		tuple.t_len = HeapTupleHeaderGetDatumLength(entry);
-		ItemPointerSetInvalid(&tuple.t_self);
-		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = entry;
-		if (HeapTupleHeaderGetNatts(entry) != ENTRY_NATTS)
-			report_malformed_summary(user->user_id, "session_entries");
-		heap_deform_tuple(&tuple, desc, values, isnull);
-		if (isnull[ENTRY_ID] || isnull[ENTRY_LAST_UPDATED] ||
-			isnull[ENTRY_EXPIRES_AT])
-			report_malformed_summary(user->user_id, "session_entries");
-		if (DatumGetTimestampTz(values[ENTRY_EXPIRES_AT]) <= now)
-			continue;
-
-		if (*n == *allocated)
-		{
-			*allocated *= 2;
-			*rows = repalloc(*rows, sizeof(SessionRow) * *allocated);
-		}
-		row = &(*rows)[(*n)++];
-		*row = *user;
-		row->id = DatumGetInt64(values[ENTRY_ID]);
-		row->last_updated = DatumGetTimestampTz(values[ENTRY_LAST_UPDATED]);
-		row->expires_at = DatumGetTimestampTz(values[ENTRY_EXPIRES_AT]);
-		row->smartphone = isnull[ENTRY_SMARTPHONE] ? NULL :
-			TextDatumGetCString(values[ENTRY_SMARTPHONE]);
-		row->operating_system = isnull[ENTRY_OPERATING_SYSTEM] ? NULL :
-			TextDatumGetCString(values[ENTRY_OPERATING_SYSTEM]);
-		row->application = isnull[ENTRY_APPLICATION] ? NULL :
-			TextDatumGetCString(values[ENTRY_APPLICATION]);
-	}
-
-	ReleaseTupleDesc(desc);
+	return -ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
 }
 
 /*
@@ -458,43 +374,114 @@ active_entries(Datum value, const SessionRow *user, TimestampTz now,
  * read with the caller's snapshot (these functions are STABLE).  Returns
  * their number and the palloc'd array in *rows; 0 for an unknown user.
  *
- * They come from the user row alone: its session_entries, which the writers
- * keep in the same transactions as the sessions (so any snapshot sees the
- * two agree), holds what user_sessions shows of each non-revoked session.
- * One index lookup and one row, however many sessions the user has ended.
+ * The user row by guid, then the user's sessions through
+ * sessions_user_id_idx: the cost is the user's sessions not yet purged
+ * (ended ones included), one row each.  The user's fields come from the
+ * user row.
  */
 int
 scan_user_sessions(Datum guid, SessionRow **rows)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	Relation	rel;
-	TupleTableSlot *slot;
+	Snapshot	snapshot = GetActiveSnapshot();
 	SessionRow	user = {0};
+	Relation	rel;
+	Relation	idx;
+	TupleTableSlot *slot;
+	IndexScanDesc scan;
+	IndexFetchTableData *fetch;
+	ScanKeyData skey;
+	ItemPointer tid;
+	ItemPointerData *tids;
+	int			ntids = 0;
+	int			tids_allocated = 16;
 	int			n = 0;
 	int			allocated = 16;
+	bool		found;
+	int			i;
+	SessionRow *result;
 
 	catalog_load();
-	*rows = palloc(sizeof(SessionRow) * allocated);
+	*rows = NULL;
+
 	rel = table_open(catalog.users, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
-
-	/* the entries are read while the slot holds the row's buffer */
-	if (scan_by_key(rel, catalog.users_guid_key, AccessShareLock, F_UUID_EQ,
-					guid, GetActiveSnapshot(), slot))
+	found = scan_by_key(rel, catalog.users_guid_key, AccessShareLock,
+						F_UUID_EQ, guid, snapshot, slot);
+	if (found)
 	{
 		slot_getallattrs(slot);
 		user.user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
 		user.guid = uuid_text(slot_notnull(slot, catalog.u_guid));
 		user.name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
 		user.is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
-		active_entries(slot_notnull(slot, catalog.u_session_entries), &user,
-					   now, rows, &n, &allocated);
 	}
-
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
+	if (!found)
+		return 0;
 
-	qsort(*rows, n, sizeof(SessionRow), session_order);
+	result = palloc(sizeof(SessionRow) * allocated);
+	rel = table_open(catalog.sessions, AccessShareLock);
+	idx = index_open(catalog.sessions_user_id_idx, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(user.user_id));
+	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+
+	/*
+	 * The user's index entries first, then the rows in descending row
+	 * order, so that each heap page is read once.
+	 */
+	tids = palloc(sizeof(ItemPointerData) * tids_allocated);
+	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ntids == tids_allocated)
+		{
+			tids_allocated *= 2;
+			tids = repalloc(tids, sizeof(ItemPointerData) * tids_allocated);
+		}
+		tids[ntids++] = *tid;
+	}
+	index_endscan(scan);
+	qsort(tids, ntids, sizeof(ItemPointerData), tid_descending);
+
+	fetch = table_index_fetch_begin(rel);
+	for (i = 0; i < ntids; i++)
+	{
+		bool		call_again = false;
+
+		CHECK_FOR_INTERRUPTS();
+		/* the version of the (HOT) chain the snapshot sees, if any */
+		if (!table_index_fetch_tuple(fetch, &tids[i], snapshot, slot,
+									 &call_again, NULL))
+			continue;
+		pgstat_count_heap_fetch(idx);
+		slot_getallattrs(slot);
+		if (!scan_session_active(slot, now))
+			continue;
+		if (n == allocated)
+		{
+			allocated *= 2;
+			result = repalloc(result, sizeof(SessionRow) * allocated);
+		}
+		copy_session(slot, &result[n]);
+		result[n].guid = user.guid;
+		result[n].name = user.name;
+		result[n].is_operator = user.is_operator;
+		n++;
+	}
+	table_index_fetch_end(fetch);
+
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+
+	qsort(result, n, sizeof(SessionRow), session_order);
+	*rows = result;
 	return n;
 }
 
@@ -521,177 +508,6 @@ scan_user_name(Datum guid)
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
 	return name;
-}
-
-/*
- * Report a summary column (session_expiries or session_entries) of the user
- * with that id that is not what the writers keep: a one-dimensional array
- * without NULLs (and for session_entries, entries with an id and both
- * timestamps).
- */
-void
-report_malformed_summary(int32 user_id, const char *column)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("malformed %s of user %d", column, user_id),
-			 strcmp(column, "session_entries") == 0 ?
-			 errdetail("authsessions_data.users.session_entries must be a one-dimensional array without NULLs whose entries have an id, a last_updated and an expires_at.") :
-			 errdetail("authsessions_data.users.%s must be a one-dimensional array without NULLs.",
-					   column),
-			 errhint("See \"Repairing the session summary\" in the README.")));
-}
-
-/* Report the session_expiries of the user row in the slot as malformed. */
-static void
-malformed_expiries(TupleTableSlot *slot)
-{
-	report_malformed_summary(DatumGetInt32(slot_notnull(slot, catalog.u_id)),
-							 "session_expiries");
-}
-
-/*
- * The elements of a user's session_expiries (value, of the user with that
- * id), palloc'd, in *elems and their number in *nelems; the array itself,
- * detoasted, is returned.  Anything but a one-dimensional timestamptz[]
- * without NULLs (or an empty one) raises XX001.  For the arrays
- * slot_active_sessions does not read in place, and the direct writers.
- */
-ArrayType *
-scan_expiries(Datum value, int32 user_id, Datum **elems, int *nelems)
-{
-	ArrayType  *arr = DatumGetArrayTypeP(value);
-	bool	   *nulls;
-
-	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != TIMESTAMPTZOID ||
-		array_contains_nulls(arr))
-		report_malformed_summary(user_id, "session_expiries");
-	deconstruct_array(arr, TIMESTAMPTZOID, sizeof(TimestampTz), true,
-					  TYPALIGN_DOUBLE, elems, &nulls, nelems);
-	pfree(nulls);
-	return arr;
-}
-
-/*
- * The entries of a user's session_entries (value, of the user with that
- * id), as scan_expiries gives the expiries: palloc'd in *elems, their number
- * in *nelems, the detoasted array returned; anything but a one-dimensional
- * session_entry[] without NULL elements raises XX001.  For user_sessions and
- * the direct writers.
- */
-ArrayType *
-scan_entries(Datum value, int32 user_id, Datum **elems, int *nelems)
-{
-	const ScanCatalog *cat = scan_catalog();
-	ArrayType  *arr = DatumGetArrayTypeP(value);
-	bool	   *nulls;
-
-	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != cat->entry_type ||
-		array_contains_nulls(arr))
-		report_malformed_summary(user_id, "session_entries");
-	deconstruct_array(arr, cat->entry_type, -1, false, TYPALIGN_DOUBLE,
-					  elems, &nulls, nelems);
-	pfree(nulls);
-	return arr;
-}
-
-/*
- * slot_active_sessions for an array with a null bitmap (which SQL's array
- * slicing keeps even when the slice has no NULL), the slow general way.
- */
-static int64
-active_sessions_with_bitmap(TupleTableSlot *slot, Datum value, TimestampTz now)
-{
-	Datum	   *elems;
-	int			nelems;
-	ArrayType  *arr;
-	int64		n = 0;
-	int			i;
-
-	arr = scan_expiries(value,
-							DatumGetInt32(slot_notnull(slot, catalog.u_id)),
-							&elems, &nelems);
-	for (i = 0; i < nelems; i++)
-		if (DatumGetTimestampTz(elems[i]) > now)
-			n++;
-	pfree(elems);
-	if ((Pointer) arr != DatumGetPointer(value))
-		pfree(arr);
-	return n;
-}
-
-/*
- * The number of active sessions of the user in the slot: the elements of its
- * session_expiries after now (see the users table in the install script).
- *
- * Runs for every user list walks, so an array stored inline (the usual case:
- * a user's few sessions make a short varlena) is read in place, without the
- * copy DatumGetArrayTypeP would make: its bytes after the varlena header are
- * those of an ArrayType after vl_len_ (ndim, dataoffset, elemtype, dims,
- * lbounds, padding, then the elements, none of them aligned in a short
- * varlena, hence memcpy).  Every length is checked against the varlena's.
- * Compressed or out-of-line arrays take the detoasting path.
- */
-static int64
-slot_active_sessions(TupleTableSlot *slot, TimestampTz now)
-{
-	Datum		value = slot_notnull(slot, catalog.u_session_expiries);
-	struct varlena *raw = (struct varlena *) DatumGetPointer(value);
-	ArrayType  *copy = NULL;
-	const char *body;			/* the bytes after vl_len_ */
-	Size		len;			/* how many there are */
-	int32		ndim;
-	int32		dataoffset;
-	Oid			elemtype;
-	int32		nelems = 0;
-	Size		header = ARR_OVERHEAD_NONULLS(1) - VARHDRSZ;
-	int64		n = 0;
-	int32		i;
-
-	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
-	{
-		copy = DatumGetArrayTypeP(value);
-		raw = (struct varlena *) copy;
-	}
-	body = VARDATA_ANY(raw);
-	len = VARSIZE_ANY_EXHDR(raw);
-
-	if (len < 3 * sizeof(int32))
-		malformed_expiries(slot);
-	memcpy(&ndim, body, sizeof(int32));
-	memcpy(&dataoffset, body + sizeof(int32), sizeof(int32));
-	memcpy(&elemtype, body + 2 * sizeof(int32), sizeof(Oid));
-	if (ndim == 1 && dataoffset != 0 && elemtype == TIMESTAMPTZOID)
-	{
-		/* a null bitmap, legal while no element is NULL (slices keep one) */
-		if (copy != NULL && (Pointer) copy != DatumGetPointer(value))
-			pfree(copy);
-		return active_sessions_with_bitmap(slot, value, now);
-	}
-	if (ndim != 0)
-	{
-		if (ndim != 1 || dataoffset != 0 || elemtype != TIMESTAMPTZOID ||
-			len < header)
-			malformed_expiries(slot);
-		memcpy(&nelems, body + 3 * sizeof(int32), sizeof(int32));
-		if (nelems < 0 ||
-			(Size) nelems > (len - header) / sizeof(TimestampTz))
-			malformed_expiries(slot);
-	}
-
-	for (i = 0; i < nelems; i++)
-	{
-		TimestampTz expiry;
-
-		memcpy(&expiry, body + header + i * sizeof(TimestampTz),
-			   sizeof(TimestampTz));
-		if (expiry > now)
-			n++;
-	}
-
-	if (copy != NULL && (Pointer) copy != DatumGetPointer(value))
-		pfree(copy);
-	return n;
 }
 
 /*
@@ -747,8 +563,8 @@ listed_at_most(Relation rel, Relation idx, Snapshot snapshot, int64 limit)
  * with their session counts, in *rows.  With want_total it walks on to the
  * end and sets *total (all such users) and *first (those before the page).
  * Returns the number of rows.  Cost: the users walked, one heap fetch
- * each, their pages looked up a few rows ahead (walk.c); no session is read
- * (users.session_expiries has the count).  A page
+ * each (index_getnext_slot); no session is read (the summary,
+ * users.session_expiries, has the count: summary.c).  A page
  * by number starts with a look at the index alone: when it holds no more
  * entries than the page skips, the page is past the end and no row is read.
  */
@@ -761,7 +577,7 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 	Relation	rel;
 	Relation	idx;
 	TupleTableSlot *slot;
-	UserWalk	walk;
+	IndexScanDesc scan;
 	ScanKeyData skey;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	ListRow    *result = palloc(sizeof(ListRow) * Max(limit, 1));
@@ -800,20 +616,25 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 			ScanKeyEntryInitialize(&skey, 0, 1, BTGreaterEqualStrategyNumber,
 								   InvalidOid, C_COLLATION_OID, F_TEXT_GE,
 								   PointerGetDatum(cursor_name));
-			walk_begin(&walk, rel, idx, snapshot, &skey, 1);
+			scan = index_beginscan(rel, idx, snapshot, 1, 0);
+			index_rescan(scan, &skey, 1, NULL, 0);
 		}
 		else
-			walk_begin(&walk, rel, idx, snapshot, NULL, 0);
+		{
+			scan = index_beginscan(rel, idx, snapshot, 0, 0);
+			index_rescan(scan, NULL, 0, NULL, 0);
+		}
 
-		while (walk_next(&walk, slot))
+		while (index_getnext_slot(scan, ForwardScanDirection, slot))
 		{
 			bool		in_page;
 			int64		count;
 
 			CHECK_FOR_INTERRUPTS();
-			/* not the columns after them: session_entries is wide */
-			slot_getsomeattrs(slot, catalog.u_list_attrs);
-			count = slot_active_sessions(slot, now);
+			slot_getallattrs(slot);
+			count = summary_active_count(slot_notnull(slot, catalog.u_session_expiries),
+										 DatumGetInt32(slot_notnull(slot, catalog.u_id)),
+										 now);
 			if (count == 0)
 				continue;
 			seen++;
@@ -843,7 +664,7 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 				break;
 		}
 
-		walk_end(&walk);
+		index_endscan(scan);
 		ExecDropSingleTupleTableSlot(slot);
 	}
 

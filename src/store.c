@@ -14,35 +14,31 @@
  * its one statement with store_as_owner().
  *
  * Locking rules the statements keep.  Every statement that changes what a
- * session contributes to the user's summary, users.session_expiries and
- * users.session_entries (its creation, a touch, a revoke, a logout, purge),
- * changes both in the same statement, so
- * the row lock serialises them per user.  The waits always go session row
- * first, user row second, so that they cannot deadlock:
- *	- revoke and end_session update the session, then the user row (waiting
- *	  for it).  They do so directly (write.c); Q_REVOKE and Q_END_SESSION
- *	  make the same change when the tables have triggers or row-level
- *	  security, which only the executor runs.
- *	- delete_user locks the user's sessions (Q_LOCK_USER_SESSIONS), then
- *	  deletes the user row, whose cascade deletes the sessions it holds.
- *	- upsert_user, when it will rename the user or change is_operator, locks
- *	  the user's sessions first (Q_LOCK_RENAMED_USER_SESSIONS), then updates
- *	  the user row (Q_UPDATE_USER, which says whether either changed), then
- *	  rewrites the sessions' copies of them (Q_SYNC_USER_SESSIONS) with a
- *	  new snapshot: every session created before it holds the user row lock
- *	  is seen, and create_session, which takes the copies from the user row
- *	  it locks, waits for the new values.  A session created between the
- *	  first and the second step is not locked first, as for delete_user.
- *	- create_session updates the user row first (Q_CREATE_SESSION), but waits
- *	  for no session row: the new one is its own.  A concurrent delete_user
- *	  then waits for it and cascades to the new session, or has already
- *	  removed the user and we report it.
+ * session contributes to its user's summary (users.session_expiries, see
+ * summary.h) changes it in the same statement, so the user row's lock
+ * serialises them per user.  Every writer that waits takes the user row
+ * first and the user's session rows second, so two writers of one user
+ * cannot deadlock:
+ *	- revoke and end_session lock the user of the session (Q_REVOKE,
+ *	  Q_END_SESSION), then update the session and the user's summary.
+ *	- create_session updates the user row first (Q_CREATE_SESSION), then
+ *	  inserts its session; with a cap it locks the user row (Q_LOCK_USER),
+ *	  counts and ends the oldest sessions (Q_EVICT) and recomputes the
+ *	  summary (Q_RECOMPUTE_SUMMARY) before that.
+ *	- upsert_user updates the user row (Q_UPDATE_USER, locking it first),
+ *	  then the copies its active sessions keep (Q_SYNC_USER_SESSIONS), with
+ *	  a new snapshot that sees every session created before the lock.
+ *	- delete_user deletes the user row, whose cascade then deletes and locks
+ *	  the sessions.
  *	- validate's touch (Q_TOUCH) locks the session and the user row with
  *	  SKIP LOCKED: it never waits, and touches nothing when either is held.
  *	- purge locks sessions and user rows with SKIP LOCKED and waits for
  *	  nobody; it recomputes a user's summary (Q_RECOMPUTE_USER) only after
  *	  locking the row (Q_LOCK_PURGE_USER), with a new snapshot, so it cannot
- *	  miss a writer.
+ *	  miss a writer.  repair_summary locks (waiting) a user row before it
+ *	  recomputes it, for the same reason.
+ * Every writer goes through these statements, so constraints, triggers and
+ * row-level security added to the tables apply as to any UPDATE.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -55,6 +51,7 @@
 #include "utils/syscache.h"
 
 #include "authsessions.h"
+#include "summary.h"
 
 #define MAX_ARGS 10
 
@@ -70,46 +67,26 @@ typedef struct StoreStatement
 #define SESSION_END \
 	"least(coalesce(s.revoked_at, 'infinity'), s.expires_at)"
 
-/* An active session of user u, as a condition on sessions s. */
-#define ACTIVE_SESSION \
-	"s.revoked_at IS NULL AND s.expires_at > now()"
-
-/*
- * users.session_expiries without one occurrence of the timestamptz e (as it
- * is when e is absent: purge may have removed a leftover already).
- */
-#define EXPIRIES_WITHOUT(e) \
-	"CASE WHEN array_position(u.session_expiries, " e ") IS NULL" \
-	" THEN u.session_expiries" \
-	" ELSE u.session_expiries[:array_position(u.session_expiries, " e ") - 1]" \
-	"   || u.session_expiries[array_position(u.session_expiries, " e ") + 1:] END"
-
-/*
- * users.session_entries without the entry of session id (unchanged if it has
- * none; an entry without an id, written by hand, stays, as in write.c).
- */
-#define ENTRIES_WITHOUT(id) \
-	"ARRAY(SELECT e FROM unnest(u.session_entries) AS e" \
-	" WHERE e.id IS DISTINCT FROM " id ")"
-
-/* A session_entry of the session s, as it is. */
-#define SESSION_ENTRY \
-	"ROW(s.id, s.last_updated, s.expires_at, s.smartphone," \
-	"   s.operating_system, s.application)::authsessions_data.session_entry"
+#define ACTIVE_SESSION SUMMARY_ACTIVE_SESSION
 
 /*
  * End the active session matching the condition key (on sessions s), as a
- * revoke or a logout by $2, and remove its expiry and its entry from its
- * user's summary.
+ * revoke or a logout by $2 (revoked_by) in role $3 (revoked_by_role), and
+ * remove its expiry from its user's summary.  The user row is locked first
+ * (k), then the session is updated: the order every writer waits in.
  */
 #define END_ACTIVE_SESSION(key) \
-	"WITH r AS (UPDATE authsessions_data.sessions s" \
-	"   SET revoked_at = now(), revoked_by = $2" \
-	"   WHERE " key " AND " ACTIVE_SESSION \
-	"   RETURNING s.id, s.user_id, s.expires_at)" \
+	"WITH k AS (SELECT u.id FROM authsessions_data.users u" \
+	"   WHERE u.id = (SELECT s.user_id FROM authsessions_data.sessions s" \
+	"                 WHERE " key ")" \
+	"   FOR NO KEY UPDATE)," \
+	" r AS (UPDATE authsessions_data.sessions s" \
+	"   SET revoked_at = now(), revoked_by = $2, revoked_by_role = $3," \
+	"     revoked_by_login = session_user" \
+	"   FROM k WHERE " key " AND s.user_id = k.id AND " ACTIVE_SESSION \
+	"   RETURNING s.user_id, s.expires_at)" \
 	" UPDATE authsessions_data.users u" \
-	" SET session_expiries = " EXPIRIES_WITHOUT("(SELECT r.expires_at FROM r)") "," \
-	"   session_entries = " ENTRIES_WITHOUT("(SELECT r.id FROM r)") \
+	" SET session_expiries = " SUMMARY_WITHOUT("(SELECT r.expires_at FROM r)") \
 	" WHERE u.id = (SELECT r.user_id FROM r)"
 
 /*
@@ -121,15 +98,7 @@ typedef struct StoreStatement
 static const StoreStatement statements[Q_COUNT] = {
 	[Q_REVOKE] = {
 		END_ACTIVE_SESSION("s.id = $1"),
-		SPI_OK_UPDATE, 2, {INT8OID, TEXTOID}
-	},
-	[Q_LOCK_RENAMED_USER_SESSIONS] = {
-		"SELECT s.id FROM authsessions_data.sessions s"
-		" WHERE s.user_id = (SELECT u.id FROM authsessions_data.users u"
-		"   WHERE u.guid = $1 AND (u.name <> ($2 COLLATE \"C\")"
-		"     OR u.is_operator <> coalesce($3, u.is_operator)))"
-		" ORDER BY s.id FOR NO KEY UPDATE",
-		SPI_OK_SELECT, 3, {UUIDOID, TEXTOID, BOOLOID}
+		SPI_OK_UPDATE, 3, {INT8OID, TEXTOID, TEXTOID}
 	},
 	/* the user's id, and whether its name or is_operator changed */
 	[Q_UPDATE_USER] = {
@@ -151,73 +120,88 @@ static const StoreStatement statements[Q_COUNT] = {
 		" RETURNING u.id",
 		SPI_OK_INSERT_RETURNING, 3, {UUIDOID, TEXTOID, BOOLOID}
 	},
+	/* only active sessions: validate reads the copies of those alone */
 	[Q_SYNC_USER_SESSIONS] = {
 		"UPDATE authsessions_data.sessions s"
 		" SET user_guid = u.guid, user_name = u.name,"
 		"   user_is_operator = u.is_operator"
 		" FROM authsessions_data.users u"
-		" WHERE u.id = $1 AND s.user_id = u.id"
+		" WHERE u.id = $1 AND s.user_id = u.id AND " ACTIVE_SESSION
 		"   AND (s.user_guid, s.user_name, s.user_is_operator)"
 		"     IS DISTINCT FROM (u.guid, u.name, u.is_operator)",
 		SPI_OK_UPDATE, 1, {INT4OID}
-	},
-	[Q_LOCK_USER_SESSIONS] = {
-		"SELECT s.id FROM authsessions_data.sessions s"
-		" WHERE s.user_id = (SELECT u.id FROM authsessions_data.users u"
-		"                    WHERE u.guid = $1)"
-		" ORDER BY s.id FOR UPDATE",
-		SPI_OK_SELECT, 1, {UUIDOID}
 	},
 	[Q_DELETE_USER] = {
 		"DELETE FROM authsessions_data.users u WHERE u.guid = $1",
 		SPI_OK_DELETE, 1, {UUIDOID}
 	},
-	/*
-	 * The new session's id is drawn first, for its entry in the user row
-	 * written before the session (a scalar subquery of a CTE: drawn once).
-	 */
 	[Q_CREATE_SESSION] = {
-		"WITH i AS (SELECT nextval('authsessions_data.sessions_id_seq'::regclass) AS id),"
-		" u AS (UPDATE authsessions_data.users u"
-		"   SET listed = true, session_expiries = u.session_expiries || $3,"
-		"     session_entries = u.session_entries"
-		"       || ROW((SELECT i.id FROM i), now(), $3, $5, $6, $7)"
-		"            ::authsessions_data.session_entry"
+		"WITH u AS (UPDATE authsessions_data.users u"
+		"   SET listed = true,"
+		"     session_expiries = " SUMMARY_PRUNED("u.session_expiries") " || $3"
 		"   WHERE u.guid = $1 RETURNING u.id, u.guid, u.name, u.is_operator)"
 		" INSERT INTO authsessions_data.sessions"
-		" (id, user_id, user_guid, user_name, user_is_operator, token_hash,"
+		" (user_id, user_guid, user_name, user_is_operator, token_hash,"
 		"  created_at, last_updated, expires_at, idle_timeout, smartphone,"
 		"  operating_system, application, user_agent, ip, purge_hint)"
-		" SELECT (SELECT i.id FROM i), u.id, u.guid, u.name, u.is_operator, $2,"
+		" SELECT u.id, u.guid, u.name, u.is_operator, $2,"
 		"   now(), now(), $3, $4, $5, $6, $7, $8, $9, $3 FROM u"
 		" RETURNING id, ctid",
 		SPI_OK_INSERT_RETURNING, 9,
 		{UUIDOID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, INETOID}
 	},
+	/* the user's id, its row locked (waiting for its writers) */
+	[Q_LOCK_USER] = {
+		"SELECT u.id FROM authsessions_data.users u WHERE u.guid = $1"
+		" FOR NO KEY UPDATE",
+		SPI_OK_SELECT, 1, {UUIDOID}
+	},
+	/*
+	 * The user's active sessions, in a statement after the lock (its
+	 * snapshot sees every writer that held the row before).
+	 */
+	[Q_COUNT_ACTIVE] = {
+		"SELECT count(*) FROM authsessions_data.sessions s"
+		" WHERE s.user_id = $1 AND " ACTIVE_SESSION,
+		SPI_OK_SELECT, 1, {INT4OID}
+	},
+	/* end the $2 least recently used active sessions of user $1 */
+	[Q_EVICT] = {
+		"UPDATE authsessions_data.sessions s"
+		" SET revoked_at = now(), revoked_by = 'authsessions:evicted',"
+		"   revoked_by_role = $3, revoked_by_login = session_user"
+		" WHERE s.id IN (SELECT v.id FROM authsessions_data.sessions v"
+		"   WHERE v.user_id = $1 AND v.revoked_at IS NULL AND v.expires_at > now()"
+		"   ORDER BY v.last_updated, v.id LIMIT $2)"
+		"   AND " ACTIVE_SESSION,
+		SPI_OK_UPDATE, 3, {INT4OID, INT8OID, TEXTOID}
+	},
+	[Q_RECOMPUTE_SUMMARY] = {
+		"UPDATE authsessions_data.users u"
+		" SET session_expiries = " SUMMARY_RECOMPUTED
+		" WHERE u.id = $1",
+		SPI_OK_UPDATE, 1, {INT4OID}
+	},
 	[Q_TOUCH] = {
 		"WITH t AS (UPDATE authsessions_data.sessions s"
 		"   SET last_updated = now(), expires_at = $2"
-		"   FROM (SELECT l.id, l.expires_at FROM authsessions_data.sessions l"
-		"         WHERE l.id = $1 FOR NO KEY UPDATE SKIP LOCKED) l,"
-		"        (SELECT k.id FROM authsessions_data.users k"
-		"         WHERE k.id = $4 FOR NO KEY UPDATE SKIP LOCKED) k"
+		"   FROM (SELECT k.id FROM authsessions_data.users k"
+		"         WHERE k.id = $4 FOR NO KEY UPDATE SKIP LOCKED) k,"
+		"        (SELECT l.id, l.expires_at FROM authsessions_data.sessions l"
+		"         WHERE l.id = $1 FOR NO KEY UPDATE SKIP LOCKED) l"
 		"   WHERE s.id = l.id AND s.user_id = k.id AND " ACTIVE_SESSION
 		"     AND s.expires_at < $2 AND s.last_updated <= $3"
-		"   RETURNING s.id, s.user_id, s.last_updated, s.expires_at,"
-		"     s.smartphone, s.operating_system, s.application,"
-		"     l.expires_at AS old_expiry)"
+		"   RETURNING s.user_id, l.expires_at AS old_expiry)"
 		" UPDATE authsessions_data.users u"
-		" SET session_expiries = ("
-		EXPIRIES_WITHOUT("(SELECT t.old_expiry FROM t)") ") || $2,"
-		"   session_entries = " ENTRIES_WITHOUT("$1")
-		"     || (SELECT " SESSION_ENTRY " FROM t s)"
+		" SET session_expiries = "
+		SUMMARY_WITHOUT("(SELECT t.old_expiry FROM t)") " || $2"
 		" WHERE u.id = (SELECT t.user_id FROM t)",
 		SPI_OK_UPDATE, 4, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID}
 	},
 	[Q_END_SESSION] = {
 		END_ACTIVE_SESSION("s.token_hash = $1"),
-		SPI_OK_UPDATE, 2, {BYTEAOID, TEXTOID}
+		SPI_OK_UPDATE, 3, {BYTEAOID, TEXTOID, TEXTOID}
 	},
 	[Q_PURGE_SESSIONS] = {
 		"WITH c AS (SELECT p.id FROM authsessions_data.sessions p"
@@ -246,18 +230,32 @@ static const StoreStatement statements[Q_COUNT] = {
 	},
 	[Q_RECOMPUTE_USER] = {
 		"UPDATE authsessions_data.users u"
-		" SET session_expiries = ARRAY(SELECT s.expires_at"
-		"     FROM authsessions_data.sessions s"
-		"     WHERE s.user_id = u.id AND s.revoked_at IS NULL"
-		"       AND s.expires_at >= $2 ORDER BY s.expires_at),"
-		"   session_entries = ARRAY(SELECT " SESSION_ENTRY
-		"     FROM authsessions_data.sessions s"
-		"     WHERE s.user_id = u.id AND s.revoked_at IS NULL"
-		"       AND s.expires_at >= $2 ORDER BY s.expires_at, s.id),"
+		" SET session_expiries = " SUMMARY_RECOMPUTED ","
 		"   listed = u.listed AND EXISTS (SELECT FROM authsessions_data.sessions s"
 		"     WHERE s.user_id = u.id AND " ACTIVE_SESSION ")"
 		" WHERE u.id = $1",
-		SPI_OK_UPDATE, 2, {INT4OID, TIMESTAMPTZOID}
+		SPI_OK_UPDATE, 1, {INT4OID}
+	},
+	/* users (all, or the one of guid $1) whose summary is wrong, by id */
+	[Q_REPAIR_CANDIDATES] = {
+		"SELECT u.id FROM authsessions_data.users u"
+		" WHERE ($1::uuid IS NULL OR u.guid = $1) AND " SUMMARY_WRONG
+		" ORDER BY u.id",
+		SPI_OK_SELECT, 1, {UUIDOID}
+	},
+	[Q_LOCK_REPAIR_USER] = {
+		"SELECT u.id FROM authsessions_data.users u"
+		" WHERE u.id = $1 FOR NO KEY UPDATE",
+		SPI_OK_SELECT, 1, {INT4OID}
+	},
+	/* with a snapshot taken under the lock: exact */
+	[Q_REPAIR_USER] = {
+		"UPDATE authsessions_data.users u"
+		" SET session_expiries = " SUMMARY_RECOMPUTED ","
+		"   listed = u.listed OR EXISTS (SELECT FROM authsessions_data.sessions s"
+		"     WHERE s.user_id = u.id AND " ACTIVE_SESSION ")"
+		" WHERE u.id = $1 AND " SUMMARY_WRONG,
+		SPI_OK_UPDATE, 1, {INT4OID}
 	},
 };
 
@@ -302,11 +300,17 @@ store_as_caller(const StoreOwner *saved)
 	SetUserIdAndSecContext(saved->userid, saved->sec_context);
 }
 
-/* Connect to SPI; raises on failure. */
+/*
+ * Connect to SPI; raises on failure, and with 55000 when the extension's
+ * objects are older than this library (scan_catalog).
+ */
 void
 store_connect(void)
 {
-	int			rc = SPI_connect();
+	int			rc;
+
+	(void) scan_catalog();
+	rc = SPI_connect();
 
 	if (rc != SPI_OK_CONNECT)
 		elog(ERROR, "authsessions: SPI_connect failed: %s",

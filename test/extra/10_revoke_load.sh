@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # test/extra/10_revoke_load.sh: four clients revoke the same sessions at once,
 # each in its own order; exactly one revoke succeeds per session, and the only
-# other outcome is PT404 err_NoActiveSession.
+# other outcome is PT404 err_NoActiveSession.  revoke locks the session's
+# user row before the session, so the clients also queue on the rows of the
+# users (ten sessions each), one at a time: no deadlock, and each user's
+# session summary ends empty.
 #
 # Each client is a psql connected as an admin role granted as the README says
 # (USAGE on authsessions, EXECUTE on list, user_sessions and revoke).  It names
@@ -150,12 +153,16 @@ expect "every session is revoked" "0" \
 	"SELECT count(*) FROM authsessions_data.sessions WHERE revoked_at IS NULL"
 expect "every user's session summary agrees with the sessions (none active)" "0" \
 	"SELECT count(*) FROM authsessions_data.users
-	 WHERE EXISTS (SELECT FROM unnest(session_expiries) AS e WHERE e > now())
-	    OR EXISTS (SELECT FROM unnest(session_entries) AS e WHERE e.expires_at > now())"
+	 WHERE EXISTS (SELECT FROM unnest(session_expiries) AS e WHERE e > now())"
+expect "every user's session summary is empty (each revoke removed its expiry)" "0" \
+	"SELECT count(*) FROM authsessions_data.users WHERE cardinality(session_expiries) <> 0"
 expect "revoked_by names the client whose revoke succeeded" "0" \
 	"SELECT count(*) FROM authsessions_data.sessions s
 	 JOIN revoke_log l ON l.session_id = s.id AND l.outcome = 'ok'
 	 WHERE s.revoked_by IS DISTINCT FROM l.client"
+expect "revoked_by_role and revoked_by_login name the admin role that logged in" "0" \
+	"SELECT count(*) FROM authsessions_data.sessions
+	 WHERE (revoked_by_role, revoked_by_login) IS DISTINCT FROM ('$ADMIN', '$ADMIN')"
 expect "no session left active: list() is empty" "[]" \
 	"SELECT authsessions.list()"
 expect "no user has an active session left" "0" \

@@ -4,7 +4,8 @@
 # the README says and each connecting as itself, try to read or change the
 # data in authsessions_data, to change or replace the functions, to create
 # objects in either schema, to grant themselves more, to raise the settings,
-# and to call the functions they were not granted.  Every attempt must fail
+# and to call the functions they were not granted (repair_summary, the
+# DBA's, is granted to none of them).  Every attempt must fail
 # (42501, or 0A000 for pg_extension_config_dump outside CREATE EXTENSION),
 # and afterwards the catalog entries of the extension (owners, ACLs,
 # SECURITY DEFINER, search_path, config dump registration), the roles and
@@ -171,6 +172,9 @@ common_attacks() {
 		42501|ALTER FUNCTION RENAME|ALTER FUNCTION authsessions.purge(interval, integer) RENAME TO purge_old
 		42501|ALTER FUNCTION SET SCHEMA|ALTER FUNCTION authsessions.purge(interval, integer) SET SCHEMA public
 		42501|ALTER FUNCTION STRICT|ALTER FUNCTION authsessions.end_session(text) STRICT
+		42501|ALTER FUNCTION repair_summary SECURITY INVOKER|ALTER FUNCTION authsessions.repair_summary(uuid) SECURITY INVOKER
+		42501|CREATE OR REPLACE repair_summary|CREATE OR REPLACE FUNCTION authsessions.repair_summary(guid uuid DEFAULT NULL) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint'
+		42501|GRANT EXECUTE repair_summary to self|GRANT EXECUTE ON FUNCTION authsessions.repair_summary(uuid) TO CURRENT_USER
 		42501|DROP FUNCTION|DROP FUNCTION authsessions.revoke(bigint)
 		42501|COMMENT ON FUNCTION|COMMENT ON FUNCTION authsessions.revoke(bigint) IS 'mine'
 		42501|ALTER TABLE OWNER|ALTER TABLE authsessions_data.sessions OWNER TO CURRENT_USER
@@ -222,6 +226,10 @@ calls() { # calls FUNCTION-NAMES...
 		validate) echo "42501|call validate|SELECT authsessions.validate('$(tok a1)')" ;;
 		end_session) echo "42501|call end_session|SELECT authsessions.end_session('$(tok a1)')" ;;
 		purge) echo "42501|call purge|SELECT authsessions.purge('0 seconds')" ;;
+		repair_summary)
+			echo "42501|call repair_summary|SELECT authsessions.repair_summary()"
+			echo "42501|call repair_summary(guid)|SELECT authsessions.repair_summary('00000000-0000-4000-8000-0000000000a1')"
+			;;
 		esac
 	done
 }
@@ -233,24 +241,26 @@ settings() { # settings LOAD-CALL
 	echo "42501|SET idle_timeout|SET authsessions.idle_timeout = '100000d'"
 	echo "42501|SET LOCAL touch_interval|DO \$\$BEGIN SET LOCAL authsessions.touch_interval = 0; END\$\$"
 	echo "42501|set_config max_page_size|SELECT set_config('authsessions.max_page_size', '1000000', false)"
+	echo "42501|SET max_sessions_per_user|SET authsessions.max_sessions_per_user = 0"
+	echo "42501|SET session_limit_action|SET authsessions.session_limit_action = 'refuse'"
 	echo "42501|ALTER DATABASE SET|ALTER DATABASE $TC_DB SET authsessions.max_ttl = '100000d'"
 }
 
 run_cases "$NOBODY" public < <(
 	common_attacks
-	calls list user_sessions revoke upsert_user delete_user create_session validate end_session purge
+	calls list user_sessions revoke upsert_user delete_user create_session validate end_session purge repair_summary
 	echo "42501|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$ADMIN" admin < <(
 	common_attacks
-	calls upsert_user delete_user create_session validate end_session purge
+	calls upsert_user delete_user create_session validate end_session purge repair_summary
 	settings "SELECT authsessions.list()"
 	# USAGE without the grant option: a warning, nothing granted (checked below)
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$APP" app < <(
 	common_attacks
-	calls list user_sessions revoke
+	calls list user_sessions revoke repair_summary
 	settings "SELECT authsessions.validate('x')"
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
@@ -296,9 +306,10 @@ for role in "$NOBODY" "$ADMIN" "$APP"; do
 		      + (SELECT count(*) FROM unnest(ARRAY['USAGE','CREATE']) p WHERE has_schema_privilege('$role', 'authsessions_data', p))
 		      + (SELECT count(*) FROM unnest(ARRAY['CREATE']) p WHERE has_schema_privilege('$role', 'authsessions', p))"
 done
-expect "the settings are unchanged" "1000|2d|400d|1min" \
+expect "the settings are unchanged" "1000|2d|400d|1min|0|evict_oldest" \
 	"LOAD 'authsessions'; SELECT current_setting('authsessions.max_page_size') || '|' || current_setting('authsessions.idle_timeout') || '|'
-	   || current_setting('authsessions.max_ttl') || '|' || current_setting('authsessions.touch_interval')"
+	   || current_setting('authsessions.max_ttl') || '|' || current_setting('authsessions.touch_interval') || '|'
+	   || current_setting('authsessions.max_sessions_per_user') || '|' || current_setting('authsessions.session_limit_action')"
 
 # 5. Settings sneaked in before the library loads (a placeholder set by the
 #    role, at connection or by SET) are refused when it loads.

@@ -9,9 +9,11 @@
 # first (pg_catalog explicitly after it) and calls every function, in rounds
 # that execute every statement of the extension (list with and without a
 # cursor and with Prefer: count=exact, user_sessions, revoke, upsert_user,
-# create_session for an unlisted user, validate with a touch, end_session,
-# purge deleting, moving hints and unlisting, delete_user), through these
-# caller paths:
+# create_session for an unlisted user and, with
+# authsessions.max_sessions_per_user = 2 set for the attacker, at the cap
+# (evicting the least recently used session), validate with a touch,
+# end_session, purge deleting, moving hints and unlisting, repair_summary
+# rewriting a wrong summary, delete_user), through these caller paths:
 #   direct        SET search_path = evil, pg_catalog, public; plain calls, in
 #                 a fresh session (plans prepared under attack), again after
 #                 DISCARD PLANS and after DISCARD ALL (kept plans re-analysed);
@@ -22,7 +24,8 @@
 #   wrapper       a plpgsql function owned by the attacker, SET search_path =
 #                 evil, pg_catalog, making the same calls;
 #   victims       the admin and the application roles of the README calling
-#                 their functions with evil first in their search_path.
+#                 their functions with evil first in their search_path
+#                 (repair_summary is granted to neither, nor to PUBLIC).
 # Passes when no look-alike ran as any role but the attacker (in fact none
 # ran at all inside the functions), every result is still right, and two
 # controls show the detection works: the attacker's own casts and operators
@@ -45,7 +48,7 @@ tc_role "$APP"
 
 ROUNDS=(direct1 direct2 direct3 pgrst1 pgrst2 wrapper victim)
 
-tc_psql -v attacker="$ATTACKER" -v admin="$ADMIN" -v app="$APP" <<'SQL'
+tc_psql -v attacker="$ATTACKER" -v admin="$ADMIN" -v app="$APP" -v db="$TC_DB" <<'SQL'
 CREATE EXTENSION authsessions;
 GRANT USAGE ON SCHEMA authsessions TO :"attacker", :"admin", :"app";
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA authsessions TO :"attacker";
@@ -58,6 +61,21 @@ GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
 	authsessions.validate(text), authsessions.end_session(text),
 	authsessions.purge(interval, integer) TO :"app";
 CREATE SCHEMA evil AUTHORIZATION :"attacker";
+-- the session cap, for the attacker's calls only (a superuser's setting)
+ALTER ROLE :"attacker" IN DATABASE :"db" SET authsessions.max_sessions_per_user = 2;
+
+-- Per round a user "broken" with one active session whose summary also
+-- holds an expiry a year ahead, as a hand edit would leave it: list counts
+-- two, purge does not touch it (not an unlist candidate), and the round's
+-- repair_summary rewrites it.
+CREATE TABLE broken (round text, guid uuid);
+INSERT INTO broken
+SELECT r, gen_random_uuid()
+FROM unnest(ARRAY['direct1', 'direct2', 'direct3', 'pgrst1', 'pgrst2', 'wrapper']) r;
+SELECT count(authsessions.upsert_user(guid, 'broken ' || round)),
+	count(authsessions.create_session(guid, 'broken')) FROM broken \g /dev/null
+UPDATE authsessions_data.users u SET session_expiries = session_expiries || (now() + interval '1 year')
+FROM broken b WHERE b.guid = u.guid;
 
 -- Fixture: user "fixture" with, per round, a session last validated an hour
 -- ago (validate touches it), one that ended ten days ago (purge deletes it)
@@ -104,6 +122,7 @@ SQL
 
 fx() { tc_psql -c "SELECT token FROM fx WHERE round = '$1' AND k = '$2'"; }
 fxid() { tc_psql -c "SELECT id FROM fx WHERE round = '$1' AND k = '$2'"; }
+bguid() { tc_psql -c "SELECT guid FROM broken WHERE round = '$1'"; }
 
 # One round of calls, as psql input.  Caller expressions resolve no names
 # through the search_path (untyped literals, qualified functions, no
@@ -111,8 +130,9 @@ fxid() { tc_psql -c "SELECT id FROM fx WHERE round = '$1' AND k = '$2'"; }
 # MODE: direct (plain statements) or pgrst:PATH (each call in a transaction
 # that sets search_path to PATH, and the claims, like PostgREST).
 round_sql() { # round_sql ROUND GUID MODE
-	local r=$1 g=$2 mode=$3 touch
+	local r=$1 g=$2 mode=$3 touch bg
 	touch=$(fx "$r" touch)
+	bg=$(bguid "$r")
 	call() { # call STEP SQL-SELECTING-ONE-VALUE-x [PSQL-LINE-AFTER]
 		local body="INSERT INTO evil.results (round, step, result) SELECT '$r', '$1', x FROM $2 x;"
 		if [[ -n ${3:-} ]]; then body+=$'\n'$3; fi
@@ -145,6 +165,13 @@ round_sql() { # round_sql ROUND GUID MODE
 	call end_session "authsessions.end_session(:'t2')"
 	call end_session_again "authsessions.end_session(:'t2')"
 	call purge "authsessions.purge('0 seconds', 1)"
+	call repair_summary "authsessions.repair_summary('$bg')"
+	call repair_summary_again "authsessions.repair_summary('$bg')"
+	# the cap (2): two logins, then a third evicts the older of the two
+	call create_session_3 "authsessions.create_session('$g')"
+	call create_session_4 "authsessions.create_session('$g')"
+	call create_session_5 "authsessions.create_session('$g')"
+	call user_sessions_capped "authsessions.user_sessions('$g')"
 	call delete_user "authsessions.delete_user('$g')"
 }
 
@@ -175,7 +202,7 @@ attack() { # attack ROLE LABEL < sql   (stdout/stderr kept for the checks)
 
 # wrapper: a plpgsql function owned by the attacker, with evil pinned first
 attack "$ATTACKER" wrapper <<EOF
-CREATE FUNCTION evil.wrapper_round(r pg_catalog.text, g pg_catalog.uuid, touch pg_catalog.text)
+CREATE FUNCTION evil.wrapper_round(r pg_catalog.text, g pg_catalog.uuid, touch pg_catalog.text, bg pg_catalog.uuid)
 RETURNS void LANGUAGE plpgsql
 SET search_path = evil, pg_catalog
 AS \$\$
@@ -210,11 +237,17 @@ BEGIN
 	INSERT INTO evil.results (round, step, result) SELECT r, 'end_session', x FROM authsessions.end_session(t2) x;
 	INSERT INTO evil.results (round, step, result) SELECT r, 'end_session_again', x FROM authsessions.end_session(t2) x;
 	INSERT INTO evil.results (round, step, result) SELECT r, 'purge', x FROM authsessions.purge('0 seconds', 1) x;
+	INSERT INTO evil.results (round, step, result) SELECT r, 'repair_summary', x FROM authsessions.repair_summary(bg) x;
+	INSERT INTO evil.results (round, step, result) SELECT r, 'repair_summary_again', x FROM authsessions.repair_summary(bg) x;
+	INSERT INTO evil.results (round, step, result) SELECT r, 'create_session_3', x FROM authsessions.create_session(g) x;
+	INSERT INTO evil.results (round, step, result) SELECT r, 'create_session_4', x FROM authsessions.create_session(g) x;
+	INSERT INTO evil.results (round, step, result) SELECT r, 'create_session_5', x FROM authsessions.create_session(g) x;
+	INSERT INTO evil.results (round, step, result) SELECT r, 'user_sessions_capped', x FROM authsessions.user_sessions(g) x;
 	INSERT INTO evil.results (round, step, result) SELECT r, 'delete_user', x FROM authsessions.delete_user(g) x;
 END
 \$\$;
 SET client_min_messages = notice;
-SELECT evil.wrapper_round('wrapper', '${GUID[wrapper]}', '$(fx wrapper touch)');
+SELECT evil.wrapper_round('wrapper', '${GUID[wrapper]}', '$(fx wrapper touch)', '$(bguid wrapper)');
 EOF
 
 # victims: the README's roles, with evil first in their search_path
@@ -296,6 +329,9 @@ for r in "${ROUNDS[@]}"; do
 			"user_sessions has 2 sessions|jsonb_array_length($(res user_sessions)::jsonb) = 2"
 			"revoke succeeded once|$(res revoke) = '{\"Success\": true}' AND $(res revoke_again) IS NULL"
 			"end_session true, then false|$(res end_session) = '{\"Success\": true}' AND $(res end_session_again) = '{\"Success\": false}'"
+			"repair_summary rewrote the broken summary, then found it right|$(res repair_summary) = '1' AND $(res repair_summary_again) = '0'"
+			"the broken summary is right again|(SELECT u.session_expiries = ARRAY[s.expires_at] FROM authsessions_data.users u JOIN authsessions_data.sessions s ON s.user_id = u.id JOIN broken b ON b.guid = u.guid WHERE b.round = '$r')"
+			"at the cap, the third login evicted the older session|(SELECT array_agg((e->>'ID')::bigint ORDER BY (e->>'ID')::bigint) FROM jsonb_array_elements($(res user_sessions_capped)::jsonb) e) = ARRAY[($(res create_session_4)::jsonb->>'ID')::bigint, ($(res create_session_5)::jsonb->>'ID')::bigint]"
 			"delete_user succeeded|$(res delete_user) = '{\"Success\": true}' AND NOT EXISTS (SELECT FROM authsessions_data.users WHERE guid = '$g')"
 		)
 	else

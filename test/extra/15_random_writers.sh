@@ -5,9 +5,12 @@
 # delete_user and re-creation), some of them inside a transaction rolled
 # back, against the same twelve users at once.  At checkpoints, and at the
 # end, both clients check that every user's session summary
-# (users.session_expiries and session_entries) agrees with the sessions and
-# that user_sessions answers exactly the active sessions, in order, as a
-# plain SQL query over authsessions_data.sessions finds them.  The only
+# (users.session_expiries: its elements after now()) agrees with the sessions
+# and that user_sessions answers exactly the active sessions, in order, as a
+# plain SQL query over authsessions_data.sessions finds them.  After the
+# run, with an expired session's expiry left in user 13's summary, one login
+# of every user in one transaction must leave no summary holding an expiry
+# at or before now(): every writer prunes the array it rewrites.  The only
 # errors allowed are err_NoActiveSession (a revoke of a session already
 # ended) and err_UserNotFound (a login of a user the other client has just
 # deleted): no deadlock, no internal error.
@@ -31,7 +34,7 @@ CREATE EXTENSION authsessions;
 -- every token handed out, and what the checkpoints found
 CREATE TABLE toks (id bigint, token text);
 CREATE TABLE checks (client int, at int, summary_mismatches bigint,
-	user_sessions_mismatches bigint, past_entries bigint, touched bigint, ended bigint);
+	user_sessions_mismatches bigint, past_expiries bigint, touched bigint, ended bigint);
 -- users 1 to 12 are shared; 13 and 14 are each client's own, which only its
 -- one-second session before the pause touches
 SELECT count(authsessions.upsert_user(('00000000-0000-4000-8000-' || lpad(u::text, 12, '0'))::uuid,
@@ -63,8 +66,8 @@ my $check = sub {
 	my ($at) = @_;
 	return "INSERT INTO checks SELECT $client, $at, (SELECT count(*) FROM pg_temp.summary_mismatch()),"
 	  . " (SELECT count(*) FROM pg_temp.user_sessions_mismatch()),"
-	  . " (SELECT count(*) FROM authsessions_data.users u, unnest(u.session_entries) AS e"
-	  . "  WHERE e.expires_at <= now()),"
+	  . " (SELECT count(*) FROM authsessions_data.users u, unnest(u.session_expiries) AS e"
+	  . "  WHERE e <= now()),"
 	  . " (SELECT count(*) FROM authsessions_data.sessions WHERE last_updated > created_at),"
 	  . " (SELECT count(*) FROM authsessions_data.sessions WHERE revoked_at IS NOT NULL);\n";
 };
@@ -99,9 +102,10 @@ for my $i (1 .. $ops) {
 	}
 	$stmt = "BEGIN; $stmt ROLLBACK;" if rand() < 0.1;
 	print "$stmt\n";
-	# the sessions of one second expire, leaving their entries behind; the
-	# client's own user has one for sure at the checkpoint after the pause
-	# (no other statement names it, and purge takes it a second later)
+	# the sessions of one second expire, leaving their expiries in the
+	# summary until the user's next writer prunes them; the client's own
+	# user has one for sure at the checkpoint after the pause (no other
+	# statement names it, and purge takes it a second later)
 	if ($i == int($ops / 2)) {
 		printf "SELECT authsessions.create_session('00000000-0000-4000-8000-%012d',"
 		  . " 'pause', ttl => '1 second') IS NOT NULL;\n", 12 + $client;
@@ -136,15 +140,35 @@ tc_check "the summary agrees with the sessions at every checkpoint" \
 	eq "$(q "SELECT count(*) FROM checks WHERE summary_mismatches <> 0")" 0
 tc_check "user_sessions answers the active sessions at every checkpoint" \
 	eq "$(q "SELECT count(*) FROM checks WHERE user_sessions_mismatches <> 0")" 0
-# the run did what it is about: sessions of every kind, entries left behind
+# the run did what it is about: sessions of every kind, expiries left behind
 tc_check "sessions created" ge "$(q "SELECT count(*) FROM toks")" 100
 tc_check "sessions touched (last_updated moved) at a checkpoint" \
 	ge "$(q "SELECT max(touched) FROM checks")" 1
 tc_check "sessions revoked or logged out at a checkpoint" \
 	ge "$(q "SELECT max(ended) FROM checks")" 1
-tc_check "entries of expired sessions left for purge at a checkpoint" \
-	ge "$(q "SELECT max(past_entries) FROM checks")" 1
+tc_check "expiries of expired sessions left in a summary (until its next writer) at a checkpoint" \
+	ge "$(q "SELECT max(past_expiries) FROM checks")" 1
 tc_check "the summary after the run agrees" \
 	eq "$(tc_psql -f sql/include/summary.sql -c "SELECT count(*) FROM pg_temp.summary_mismatch()")" 0
+# A session of one second, expired: its expiry stays in user 13's summary.
+# Then one login of every user, and the checks, in one transaction (one
+# now()): before the logins some summary holds an expiry at or before now(),
+# after them none does, and every summary still agrees.
+tc_psql -c "SELECT authsessions.create_session('00000000-0000-4000-8000-000000000013',
+	'expiring', ttl => '1 second') IS NOT NULL, pg_sleep(1.1)" >/dev/null
+IFS='|' read -r past_before past_after mismatches < <(tc_psql -f sql/include/summary.sql -f - <<'SQL'
+BEGIN;
+SELECT count(*) FROM authsessions_data.users u, unnest(u.session_expiries) AS e
+ WHERE e <= now() \gset past_
+SELECT count(authsessions.create_session(guid, 'prune')) FROM authsessions_data.users \g /dev/null
+SELECT :past_count, (SELECT count(*) FROM authsessions_data.users u, unnest(u.session_expiries) AS e
+		 WHERE e <= now()),
+	   (SELECT count(*) FROM pg_temp.summary_mismatch());
+ROLLBACK;
+SQL
+)
+tc_check "expiries at or before now() in the summaries before the logins" ge "${past_before:-0}" 1
+tc_check "a login prunes its user's summary: none left after a login of every user" eq "$past_after" 0
+tc_check "the summary agrees after the logins" eq "$mismatches" 0
 
 tc_summary

@@ -79,12 +79,7 @@ sql >/dev/null <<-EOF
 	-- and user2's session summary, as the writers would have kept it
 	UPDATE authsessions_data.users u SET session_expiries = ARRAY(
 		SELECT s.expires_at FROM authsessions_data.sessions s
-		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at),
-	  session_entries = ARRAY(
-		SELECT ROW(s.id, s.last_updated, s.expires_at, s.smartphone,
-			s.operating_system, s.application)::authsessions_data.session_entry
-		FROM authsessions_data.sessions s
-		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at, s.id);
+		WHERE s.user_id = u.id AND s.revoked_at IS NULL ORDER BY s.expires_at);
 EOF
 S_USER=$(sql -c "SELECT authsessions.create_session('$USER_GUID', '-', 'Other- v. ', 'Other- v. ') ->> 'ID'")
 S2=()
@@ -269,11 +264,13 @@ t_end
 # --- admin: revoke ---------------------------------------------------------------
 target=${S2[3]}
 pgrst_request POST /rpc/revoke "{\"Session\": $target}" --role $ADMIN --sub "$ADMIN_SUB"
-t_case "admin POST /rpc/revoke {\"Session\": $target} -> 200 {\"Success\": true}, revoked_by = JWT sub"
+t_case "admin POST /rpc/revoke {\"Session\": $target} -> 200 {\"Success\": true}, revoked_by = JWT sub, revoked_by_role = JWT role, revoked_by_login = authenticator"
 t_status 200
 t_jq '. == {"Success": true}' "body is not {\"Success\": true}"
 by=$(sql -c "SELECT revoked_by FROM authsessions_data.sessions WHERE id = $target")
 t_check '[[ $by == "$ADMIN_SUB" ]]' "revoked_by is '$by', expected '$ADMIN_SUB'"
+audit=$(sql -c "SELECT revoked_by_role || ' ' || revoked_by_login FROM authsessions_data.sessions WHERE id = $target")
+t_check '[[ $audit == "$ADMIN authenticator" ]]' "revoked_by_role and revoked_by_login are '$audit', expected '$ADMIN authenticator'"
 t_check '[[ $(is_active "$target") == f ]]' "session still active"
 t_end
 
@@ -464,9 +461,12 @@ t_code 42501
 t_end
 
 pgrst_request POST /rpc/end_session "{\"token\": \"$token\"}" --role $APP --sub backend
-t_case "app POST /rpc/end_session {token} -> 200 {\"Success\": true}, then validate -> null"
+t_case "app POST /rpc/end_session {token} -> 200 {\"Success\": true}, ended by the JWT role through authenticator, then validate -> null"
 t_status 200
 t_jq '. == {"Success": true}' "body is not {\"Success\": true}"
+audit=$(sql -c "SELECT revoked_by || ' ' || revoked_by_role || ' ' || revoked_by_login
+	FROM authsessions_data.sessions WHERE id = $sid")
+t_check '[[ $audit == "backend $APP authenticator" ]]' "revoked_by, revoked_by_role, revoked_by_login are '$audit', expected 'backend $APP authenticator'"
 pgrst_request POST /rpc/validate "{\"token\": \"$token\"}" --role $APP --sub backend
 t_jq '. == null' "validate after end_session is not null"
 t_end

@@ -6,10 +6,14 @@
 # clients (test/extra/lib/crash_driver.pl) that log every acknowledged call;
 # after a few seconds the server is stopped with `pg_ctl stop -m immediate`
 # (no shutdown checkpoint: recovery replays the WAL) and restarted.  Then:
-#   - every acknowledged revoke is still revoked;
+#   - every acknowledged revoke is still revoked, with who ended it
+#     (revoked_by, revoked_by_role, revoked_by_login);
 #   - every acknowledged session exists, with the SHA-256 of its token;
 #   - every acknowledged session not sent to revoke still validates (as
 #     itself), and no expiry slid by an acknowledged validate went back;
+#   - every user's session summary agrees with the sessions: the elements
+#     of users.session_expiries after now() are the expiries of the user's
+#     active sessions;
 #   - amcheck finds no corruption: bt_index_parent_check with heapallindexed
 #     on every index of authsessions_data, verify_heapam on its tables.
 #
@@ -93,6 +97,10 @@ verify() { # verify CYCLE
 		SELECT 'revoke_lost', count(*) FROM revoked r
 		  LEFT JOIN authsessions_data.sessions s ON s.id = r.id
 		  WHERE s.revoked_at IS NULL;
+		SELECT 'revoke_audit_lost', count(*) FROM revoked r
+		  JOIN authsessions_data.sessions s ON s.id = r.id
+		  WHERE s.revoked_by IS NULL OR s.revoked_by_role IS NULL
+		     OR s.revoked_by_login IS DISTINCT FROM session_user;
 		SELECT 'session_lost', count(*) FROM created c
 		  LEFT JOIN authsessions_data.sessions s ON s.id = c.id
 		  WHERE s.token_hash IS DISTINCT FROM
@@ -108,18 +116,11 @@ verify() { # verify CYCLE
 		    AND (authsessions.validate(c.token) ->> 'ID') IS DISTINCT FROM c.id::text;
 		SELECT 'revoked_validates', count(*) FROM created c JOIN revoked r USING (id)
 		  WHERE authsessions.validate(c.token) IS NOT NULL;
-		-- users.session_expiries and session_entries: their elements after
-		-- now() are the expiries and the entries of the user's active sessions
+		-- users.session_expiries: its elements after now() are the
+		-- expiries of the user's active sessions
 		SELECT 'summary_mismatch', count(*) FROM authsessions_data.users u
 		  WHERE (SELECT coalesce(array_agg(e ORDER BY e), '{}') FROM unnest(u.session_expiries) AS e WHERE e > now())
 		    IS DISTINCT FROM (SELECT coalesce(array_agg(s.expires_at ORDER BY s.expires_at), '{}')
-		      FROM authsessions_data.sessions s
-		      WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now())
-		     OR (SELECT coalesce(array_agg(e ORDER BY e.id), '{}') FROM unnest(u.session_entries) AS e
-		         WHERE e.expires_at > now())
-		    IS DISTINCT FROM (SELECT coalesce(array_agg(ROW(s.id, s.last_updated, s.expires_at,
-		          s.smartphone, s.operating_system, s.application)::authsessions_data.session_entry
-		          ORDER BY s.id), '{}')
 		      FROM authsessions_data.sessions s
 		      WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now());
 		-- amcheck: every index of authsessions_data, with heapallindexed
@@ -136,6 +137,8 @@ verify() { # verify CYCLE
 	) || { tc_check "cycle $cycle: verification queries ran" false; return; }
 	val() { awk -v k="$1" '$1 == k { print $2 }' <<<"$out"; }
 	tc_check "cycle $cycle: every acknowledged revoke is still revoked ($revoked)" eq "$(val revoke_lost)" 0
+	tc_check "cycle $cycle: every acknowledged revoke kept who ended it (revoked_by, _role, _login)" \
+		eq "$(val revoke_audit_lost)" 0
 	tc_check "cycle $cycle: every acknowledged session exists with its token hash ($created)" eq "$(val session_lost)" 0
 	tc_check "cycle $cycle: no acknowledged expiry slide went back" eq "$(val touch_lost)" 0
 	tc_check "cycle $cycle: every acknowledged live session validates as itself ($(val checked_valid))" eq "$(val not_valid)" 0

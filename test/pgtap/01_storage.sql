@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(81);
+SELECT plan(79);
 
 -- A domain's base type and CHECK constraint, as one string.
 CREATE FUNCTION pg_temp.domain_def(d regtype) RETURNS text LANGUAGE sql STABLE AS $$
@@ -94,9 +94,8 @@ SELECT is(
 
 -- users
 SELECT columns_are('authsessions_data', 'users',
-	ARRAY['id', 'guid', 'name', 'is_operator', 'listed', 'session_expiries', 'created_at',
-		  'session_entries'],
-	'users has exactly the documented columns');
+	ARRAY['id', 'guid', 'name', 'is_operator', 'listed', 'session_expiries', 'created_at'],
+	'users has exactly the documented columns (no session_entries since 1.1)');
 SELECT col_type_is('authsessions_data', 'users', 'id', 'integer', 'users.id is integer');
 SELECT col_type_is('authsessions_data', 'users', 'guid', 'uuid', 'users.guid is uuid');
 SELECT col_type_is('authsessions_data', 'users', 'name', 'authsessions_data.user_name',
@@ -116,24 +115,10 @@ SELECT col_default_is('authsessions_data', 'users', 'session_expiries', '{}',
 	'users.session_expiries defaults to the empty array');
 SELECT col_type_is('authsessions_data', 'users', 'created_at', 'timestamp with time zone',
 	'users.created_at is timestamptz');
-SELECT col_type_is('authsessions_data', 'users', 'session_entries',
-	'authsessions_data.session_entry[]', 'users.session_entries is session_entry[]');
-SELECT col_not_null('authsessions_data', 'users', 'session_entries',
-	'users.session_entries is NOT NULL');
-SELECT col_default_is('authsessions_data', 'users', 'session_entries', '{}',
-	'users.session_entries defaults to the empty array');
--- what user_sessions reads of each entry, by position (scan.c checks it too)
-SELECT results_eq(
-	$$SELECT a.attname::text COLLATE "default", format_type(a.atttypid, a.atttypmod)
-	    FROM pg_catalog.pg_attribute a
-	   WHERE a.attrelid = 'authsessions_data.session_entry'::regclass AND a.attnum > 0
-	   ORDER BY a.attnum$$,
-	$$VALUES ('id', 'bigint'), ('last_updated', 'timestamp with time zone'),
-	         ('expires_at', 'timestamp with time zone'), ('smartphone', 'text'),
-	         ('operating_system', 'text'), ('application', 'text')$$,
-	'session_entry is (id, last_updated, expires_at, smartphone, operating_system, application)');
-SELECT isnt(coalesce(btrim(obj_description('authsessions_data.session_entry'::regtype, 'pg_type')), ''), '',
-	'session_entry has a comment');
+-- 1.1 dropped the per-session entries of the user row and their type:
+-- user_sessions reads the sessions through sessions_user_id_idx.
+SELECT hasnt_type('authsessions_data', 'session_entry',
+	'the type session_entry is gone');
 SELECT is(
 	(SELECT c.collname::text
 	   FROM pg_catalog.pg_attribute a
@@ -154,8 +139,8 @@ SELECT columns_are('authsessions_data', 'sessions',
 	ARRAY['id', 'user_id', 'user_guid', 'user_name', 'user_is_operator',
 	      'token_hash', 'created_at', 'last_updated', 'expires_at',
 	      'idle_timeout', 'revoked_at', 'revoked_by', 'smartphone', 'operating_system',
-	      'application', 'user_agent', 'ip', 'purge_hint'],
-	'sessions has exactly the documented columns and purge_hint (no token column)');
+	      'application', 'user_agent', 'ip', 'purge_hint', 'revoked_by_role', 'revoked_by_login'],
+	'sessions has exactly the documented columns, purge_hint and the audit columns (no token column)');
 SELECT col_type_is('authsessions_data', 'sessions', 'id', 'bigint', 'sessions.id is bigint');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_id', 'integer', 'sessions.user_id is integer');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_guid', 'uuid', 'sessions.user_guid is uuid');
@@ -213,13 +198,17 @@ SELECT col_type_is('authsessions_data', 'sessions', 'user_agent', 'text', 'sessi
 SELECT col_type_is('authsessions_data', 'sessions', 'ip', 'inet', 'sessions.ip is inet');
 SELECT col_type_is('authsessions_data', 'sessions', 'purge_hint', 'timestamp with time zone',
 	'sessions.purge_hint is timestamptz');
+SELECT col_type_is('authsessions_data', 'sessions', 'revoked_by_role', 'text',
+	'sessions.revoked_by_role is text');
+SELECT col_type_is('authsessions_data', 'sessions', 'revoked_by_login', 'text',
+	'sessions.revoked_by_login is text');
 SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_catalog.pg_attribute
 	  WHERE attrelid = 'authsessions_data.sessions'::regclass AND attnum > 0
 	    AND NOT attisdropped AND NOT attnotnull),
 	ARRAY['revoked_at', 'revoked_by', 'smartphone', 'operating_system', 'application',
-	      'user_agent', 'ip'],
-	'exactly the revocation and device columns of sessions are nullable');
+	      'user_agent', 'ip', 'revoked_by_role', 'revoked_by_login'],
+	'exactly the revocation, device and audit columns of sessions are nullable');
 SELECT col_is_pk('authsessions_data', 'sessions', 'id', 'sessions.id is the primary key');
 SELECT is(
 	(SELECT attidentity::text FROM pg_catalog.pg_attribute

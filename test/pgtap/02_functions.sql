@@ -1,15 +1,15 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the nine functions: signature with argument names and
+-- For each of the ten functions: signature with argument names and
 -- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
 -- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
 -- SECURITY INVOKER without SET (the read paths list, user_sessions and
--- validate), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
+-- validate; repair_summary, the DBA's, is a writer), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
 -- membership.  Then the same rules over whatever function schema
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(117);
+SELECT plan(129);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -51,6 +51,9 @@ INSERT INTO expected_functions VALUES
 	 'jsonb', 'volatile', true),
 	(9, 'purge', '{interval,integer}', '{older_than,batch}',
 	 'older_than interval DEFAULT ''7 days''::interval, batch integer DEFAULT 10000',
+	 'bigint', 'volatile', true),
+	(10, 'repair_summary', '{uuid}', '{guid}',
+	 'guid uuid DEFAULT NULL::uuid',
 	 'bigint', 'volatile', true);
 
 -- The expected functions joined to pg_proc; p.* is NULL for a missing one,
@@ -63,7 +66,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 9 functions ------------------------------------
+-- Per function: 12 tests x 10 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -119,8 +122,8 @@ SELECT p.*, p.oid::regprocedure::text AS sig
 
 SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
-	      'create_session', 'validate', 'end_session', 'purge'],
-	'schema authsessions holds exactly the nine documented functions');
+	      'create_session', 'validate', 'end_session', 'purge', 'repair_summary'],
+	'schema authsessions holds exactly the ten documented functions');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),

@@ -4,10 +4,12 @@
 -- sequence.  An admin role granted what the README documents (USAGE on
 -- authsessions, EXECUTE on list, user_sessions and revoke) can call exactly
 -- those; an application role (USAGE, EXECUTE on the lifecycle functions)
--- exactly those; neither reads the tables.  Roles are created here and
--- disappear with the ROLLBACK.
+-- exactly those; neither reads the tables, and neither (nor PUBLIC) may call
+-- repair_summary, which the extension grants to nobody.  revoke and
+-- end_session record the role in effect and the login that ended a session.
+-- Roles are created here and disappear with the ROLLBACK.
 BEGIN;
-SELECT plan(74);
+SELECT plan(84);
 
 -- The functions, as function_privs_are wants them.
 CREATE TEMP TABLE fns (ord int PRIMARY KEY, name name, args name[], admin bool, app bool);
@@ -20,9 +22,10 @@ INSERT INTO fns VALUES
 	(6, 'create_session', '{uuid,text,text,text,interval,text,inet}', false, true),
 	(7, 'validate',       '{text}',                                   false, true),
 	(8, 'end_session',    '{text}',                                   false, true),
-	(9, 'purge',          '{interval,integer}',                       false, true);
+	(9, 'purge',          '{interval,integer}',                       false, true),
+	(10, 'repair_summary', '{uuid}',                                  false, false);
 
--- PUBLIC: nothing at all (16 tests) ----------------------------------------
+-- PUBLIC: nothing at all (17 tests) ----------------------------------------
 
 SELECT schema_privs_are('authsessions', 'public', '{}',
 	'PUBLIC has no privilege on schema authsessions');
@@ -85,7 +88,7 @@ GRANT EXECUTE ON FUNCTION
 	authsessions.purge(interval, integer)
 	TO regress_app;
 
--- Catalogue view of those grants (26 tests).
+-- Catalogue view of those grants (28 tests).
 SELECT function_privs_are('authsessions', name, args, 'regress_admin',
 		CASE WHEN admin THEN '{EXECUTE}' ELSE '{}' END::name[],
 		format('regress_admin %s execute authsessions.%s(%s)',
@@ -121,7 +124,7 @@ SELECT 'alice', (j->>'ID')::bigint, j->>'Token'
   FROM authsessions.create_session('00000000-0000-4000-8000-00000000a11c', 'iPhone', 'iOS', 'app') AS j;
 GRANT ALL ON fx TO PUBLIC;
 
--- The admin role, behaving (13 tests) --------------------------------------
+-- The admin role, behaving (16 tests) --------------------------------------
 
 SET ROLE regress_admin;
 
@@ -146,6 +149,8 @@ SELECT throws_ok($$SELECT authsessions.end_session('x')$$,
 	'42501', NULL, 'regress_admin cannot call end_session()');
 SELECT throws_ok($$SELECT authsessions.purge()$$,
 	'42501', NULL, 'regress_admin cannot call purge()');
+SELECT throws_ok($$SELECT authsessions.repair_summary()$$,
+	'42501', NULL, 'regress_admin cannot call repair_summary()');
 SELECT throws_ok($$SELECT * FROM authsessions_data.sessions$$,
 	'42501', NULL, 'regress_admin cannot read authsessions_data.sessions');
 SELECT throws_ok($$SELECT * FROM authsessions_data.users$$,
@@ -156,8 +161,13 @@ SELECT throws_ok($$UPDATE authsessions_data.sessions SET revoked_at = NULL$$,
 RESET ROLE;
 SELECT is(s.revoked_by, 'regress_admin', 'revoke() recorded the calling role in revoked_by')
   FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'alice';
+SELECT is(s.revoked_by_role, 'regress_admin',
+	'revoke() recorded the role in effect (SET ROLE), not the function owner, in revoked_by_role')
+  FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'alice';
+SELECT is(s.revoked_by_login, session_user::text, 'revoke() recorded session_user in revoked_by_login')
+  FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'alice';
 
--- The application role, behaving (12 tests) --------------------------------
+-- The application role, behaving (14 tests) --------------------------------
 
 SET ROLE regress_app;
 
@@ -185,9 +195,14 @@ SELECT throws_ok($$SELECT * FROM authsessions_data.sessions$$,
 	'42501', NULL, 'regress_app cannot read authsessions_data.sessions');
 SELECT throws_ok($$SELECT * FROM authsessions_data.users$$,
 	'42501', NULL, 'regress_app cannot read authsessions_data.users');
+SELECT throws_ok($$SELECT authsessions.repair_summary('00000000-0000-4000-8000-000000000b0b')$$,
+	'42501', NULL, 'regress_app cannot call repair_summary()');
 
 RESET ROLE;
 SELECT is(s.revoked_by, 'regress_app', 'end_session() recorded the calling role in revoked_by')
+  FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'bob';
+SELECT is(s.revoked_by_role || ' ' || s.revoked_by_login, 'regress_app ' || session_user,
+	'end_session() recorded the role in effect and session_user')
   FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'bob';
 
 SET ROLE regress_app;
@@ -195,17 +210,21 @@ SELECT is(authsessions.delete_user('00000000-0000-4000-8000-000000000b0b'), '{"S
 	'regress_app can call delete_user()');
 RESET ROLE;
 
--- Settings are PGC_SUSET: callers cannot stretch lifetimes (2 tests) -------
+-- Settings are PGC_SUSET: callers cannot stretch lifetimes or lift the
+-- session cap (3 tests) ------------------------------------------------------
 
 SELECT is(
 	(SELECT array_agg(name || '=' || context ORDER BY name) FROM pg_catalog.pg_settings
 	  WHERE name LIKE 'authsessions.%'),
 	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.max_page_size=superuser',
-	      'authsessions.max_ttl=superuser', 'authsessions.touch_interval=superuser'],
-	'the four authsessions settings exist and only a superuser may change them');
+	      'authsessions.max_sessions_per_user=superuser', 'authsessions.max_ttl=superuser',
+	      'authsessions.session_limit_action=superuser', 'authsessions.touch_interval=superuser'],
+	'the six authsessions settings exist and only a superuser may change them');
 SET ROLE regress_app;
 SELECT throws_ok($$SET authsessions.idle_timeout = '400d'$$, '42501', NULL,
 	'regress_app cannot change authsessions.idle_timeout');
+SELECT throws_ok($$SET authsessions.max_sessions_per_user = 0$$, '42501', NULL,
+	'regress_app cannot change authsessions.max_sessions_per_user');
 RESET ROLE;
 
 -- A caller's look-alike objects run nothing as the owner (3 tests) ---------
@@ -257,13 +276,15 @@ SELECT is(
 	'{}',
 	'nothing ran with the owner''s rights');
 
--- A role with nothing granted: PUBLIC's rights only (2 tests) --------------
+-- A role with nothing granted: PUBLIC's rights only (3 tests) --------------
 
 SET ROLE regress_nobody;
 SELECT throws_ok($$SELECT authsessions.list()$$,
 	'42501', NULL, 'a role granted nothing cannot call list()');
 SELECT throws_ok($$SELECT authsessions.validate('x')$$,
 	'42501', NULL, 'a role granted nothing cannot call validate()');
+SELECT throws_ok($$SELECT authsessions.repair_summary()$$,
+	'42501', NULL, 'a role granted nothing cannot call repair_summary()');
 RESET ROLE;
 
 SELECT * FROM finish();

@@ -2,11 +2,14 @@
 --
 -- The lifecycle end to end (upsert_user, create_session, validate,
 -- user_sessions, list, revoke, end_session, delete_user, purge), the
--- documented SQLSTATEs (PT404, 22004, 22023, 22001, 25006) and the sliding
--- expiry.  Everything runs in one transaction, so now() is one instant: the
--- tests that need an older session move its timestamps back directly.
+-- documented SQLSTATEs (PT404, PT429, 22004, 22023, 22001, 25006), the
+-- sliding expiry (due after least(touch_interval, idle timeout / 2)), the
+-- session cap (authsessions.max_sessions_per_user), the pruned session
+-- summary (users.session_expiries) and repair_summary.  Everything runs in
+-- one transaction, so now() is one instant: the tests that need an older
+-- session move its timestamps back directly.
 BEGIN;
-SELECT plan(81);
+SELECT plan(95);
 
 -- Fixed users: alice has sessions, carol has none.
 CREATE TEMP TABLE u (who text PRIMARY KEY, guid uuid, id int);
@@ -147,7 +150,7 @@ SELECT is(authsessions.end_session('not a token'), '{"Success": false}'::jsonb,
 SELECT is(authsessions.validate(token), NULL, 'validate after end_session is NULL')
   FROM t WHERE k = 'B1';
 
--- The sliding expiry (6) ---------------------------------------------------
+-- The sliding expiry (8) ---------------------------------------------------
 
 -- Session n1 (ann) was last touched an hour ago.
 UPDATE authsessions_data.sessions
@@ -185,6 +188,25 @@ SELECT is((authsessions.validate(token)->>'ExpirationDate')::timestamptz,
 	date_trunc('second', now() + interval '100 hours'),
 	'validate never moves an expiry backwards')
   FROM t WHERE k = 'b1';
+
+-- A one-minute session: half its idle timeout (30 s) is below touch_interval
+-- (60 s), so a touch is due after 30 seconds, not 60.
+INSERT INTO s VALUES
+	('c1', authsessions.create_session('00000000-0000-4000-8000-0000000000c1', ttl => '1 minute'));
+UPDATE authsessions_data.sessions
+   SET last_updated = now() - interval '29 seconds', expires_at = now() + interval '31 seconds'
+ WHERE id = (SELECT id FROM t WHERE k = 'c1');
+SELECT is((authsessions.validate(token)->>'ExpirationDate')::timestamptz,
+	date_trunc('second', now() + interval '31 seconds'),
+	'a 1-minute session idle for 29 s is not touched (less than half its idle timeout)')
+  FROM t WHERE k = 'c1';
+UPDATE authsessions_data.sessions
+   SET last_updated = now() - interval '30 seconds', expires_at = now() + interval '30 seconds'
+ WHERE id = (SELECT id FROM t WHERE k = 'c1');
+SELECT is((authsessions.validate(token)->>'ExpirationDate')::timestamptz,
+	date_trunc('second', now() + interval '1 minute'),
+	'a 1-minute session idle for 30 s is touched although touch_interval is 60 s')
+  FROM t WHERE k = 'c1';
 
 -- Errors of the lifecycle and admin calls (27) ------------------------------
 
@@ -233,7 +255,71 @@ SELECT throws_ok($$SELECT authsessions.purge(batch => 0)$$, '22023', NULL, 'purg
 SELECT throws_ok($$SELECT authsessions.purge('-1 day')$$, '22023', NULL, 'purge with a negative age raises 22023');
 SELECT throws_ok($$SELECT authsessions.purge('1 mon')$$, '22023', NULL, 'purge with an age in months raises 22023');
 
--- Writers refuse a read-only transaction with 25006 (9) ---------------------
+-- The session cap, the pruned summary and its repair (11) --------------------
+-- dave logs in three times with a cap of two sessions.
+
+SELECT authsessions.upsert_user('00000000-0000-4000-8000-0000000000d1', 'dave') > 0 AS dave \gset
+INSERT INTO s VALUES
+	('d1', authsessions.create_session('00000000-0000-4000-8000-0000000000d1')),
+	('d2', authsessions.create_session('00000000-0000-4000-8000-0000000000d1'));
+-- d1 is the least recently used
+UPDATE authsessions_data.sessions SET last_updated = now() - interval '10 minutes'
+ WHERE id = (SELECT id FROM t WHERE k = 'd1');
+SELECT set_config('authsessions.max_sessions_per_user', '2', true) AS cap \gset
+SELECT set_config('authsessions.session_limit_action', 'refuse', true) AS action \gset
+SELECT throws_ok($$SELECT authsessions.create_session('00000000-0000-4000-8000-0000000000d1')$$,
+	'PT429', 'err_TooManySessions',
+	'at the cap, with session_limit_action refuse, create_session raises PT429 err_TooManySessions');
+SELECT set_config('authsessions.session_limit_action', 'evict_oldest', true) AS action \gset
+INSERT INTO s VALUES ('d3', authsessions.create_session('00000000-0000-4000-8000-0000000000d1'));
+SELECT is(
+	(SELECT array_agg(t.k || ':' || coalesce(ss.revoked_by, 'active') ORDER BY t.k)
+	   FROM t JOIN authsessions_data.sessions ss USING (id) WHERE t.k LIKE 'd%'),
+	ARRAY['d1:authsessions:evicted', 'd2:active', 'd3:active'],
+	'at the cap, with evict_oldest, create_session ends the least recently used session');
+SELECT is(ss.revoked_by_role || ' ' || ss.revoked_by_login, current_user || ' ' || session_user,
+	'the eviction records the role in effect and session_user')
+  FROM t JOIN authsessions_data.sessions ss USING (id) WHERE t.k = 'd1';
+SELECT set_config('authsessions.max_sessions_per_user', '0', true) AS cap \gset
+SELECT is((authsessions.list(1, 1, '00000000-0000-4000-8000-0000000000c1')->0->>'SessionCount')::int, 2,
+	'list counts dave''s two active sessions');
+SELECT is(
+	(SELECT array_agg(e ORDER BY e) FROM authsessions_data.users u, unnest(u.session_expiries) e
+	  WHERE u.guid = '00000000-0000-4000-8000-0000000000d1'),
+	(SELECT array_agg(ss.expires_at ORDER BY ss.expires_at) FROM t JOIN authsessions_data.sessions ss USING (id)
+	  WHERE t.k IN ('d2', 'd3')),
+	'dave''s session_expiries holds exactly the expiries of his active sessions');
+
+-- An element already in the past, as a session that expired unseen leaves
+-- it: list does not count it, repair_summary finds nothing wrong, and the
+-- next writer drops it.
+UPDATE authsessions_data.users SET session_expiries = session_expiries || (now() - interval '1 day')
+ WHERE guid = '00000000-0000-4000-8000-0000000000d1';
+SELECT is((authsessions.list(1, 1, '00000000-0000-4000-8000-0000000000c1')->0->>'SessionCount')::int, 2,
+	'list counts only the elements of session_expiries after now()');
+SELECT is(authsessions.repair_summary('00000000-0000-4000-8000-0000000000d1'), 0::bigint,
+	'repair_summary leaves a summary alone whose only extra element is in the past');
+SELECT is(authsessions.end_session(token), '{"Success": true}'::jsonb, 'end_session of d2')
+  FROM t WHERE k = 'd2';
+SELECT is(
+	(SELECT session_expiries FROM authsessions_data.users WHERE guid = '00000000-0000-4000-8000-0000000000d1'),
+	(SELECT ARRAY[ss.expires_at] FROM t JOIN authsessions_data.sessions ss USING (id) WHERE t.k = 'd3'),
+	'end_session removed d2''s expiry and dropped the element in the past');
+
+-- A wrong summary (lost by hand): repair_summary rewrites it, once.
+UPDATE authsessions_data.users SET session_expiries = '{}'
+ WHERE guid = '00000000-0000-4000-8000-0000000000d1';
+SELECT is(ARRAY[authsessions.repair_summary('00000000-0000-4000-8000-0000000000d1'),
+		authsessions.repair_summary('00000000-0000-4000-8000-0000000000d1')],
+	ARRAY[1, 0]::bigint[],
+	'repair_summary(guid) rewrites the user''s wrong summary, then finds it right');
+-- The hand edits above moved three sessions' expiries without their users'
+-- summaries (b1: bob, n1: ann, c1: carol): repair_summary() finds exactly
+-- those.
+SELECT is(ARRAY[authsessions.repair_summary(), authsessions.repair_summary()], ARRAY[3, 0]::bigint[],
+	'repair_summary() rewrites the three summaries the hand edits left wrong, then finds none');
+
+-- Writers refuse a read-only transaction with 25006 (10) --------------------
 -- set_config() is undone with the subtransaction throws_ok runs the call in.
 
 SELECT throws_ok(format($$SELECT set_config('transaction_read_only', 'on', true), authsessions.revoke(%s)$$, id),
@@ -255,6 +341,8 @@ SELECT throws_ok(format($$SELECT set_config('transaction_read_only', 'on', true)
   FROM t WHERE k = 'a1';
 SELECT throws_ok($$SELECT set_config('transaction_read_only', 'on', true), authsessions.purge()$$,
 	'25006', NULL, 'purge in a read-only transaction raises 25006');
+SELECT throws_ok($$SELECT set_config('transaction_read_only', 'on', true), authsessions.repair_summary()$$,
+	'25006', NULL, 'repair_summary in a read-only transaction raises 25006');
 SELECT is((authsessions.validate(token)->>'ID')::bigint, id,
 	'the session survived the refused revoke and end_session')
   FROM t WHERE k = 'a1';
@@ -284,7 +372,8 @@ UPDATE authsessions_data.sessions
 
 SELECT is(authsessions.purge(), 2::bigint, 'purge deletes the sessions that ended more than 7 days ago');
 SELECT is((SELECT array_agg(t.k ORDER BY t.k) FROM t JOIN authsessions_data.sessions ss USING (id)),
-	ARRAY['n1'], 'purge deleted B1 and b1, and kept the session that touches kept alive');
+	ARRAY['c1', 'd1', 'd2', 'd3', 'n1'],
+	'purge deleted B1 and b1, and kept the session that touches kept alive and those that ended just now');
 SELECT is((authsessions.validate(token)->>'ID')::bigint, id, 'the kept session is still valid')
   FROM t WHERE k = 'n1';
 SELECT is(authsessions.purge(), 0::bigint, 'a second purge finds nothing to delete');
