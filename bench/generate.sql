@@ -26,7 +26,8 @@
  *       logins are over time.  Its secret is bench.secret(s) =
  *       sha256('bench' || s), and token_hash = sha256(secret), exactly as
  *       create_session stores it.  Its token, the secret and the row's
- *       locator as create_session hands it out (51 characters), depends on
+ *       locator in 1.0's form (51 characters, which validate accepts as it
+ *       accepts create_session's 'as1_' ones), depends on
  *       where the load put the row: bench.tokens holds the token of every
  *       session active at load.  bench.token(s) is the token of the same
  *       secret for the SQL reference (43 characters, no locator).

@@ -17,10 +17,11 @@ SELECT jsonb_typeof(s -> 'ID') AS id_type, jsonb_typeof(s -> 'Token') AS token_t
 	s -> 'ID' AS id
 FROM (SELECT :'session'::jsonb AS s) x;
 
--- The token: 51 URL-safe characters, a 256-bit secret and the row's 6-byte
--- locator; only the secret's SHA-256 is stored.
-SELECT length(:'tok') AS token_length, :'tok' ~ '^[A-Za-z0-9_-]{51}$' AS url_safe;
-SELECT s.token_hash = sha256(substr(decode(translate(:'tok', '-_', '+/') || '=', 'base64'), 1, 32)) AS hash_stored,
+-- The token: 'as1_' (the format's version) and 51 URL-safe characters, a
+-- 256-bit secret and the row's 6-byte locator; only the secret's SHA-256 is
+-- stored.
+SELECT length(:'tok') AS token_length, :'tok' ~ '^as1_[A-Za-z0-9_-]{51}$' AS url_safe;
+SELECT s.token_hash = sha256(substr(decode(translate(substr(:'tok', 5), '-_', '+/') || '=', 'base64'), 1, 32)) AS hash_stored,
 	length(s.token_hash) AS hash_bytes
 FROM authsessions_data.sessions s WHERE s.id = :id;
 SELECT count(*) AS rows_containing_token
@@ -52,7 +53,7 @@ COMMIT;
 -- Every call makes a new session with a new token; IDs increase.
 SELECT count(DISTINCT s ->> 'Token') AS distinct_tokens,
 	count(DISTINCT (s ->> 'ID')::bigint) AS distinct_ids,
-	bool_and(s ->> 'Token' ~ '^[A-Za-z0-9_-]{51}$') AS all_url_safe,
+	bool_and(s ->> 'Token' ~ '^as1_[A-Za-z0-9_-]{51}$') AS all_url_safe,
 	min((s ->> 'ID')::bigint) > :id2 AS ids_increase
 FROM generate_series(1, 200) AS i,
 	LATERAL authsessions.create_session('90b10bb2-8c70-456f-b960-2251ae6d8778', smartphone => 'phone ' || i) AS s;

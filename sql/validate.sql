@@ -240,38 +240,48 @@ SELECT authsessions.validate(:'tok3') IS NULL AS deleted_user_is_null;
 SELECT authsessions.upsert_user('90b10bb2-8c70-456f-b960-2251ae6d8778', 'user2') > 0 AS user2;
 SELECT s ->> 'Token' AS tok4 FROM authsessions.create_session('90b10bb2-8c70-456f-b960-2251ae6d8778') AS s \gset
 SELECT authsessions.validate(:'tok4') ->> 'UserName' AS tok4_user;
+-- (a token is 'as1_' and a 51-character body; 1.0's tokens, the body alone,
+-- stay valid)
+SELECT substr(:'tok4', 5) AS body4 \gset
 SELECT label, authsessions.validate(t) IS NULL AS is_null
 FROM (VALUES
 	('null', NULL),
 	('empty', ''),
 	('short', 'abc'),
-	('50 characters', left(:'tok4', 50)),
-	('52 characters', :'tok4' || 'A'),
-	('leading space', ' ' || left(:'tok4', 50)),
-	('trailing newline', left(:'tok4', 50) || E'\n'),
-	('standard base64 +', '+' || right(:'tok4', 50)),
-	('standard base64 /', '/' || right(:'tok4', 50)),
-	('padding =', left(:'tok4', 50) || '='),
-	('non-ASCII', 'é' || right(:'tok4', 50)),
-	('NUL-free control', E'\t' || right(:'tok4', 50)),
+	('54 characters', left(:'tok4', 54)),
+	('56 characters', :'tok4' || 'A'),
+	('leading space', ' ' || left(:'tok4', 54)),
+	('trailing newline', left(:'tok4', 54) || E'\n'),
+	('standard base64 +', 'as1_+' || right(:'body4', 50)),
+	('standard base64 /', 'as1_/' || right(:'body4', 50)),
+	('padding =', left(:'tok4', 54) || '='),
+	('non-ASCII', 'as1_é' || right(:'body4', 50)),
+	('NUL-free control', E'as1_\t' || right(:'body4', 50)),
 	-- the two spare bits of the last character set: same secret, other spelling
-	('spare bits set', left(:'tok4', 50) || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+	('spare bits set', left(:'tok4', 54) || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
 		(strpos('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', right(:'tok4', 1)) - 1 | 1) + 1, 1)),
-	('43 characters (no locator)', left(:'tok4', 43)),
+	('47 characters (no locator)', left(:'tok4', 47)),
 	('case swapped', translate(:'tok4', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')),
-	('well-formed, unknown', repeat('A', 51)),
-	('valid', :'tok4')
+	('another version', 'as2_' || :'body4'),
+	('prefix twice', 'as1_' || :'tok4'),
+	('1.0 body with a bad character', '.' || right(:'body4', 50)),
+	('1.0 body, spare bits set', left(:'body4', 50) || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+		(strpos('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', right(:'body4', 1)) - 1 | 1) + 1, 1)),
+	('well-formed, unknown', 'as1_' || repeat('A', 51)),
+	('well-formed 1.0, unknown', repeat('A', 51)),
+	('valid', :'tok4'),
+	('valid, 1.0 form (the body alone)', :'body4')
 ) AS x(label, t);
 
 -- The locator: the token's last 6 bytes say where create_session stored the
 -- row (block, then line pointer, big-endian), and validate reads the row
 -- there without the token index (no index scan in this transaction).
 CREATE FUNCTION pg_temp.token_bytes(tok text) RETURNS bytea LANGUAGE sql
-AS $$ SELECT decode(translate(tok, '-_', '+/') || '=', 'base64') $$;
+AS $$ SELECT decode(translate(substr(tok, 5), '-_', '+/') || '=', 'base64') $$;
 -- the token of a secret and a locator
 CREATE FUNCTION pg_temp.token_of(secret bytea, locator bytea) RETURNS text
 LANGUAGE sql AS $$
-SELECT translate(rtrim(encode(secret || locator, 'base64'), '='), '+/', '-_')
+SELECT 'as1_' || translate(rtrim(encode(secret || locator, 'base64'), '='), '+/', '-_')
 $$;
 -- the token with the same secret and another locator
 CREATE FUNCTION pg_temp.relocate(tok text, blk bigint, off int) RETURNS text

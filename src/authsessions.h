@@ -49,10 +49,17 @@
 /* page defaults */
 #define AUTHSESSIONS_DEFAULT_PAGE_SIZE	50
 
-/* token: 32 random bytes and a 6-byte row locator, base64url without padding */
+/*
+ * token: a version prefix, then 32 random bytes and a 6-byte row locator in
+ * base64url without padding (the body); 1.0's tokens are the body alone
+ */
 #define AUTHSESSIONS_SECRET_BYTES	32
 #define AUTHSESSIONS_TOKEN_BYTES	38
-#define AUTHSESSIONS_TOKEN_CHARS	51
+#define AUTHSESSIONS_TOKEN_BODY_CHARS	51
+#define AUTHSESSIONS_TOKEN_PREFIX	"as1_"
+#define AUTHSESSIONS_TOKEN_PREFIX_CHARS	4
+#define AUTHSESSIONS_TOKEN_CHARS \
+	(AUTHSESSIONS_TOKEN_PREFIX_CHARS + AUTHSESSIONS_TOKEN_BODY_CHARS)
 #define AUTHSESSIONS_HASH_BYTES		32
 
 /* guc.c */

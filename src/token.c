@@ -3,7 +3,8 @@
  * token.c
  *	  Session tokens: generation, parsing and hashing.
  *
- * A token is 38 bytes written in URL-safe base64 without padding: 51
+ * A token is "as1_" (the format's version, readable by secret scanners)
+ * followed by 38 bytes written in URL-safe base64 without padding: 55
  * characters from [A-Za-z0-9_-].  The first 32 bytes are the secret, from
  * pg_strong_random (256 bits); only its SHA-256 is stored, so a copy of the
  * tables lets nobody in.  The last 6 are the session row's locator, where
@@ -16,7 +17,9 @@
  *
  * Parsing is strict (exact length, alphabet, and zero padding bits), so each
  * token has exactly one spelling, and it never raises an error: a bad token
- * is simply not a token, and never reaches the server log.
+ * is simply not a token, and never reaches the server log.  1.0's tokens,
+ * the 51-character body without a prefix, stay valid: they are parsed the
+ * same way.
  *
  *-------------------------------------------------------------------------
  */
@@ -85,6 +88,8 @@ token_encode(const uint8 *secret, ItemPointer locator)
 	uint32		acc = 0;
 	int			bits = 0;
 
+	memcpy(p, AUTHSESSIONS_TOKEN_PREFIX, AUTHSESSIONS_TOKEN_PREFIX_CHARS);
+	p += AUTHSESSIONS_TOKEN_PREFIX_CHARS;
 	memcpy(bytes, secret, AUTHSESSIONS_SECRET_BYTES);
 	bytes[AUTHSESSIONS_SECRET_BYTES] = (uint8) (block >> 24);
 	bytes[AUTHSESSIONS_SECRET_BYTES + 1] = (uint8) (block >> 16);
@@ -113,14 +118,16 @@ token_encode(const uint8 *secret, ItemPointer locator)
 }
 
 /*
- * Parse a token: store the hash to look up in hash_out and the row locator
- * it carries in *locator.  Returns false, without raising anything, when the
+ * Parse a token, of this format (the prefix and the body) or of 1.0's (the
+ * body alone): store the hash to look up in hash_out and the row locator it
+ * carries in *locator.  Returns false, without raising anything, when the
  * text is not a well-formed token.
  */
 bool
 token_parse(text *token, uint8 *hash_out, ItemPointer locator)
 {
 	const unsigned char *s = (const unsigned char *) VARDATA_ANY(token);
+	Size		len = VARSIZE_ANY_EXHDR(token);
 	uint8		bytes[AUTHSESSIONS_TOKEN_BYTES];
 	const uint8 *l = bytes + AUTHSESSIONS_SECRET_BYTES;
 	int			n = 0;
@@ -128,10 +135,13 @@ token_parse(text *token, uint8 *hash_out, ItemPointer locator)
 	uint32		acc = 0;
 	int			bits = 0;
 
-	if (VARSIZE_ANY_EXHDR(token) != AUTHSESSIONS_TOKEN_CHARS)
+	if (len == AUTHSESSIONS_TOKEN_CHARS &&
+		memcmp(s, AUTHSESSIONS_TOKEN_PREFIX, AUTHSESSIONS_TOKEN_PREFIX_CHARS) == 0)
+		s += AUTHSESSIONS_TOKEN_PREFIX_CHARS;
+	else if (len != AUTHSESSIONS_TOKEN_BODY_CHARS)
 		return false;
 
-	for (i = 0; i < AUTHSESSIONS_TOKEN_CHARS; i++)
+	for (i = 0; i < AUTHSESSIONS_TOKEN_BODY_CHARS; i++)
 	{
 		int			v = b64url_value(s[i]);
 

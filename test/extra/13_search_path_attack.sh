@@ -316,7 +316,7 @@ for r in "${ROUNDS[@]}"; do
 	res() { echo "(SELECT result FROM evil.results WHERE round = '$r' AND step = '$1')"; }
 	checks=(
 		"upsert_user returned a UserID|$(res upsert_user) ~ '^[0-9]+\$'"
-		"create_session returned ID, Token, ExpirationDate|(SELECT j ?& ARRAY['ID', 'Token', 'ExpirationDate'] AND length(j->>'Token') = 51 FROM (SELECT $(res create_session_1)::jsonb AS j) x)"
+		"create_session returned ID, Token, ExpirationDate|(SELECT j ?& ARRAY['ID', 'Token', 'ExpirationDate'] AND j->>'Token' ~ '^as1_[A-Za-z0-9_-]{51}\$' FROM (SELECT $(res create_session_1)::jsonb AS j) x)"
 		"validate answered and slid the expiry|$(res validate_touch)::jsonb->>'UserName' = 'fixture' AND (SELECT s.last_updated > now() - interval '10 minutes' FROM authsessions_data.sessions s JOIN fx USING (id) WHERE fx.round = '$r' AND fx.k = 'touch')"
 		"purge deleted one session (batch 1)|$(res purge)::bigint = 1"
 	)

@@ -78,7 +78,7 @@ fi
 # 1. Tables.
 tc_psql -c "CREATE TABLE tok (token text)" -c "\\copy tok FROM '$TC_TMP/tokens'"
 tc_psql -c "ALTER TABLE tok ADD COLUMN secret bytea;
-	UPDATE tok SET secret = substr(decode(translate(token, '-_', '+/') || '=', 'base64'), 1, 32)"
+	UPDATE tok SET secret = substr(decode(translate(substr(token, 5), '-_', '+/') || '=', 'base64'), 1, 32)"
 expect "the tokens decode to 32-byte secrets" "40" "SELECT count(*) FROM tok WHERE length(secret) = 32"
 expect "what is stored is the SHA-256 of each secret" "40" \
 	"SELECT count(*) FROM tok JOIN authsessions_data.sessions s ON s.token_hash = sha256(tok.secret)"

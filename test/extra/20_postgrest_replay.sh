@@ -416,7 +416,7 @@ t_end
 pgrst_request POST /rpc/create_session "{\"user_guid\": \"$USER3_GUID\", \"smartphone\": \"Pixel 8\"}" --role $APP --sub backend
 t_case "app POST /rpc/create_session -> 200 {ID, Token, ExpirationDate}"
 t_status 200
-t_jq '(keys == ["ExpirationDate", "ID", "Token"]) and (.Token | test("^[A-Za-z0-9_-]{51}$"))' "not {ID, Token, ExpirationDate}"
+t_jq '(keys == ["ExpirationDate", "ID", "Token"]) and (.Token | test("^as1_[A-Za-z0-9_-]{51}$"))' "not {ID, Token, ExpirationDate}"
 t_end
 token=$(jq -r '.Token' <<<"$BODY")
 sid=$(jq -r '.ID' <<<"$BODY")

@@ -104,7 +104,7 @@ verify() { # verify CYCLE
 		SELECT 'session_lost', count(*) FROM created c
 		  LEFT JOIN authsessions_data.sessions s ON s.id = c.id
 		  WHERE s.token_hash IS DISTINCT FROM
-		    sha256(substr(decode(translate(c.token, '-_', '+/') || '=', 'base64'), 1, 32));
+		    sha256(substr(decode(translate(substr(c.token, 5), '-_', '+/') || '=', 'base64'), 1, 32));
 		SELECT 'touch_lost', count(*) FROM
 		  (SELECT id, max(expiry) AS expiry FROM touched GROUP BY id) t
 		  JOIN authsessions_data.sessions s ON s.id = t.id

@@ -64,7 +64,7 @@ for my $i (1 .. 40) {
 open(my $tf, '>', $tokens_file) or die "$tokens_file: $!\n";
 print {$tf} "$_\n" for @tokens;
 close $tf;
-check(scalar(grep { defined && /^[A-Za-z0-9_-]{51}$/ } @tokens) == 40, 'create_session issued 40 well-formed tokens');
+check(scalar(grep { defined && /^as1_[A-Za-z0-9_-]{51}$/ } @tokens) == 40, 'create_session issued 40 well-formed tokens');
 
 # every token validates, through a bound parameter
 my $validate = $dbh->prepare('SELECT authsessions.validate($1)');

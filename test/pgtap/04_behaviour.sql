@@ -51,10 +51,10 @@ SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(j) AS k),
 	ARRAY['ExpirationDate', 'ID', 'Token'],
 	'create_session returns exactly ID, Token, ExpirationDate')
   FROM s WHERE k = 'a1';
-SELECT ok(token ~ '^[A-Za-z0-9_-]{51}$', 'the token is 51 URL-safe base64 characters (a 256-bit secret and a locator)')
+SELECT ok(token ~ '^as1_[A-Za-z0-9_-]{51}$', 'the token is as1_ and 51 URL-safe base64 characters (a 256-bit secret and a locator)')
   FROM t WHERE k = 'a1';
 SELECT is(ss.token_hash::bytea,
-	sha256(substr(decode(translate(t.token, '-_', '+/') || '=', 'base64'), 1, 32)),
+	sha256(substr(decode(translate(substr(t.token, 5), '-_', '+/') || '=', 'base64'), 1, 32)),
 	'only the SHA-256 of the token''s secret is stored')
   FROM t JOIN authsessions_data.sessions ss ON ss.id = t.id WHERE t.k = 'a1';
 SELECT is((authsessions.validate(token)->>'ID')::bigint, id,
