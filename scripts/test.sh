@@ -13,7 +13,11 @@
 #                          authsessions are already created;
 #   3. test/extra/*.sh     each executable script is one suite, run in name
 #                          order from the repository root with PGHOST, PGPORT,
-#                          PGUSER and PGDATABASE exported.
+#                          PGUSER and PGDATABASE exported;
+#   4. scripts/package.sh  (as root) the Debian package built, installed,
+#                          tried in a cluster of its own and purged: one
+#                          suite, last, after the test cluster has stopped
+#                          (it replaces the installed files while it runs).
 # The last line is "N passed, N failed" (N counts suites); the exit status is
 # non-zero when any suite failed.
 set -euo pipefail
@@ -123,5 +127,17 @@ done
 # Stop the cluster now (the EXIT trap would do it too, but after the summary,
 # which must stay the last line of output).
 pgenv_stop
+
+# 4. The Debian package (dpkg needs root; make install's files come back).
+if ((EUID == 0)); then
+	section "scripts/package.sh"
+	if bash scripts/package.sh; then
+		record PASS scripts/package.sh
+	else
+		record FAIL scripts/package.sh
+	fi
+else
+	echo "skipping scripts/package.sh: building and installing packages needs root"
+fi
 summary
 ((failed == 0))
