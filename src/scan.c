@@ -45,6 +45,7 @@
 #include "utils/uuid.h"
 
 #include "authsessions.h"
+#include "compat.h"
 #include "summary.h"
 
 static ScanCatalog catalog;
@@ -215,7 +216,7 @@ scan_by_key(Relation rel, Oid indexid, LOCKMODE lockmode, RegProcedure eqproc,
 	bool		found;
 
 	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, key);
-	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	scan = compat_index_beginscan(rel, idx, snapshot, 1, 0);
 	index_rescan(scan, &skey, 1, NULL, 0);
 	found = index_getnext_slot(scan, ForwardScanDirection, slot);
 	index_endscan(scan);
@@ -428,7 +429,7 @@ scan_user_sessions(Datum guid, SessionRow **rows)
 
 	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
 				Int32GetDatum(user.user_id));
-	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	scan = compat_index_beginscan(rel, idx, snapshot, 1, 0);
 	index_rescan(scan, &skey, 1, NULL, 0);
 
 	/*
@@ -542,7 +543,7 @@ after_cursor(text *name, pg_uuid_t *guid, text *cursor_name,
 static bool
 listed_at_most(Relation rel, Relation idx, Snapshot snapshot, int64 limit)
 {
-	IndexScanDesc scan = index_beginscan(rel, idx, snapshot, 0, 0);
+	IndexScanDesc scan = compat_index_beginscan(rel, idx, snapshot, 0, 0);
 	int64		entries = 0;
 
 	index_rescan(scan, NULL, 0, NULL, 0);
@@ -616,12 +617,12 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 			ScanKeyEntryInitialize(&skey, 0, 1, BTGreaterEqualStrategyNumber,
 								   InvalidOid, C_COLLATION_OID, F_TEXT_GE,
 								   PointerGetDatum(cursor_name));
-			scan = index_beginscan(rel, idx, snapshot, 1, 0);
+			scan = compat_index_beginscan(rel, idx, snapshot, 1, 0);
 			index_rescan(scan, &skey, 1, NULL, 0);
 		}
 		else
 		{
-			scan = index_beginscan(rel, idx, snapshot, 0, 0);
+			scan = compat_index_beginscan(rel, idx, snapshot, 0, 0);
 			index_rescan(scan, NULL, 0, NULL, 0);
 		}
 

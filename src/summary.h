@@ -18,6 +18,8 @@
 
 #include "datatype/timestamp.h"
 
+#include "compat.h"
+
 /* An active session of user u, as a condition on sessions s. */
 #define SUMMARY_ACTIVE_SESSION \
 	"s.revoked_at IS NULL AND s.expires_at > now()"
@@ -61,6 +63,6 @@
 
 extern int64 summary_active_count(Datum value, int32 user_id,
 								  TimestampTz now);
-extern void summary_report_malformed(int32 user_id) pg_attribute_noreturn();
+pg_noreturn extern void summary_report_malformed(int32 user_id);
 
 #endif							/* AUTHSESSIONS_SUMMARY_H */
