@@ -20,7 +20,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # every C file includes the shared header: rebuild them all when it changes
-$(OBJS): src/authsessions.h src/summary.h
+$(OBJS): src/authsessions.h src/summary.h src/compat.h
 
 EXTRA_CLEAN = results regression.diffs regression.out test/output_iso
 
