@@ -16,6 +16,9 @@
 #   AUTHSESSIONS_TEST_PORT  preferred port (default 54329; the next free one is
 #                           taken when it is busy)
 #   PG_CONFIG               pg_config to build against (default: PostgreSQL 15's)
+#   PGENV_PG_BIN            the PostgreSQL binaries to run (default:
+#                           /usr/lib/postgresql/15/bin; scripts/matrix.sh sets
+#                           17's and 18's inside its chroots)
 
 PGENV_PG_BIN=${PGENV_PG_BIN:-/usr/lib/postgresql/15/bin}
 export PG_CONFIG=${PG_CONFIG:-$PGENV_PG_BIN/pg_config}
@@ -25,18 +28,43 @@ export PATH="$PGENV_PG_BIN:$PATH"
 # The repository root: this file lives in <root>/scripts/.
 PGENV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian 12 packages needed to build and test.  Contrib modules (pgcrypto,
-# amcheck, ...) ship inside postgresql-15 itself on Debian 12, which
-# "Provides: postgresql-contrib-15"; there is no separate package to install.
-PGENV_PACKAGES=(
-	postgresql-15                        # server, contrib modules, pg_ctl, initdb
-	postgresql-server-dev-15             # PGXS, headers, pg_regress, pg_isolation_regress
-	postgresql-15-pgtap                  # the pgtap extension
-	libtap-parser-sourcehandler-pgtap-perl # pg_prove
-	make gcc libc6-dev                   # the C toolchain
-	libdbd-pg-perl                       # DBD::Pg: clients binding parameters (extra suites)
-	jq                                   # JSON on the command line (PostgREST replay)
-)
+# pgenv_packages MAJOR: the Debian packages of the environment that tests
+# PostgreSQL MAJOR, one a line, from its section of scripts/packages.txt
+# (which lists every environment's: this host's, Debian 12 with 15, and the
+# chroots of scripts/matrix.sh).  An optional package keeps its trailing "?".
+pgenv_packages() {
+	local line words=() in_section=0
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line%%#*}
+		read -r -a words <<<"$line"
+		if ((${#words[@]} == 0)); then
+			continue
+		elif [[ ${words[0]} == '['* ]]; then
+			in_section=0
+			if [[ ${words[1]:-} == "$1]" ]]; then in_section=1; fi
+		elif ((in_section)); then
+			printf '%s\n' "${words[@]}"
+		fi
+	done <"$PGENV_ROOT/scripts/packages.txt"
+}
+
+# pgenv_suite MAJOR: the Debian suite of that environment (its section's
+# header), or nothing when scripts/packages.txt has no section for MAJOR.
+pgenv_suite() {
+	local line words=()
+	while IFS= read -r line || [[ -n $line ]]; do
+		read -r -a words <<<"${line%%#*}"
+		if ((${#words[@]} == 2)) && [[ ${words[0]} == '['* && ${words[1]} == "$1]" ]]; then
+			printf '%s\n' "${words[0]#[}"
+			return 0
+		fi
+	done <"$PGENV_ROOT/scripts/packages.txt"
+}
+
+# The packages needed to build and test against PGENV_PG_BIN's version
+# (/usr/lib/postgresql/MAJOR/bin): on this host, Debian 12's for 15.
+PGENV_PG_MAJOR=$(basename "$(dirname "$PGENV_PG_BIN")")
+mapfile -t PGENV_PACKAGES < <(pgenv_packages "$PGENV_PG_MAJOR")
 
 # The flags every build uses (CI or not: they cost nothing).
 PGENV_CFLAGS="-Wall -Wextra -Wno-unused-parameter -Werror"
@@ -54,7 +82,18 @@ _pgenv_pkg_installed() {
 
 pgenv_install_deps() {
 	local pkg missing=()
+	if ((${#PGENV_PACKAGES[@]} == 0)); then
+		pgenv_log "scripts/packages.txt has no section for PostgreSQL $PGENV_PG_MAJOR"
+		exit 1
+	fi
 	for pkg in "${PGENV_PACKAGES[@]}"; do
+		# an optional package ("name?") is installed when apt knows it
+		if [[ $pkg == *'?' ]]; then
+			pkg=${pkg%'?'}
+			_pgenv_pkg_installed "$pkg" || [[ -z $(apt-cache -q=2 show "$pkg" 2>/dev/null) ]] ||
+				missing+=("$pkg")
+			continue
+		fi
 		_pgenv_pkg_installed "$pkg" || missing+=("$pkg")
 	done
 	if ((${#missing[@]} == 0)); then

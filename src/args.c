@@ -19,6 +19,7 @@
 #include "utils/jsonb.h"
 
 #include "authsessions.h"
+#include "compat.h"
 
 /* Raise 22004 when a required argument is NULL. */
 void
@@ -108,11 +109,15 @@ check_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
  * An interval as a whole number of seconds.  Days count as exactly 86400
  * seconds, so a session's lifetime never drifts with daylight saving time;
  * months and years, whose length varies, are refused, and so are fractions
- * of a second.
+ * of a second, and (from PostgreSQL 17) infinite intervals.
  */
 int64
 interval_to_seconds(Interval *span, const char *argname)
 {
+	if (!compat_interval_is_finite(span))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must be finite", argname)));
 	if (span->month != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -38,4 +38,14 @@
 	index_beginscan((heap), (index), (snapshot), (nkeys), (norderbys))
 #endif
 
+/*
+ * Is an interval finite?  PostgreSQL 17 added '-infinity' and 'infinity'
+ * intervals (INTERVAL_NOT_FINITE); before 17 every interval is finite.
+ */
+#if PG_VERSION_NUM >= 170000
+#define compat_interval_is_finite(span) (!INTERVAL_NOT_FINITE(span))
+#else
+#define compat_interval_is_finite(span) true
+#endif
+
 #endif							/* AUTHSESSIONS_COMPAT_H */
