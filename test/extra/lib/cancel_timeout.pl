@@ -95,7 +95,11 @@ sub b_start {
 sub b_finish {
 	my $t0 = time;
 	my $ok = eval { $B->pg_result; 1 };
-	return ($ok ? '' : ($B->state || 'unknown'), time - $t0);
+	# DBD::Pg 3.21 (Debian sid) returns from pg_result without raising when
+	# the statement was cancelled; the handle's SQLSTATE still says so.
+	my $state = $B->state // '';
+	$state = '' if $state eq '00000';
+	return ($ok ? $state : ($state || 'unknown'), time - $t0);
 }
 
 # One blocked-writer case:
