@@ -5,13 +5,19 @@
 #
 #   bash scripts/matrix.sh           # PostgreSQL 17 (trixie) and 18 (sid)
 #   bash scripts/matrix.sh 18        # only the versions named
+#   bash scripts/matrix.sh --serve 18 PORT [CONF]
+#                                    # (bench/run.sh) no tests: a cluster of
+#                                    # that version with the extension built
+#                                    # from the tree, on 127.0.0.1:PORT, CONF's
+#                                    # lines added to its postgresql.conf;
+#                                    # "ready" in the log; runs until stopped
 #
 # Run as root (debootstrap, mounts, chroot).  For each version:
 #   1. chroot   a PRISTINE chroot of its suite, kept in the cache directory
 #               and made once by `debootstrap --variant=minbase
 #               --include=<packages> SUITE DIR MIRROR`, with the packages of
-#               its section of scripts/packages.txt (those marked "?" added
-#               after, with apt) and the Debian mirror this host's apt already
+#               its section of scripts/packages.txt (those marked "+" or "?"
+#               added after, with apt) and the Debian mirror this host's apt already
 #               uses.  It is keyed by the suite and a hash of that section:
 #               when the section changes, the next run makes a new one and
 #               removes the old.  No test ever runs in it.  (sid moves: remove
@@ -21,13 +27,12 @@
 #               temporary directory) with /proc and /dev mounted and a copy of
 #               the working tree in /build/authsessions, so that nothing an
 #               earlier run installed (an old authsessions--*.sql) can make a
-#               test pass.  Inside, this script runs again (--inside MAJOR):
-#               build with warnings as errors, make install, a throwaway
-#               cluster (scripts/pgenv.sh, on a port this run picks: never
-#               5432), then the suites of scripts/test.sh: pg_regress and the
-#               isolation specs (make installcheck), each pgTAP file
-#               (pg_prove), and the extra suites (test/extra/*.sh) but those
-#               listed in MATRIX_SKIP below, which says why each is skipped.
+#               test pass.  Inside, this script runs again (--inside MAJOR)
+#               and runs scripts/test.sh with PGENV_PG_BIN set to MAJOR's
+#               binaries and AUTHSESSIONS_MATRIX=1: the same suites, build and
+#               package stage as on the host, on a port this run picks (never
+#               5432), but the extra suites marked "# matrix-skip: why" in
+#               their header (the log says why).
 #               The server's version() is logged (sid moves).  When the run
 #               ends, the namespace goes and takes every mount and process of
 #               the run with it; the temporary directory is removed.
@@ -35,8 +40,9 @@
 # not to create one (create_main_cluster = false) and policy-rc.d stops any
 # service from starting.
 #
-# Prints each version's suites, a table of each stage's time and, as the last
-# line, "N passed, N failed" (N counts suites, over all versions; skipped
+# Prints each version's suites, a table of each stage's time (the chroot's
+# making or checking, the run's setup, then scripts/test.sh's stages) and, as
+# the last line, "N passed, N failed" (N counts suites, over all versions; skipped
 # suites are listed, not counted).  Exits non-zero when any suite failed.
 #
 # Environment knobs:
@@ -47,6 +53,9 @@
 #   AUTHSESSIONS_MIRROR        the Debian mirror (default: the host's, from
 #                              /etc/apt/sources.list.d/*.sources or
 #                              /etc/apt/sources.list)
+#   AUTHSESSIONS_RESULTS=DIR   leave each version's result files in DIR/MAJOR
+#                              (scripts/report.sh; .ci/run reports them with
+#                              the host's)
 #   AUTHSESSIONS_MATRIX_KEEP=1 keep the run's temporary directory (the
 #                              overlays' upper directories, with the build and
 #                              every test output in /build/authsessions)
@@ -57,14 +66,7 @@ ROOT=$PWD
 
 # Bump to remake every cached chroot when the way they are made changes
 # (their package lists are in the cache key already).
-MATRIX_RECIPE=2
-
-# Extra suites not run on the matrix, and why.  Every other test/extra/*.sh
-# runs on each version.
-declare -A MATRIX_SKIP=(
-	[30_nginx_mapping.sh]="needs no database: it checks the nginx site of examples/postgrest/ with nginx and curl, nothing in it depends on the PostgreSQL version (scripts/test.sh runs it on the host)"
-	[64_upgrade.sh]="builds the 1.0 library from git history (7525bcf), which the copy of the tree in the chroot leaves out; and 1.0's src/walk.c builds against 15 only (rd_node, storage/buf_internals.h), so 17 and 18 have no 1.0 install to upgrade from"
-)
+MATRIX_RECIPE=3
 
 # Where the working tree is copied inside the chroot.
 BUILD_DIR=/build/authsessions
@@ -84,142 +86,49 @@ seconds_since() {
 }
 
 # -----------------------------------------------------------------------------
-# Inside the chroot (--inside MAJOR): build, install, test.  Results go to
-# $OUT_DIR/results ("PASS|FAIL|SKIP<tab>suite[<tab>why]"), stage times to
-# $OUT_DIR/stages ("stage<tab>seconds") and the server's version() to
-# $OUT_DIR/version.
+# Inside the chroot (--inside MAJOR): scripts/test.sh for that version, which
+# leaves its results in $OUT_DIR (results, stages, version).
 # -----------------------------------------------------------------------------
 inside() {
 	local major=$1
-	export PGENV_PG_BIN=/usr/lib/postgresql/$major/bin
-	# a port per version, away from 5432 and from scripts/test.sh's 54329
-	export AUTHSESSIONS_TEST_PORT=${AUTHSESSIONS_TEST_PORT:-$((55400 + major))}
-	# shellcheck source=scripts/pgenv.sh
-	source scripts/pgenv.sh
-	export AUTHSESSIONS_ROOT="$PGENV_ROOT"
-	export LC_COLLATE=C # glob order of the test files
-
-	local stage="" t0=0
-	stage_begin() { stage=$1; t0=$(now_us); section "$major: $1"; }
-	stage_end() { printf '%s\t%s\n' "$stage" "$(seconds_since "$t0")" >>"$OUT_DIR/stages"; }
-	record() { # record PASS|FAIL|SKIP suite [why]
-		printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$OUT_DIR/results"
-		printf '%s %s%s\n' "$1" "$2" "${3:+: $3}"
-	}
-
 	section "$major: environment"
 	dpkg-query -W -f='${Package} ${Version}\n' "postgresql-$major" "postgresql-server-dev-$major" \
-		"postgresql-$major-pgtap" gcc make libdbd-pg-perl 2>/dev/null || true
+		"postgresql-$major-pgtap" gcc make libdbd-pg-perl dpkg-dev debhelper 2>/dev/null || true
 	# The package install made no cluster; say so if one appeared anyway.
 	if [[ -n $(pg_lsclusters -h 2>/dev/null) ]]; then
 		log "the chroot has clusters of its own (never started here):"
 		pg_lsclusters >&2 || true
 	fi
+	# a port per version, away from 5432 and from the host run's 54329
+	PGENV_PG_BIN=/usr/lib/postgresql/$major/bin \
+		AUTHSESSIONS_TEST_PORT=${AUTHSESSIONS_TEST_PORT:-$((55400 + major))} \
+		AUTHSESSIONS_MATRIX=1 AUTHSESSIONS_RESULTS=$OUT_DIR \
+		bash scripts/test.sh
+}
 
-	stage_begin build
-	if make -j"$(nproc)" PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$PGENV_CFLAGS"; then
-		stage_end
-	else
-		stage_end
-		record FAIL build
-		return 1
-	fi
-	stage_begin install
-	if make install PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$PGENV_CFLAGS"; then
-		stage_end
-	else
-		stage_end
-		record FAIL install
-		return 1
-	fi
-
-	stage_begin cluster
+# -----------------------------------------------------------------------------
+# Inside the chroot, for the benchmark (--serve-inside MAJOR PORT): build and
+# install the extension, start a throwaway cluster on 127.0.0.1:PORT with the
+# settings of $OUT_DIR/server.conf added, write $OUT_DIR/ready, and serve
+# until killed (the end of the run's PID namespace stops the server).
+# -----------------------------------------------------------------------------
+serve_inside() {
+	local major=$1 port=$2
+	export PGENV_PG_BIN=/usr/lib/postgresql/$major/bin AUTHSESSIONS_TEST_PORT=$port
+	# shellcheck source=scripts/pgenv.sh
+	source scripts/pgenv.sh
+	pgenv_build_install >"$OUT_DIR/build.log" 2>&1 || { cat "$OUT_DIR/build.log" >&2; exit 1; }
 	pgenv_start
-	psql -X -At -d postgres -c 'SELECT version()' | tee "$OUT_DIR/version"
-	stage_end
-
-	# 1. pg_regress and isolation: each half of make installcheck on its own,
-	# as scripts/test.sh runs them.
-	shopt -s nullglob
-	local regress_tests=(sql/*.sql) isolation_specs=(test/specs/*.spec)
-	if ((${#regress_tests[@]} > 0)); then
-		stage_begin pg_regress
-		rm -f regression.diffs regression.out
-		if make installcheck PG_CONFIG="$PG_CONFIG" ISOLATION=; then
-			record PASS installcheck-regress
-		else
-			record FAIL installcheck-regress
-			[[ -f regression.diffs ]] && { section regression.diffs; cat regression.diffs; }
-		fi
-		stage_end
+	[[ $PGPORT == "$port" ]] || die "port $port is busy"
+	if [[ -s $OUT_DIR/server.conf ]]; then
+		cat "$OUT_DIR/server.conf" >>"$PGENV_DIR/data/postgresql.conf"
+		_pgenv_as_owner pg_ctl -D "$PGENV_DIR/data" -l "$PGENV_DIR/server.log" -w -t 120 restart >/dev/null ||
+			{ cat "$PGENV_DIR/server.log" >&2; exit 1; }
 	fi
-	if ((${#isolation_specs[@]} > 0)); then
-		stage_begin isolation
-		rm -f test/output_iso/regression.diffs test/output_iso/regression.out
-		if make installcheck PG_CONFIG="$PG_CONFIG" REGRESS=; then
-			record PASS installcheck-isolation
-		else
-			record FAIL installcheck-isolation
-			[[ -f test/output_iso/regression.diffs ]] &&
-				{ section test/output_iso/regression.diffs; cat test/output_iso/regression.diffs; }
-		fi
-		stage_end
-	fi
-
-	# 2. pgTAP, one pg_prove run per file, when the suite ships pgtap for
-	# this version.
-	local tap_files=(test/pgtap/*.sql) f
-	if ((${#tap_files[@]} > 0)); then
-		stage_begin pgtap
-		if [[ ! -f $("$PG_CONFIG" --sharedir)/extension/pgtap.control ]]; then
-			for f in "${tap_files[@]}"; do
-				record SKIP "pg_prove $f" "no postgresql-$major-pgtap in this Debian suite"
-			done
-		elif psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE authsessions_tap" &&
-			psql -X -q -v ON_ERROR_STOP=1 -d authsessions_tap \
-				-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION authsessions"; then
-			for f in "${tap_files[@]}"; do
-				if pg_prove --dbname authsessions_tap "$f"; then
-					record PASS "pg_prove $f"
-				else
-					record FAIL "pg_prove $f"
-				fi
-			done
-		else
-			echo "could not prepare database authsessions_tap: every pgTAP file fails" >&2
-			for f in "${tap_files[@]}"; do record FAIL "pg_prove $f"; done
-		fi
-		stage_end
-	fi
-
-	# 3. The extra suites, in name order, but those of MATRIX_SKIP.
-	# 61_dump_restore.sh and 65_customised_tables.sh run PostgreSQL 15's
-	# pg_dump by its path: in this throwaway chroot that path is this
-	# version's.
-	if [[ ! -e /usr/lib/postgresql/15 ]]; then
-		ln -s "$major" /usr/lib/postgresql/15
-		log "/usr/lib/postgresql/15 -> $major (the path some extra suites name)"
-	fi
-	for f in test/extra/*.sh; do
-		local name=${f##*/}
-		if [[ -n ${MATRIX_SKIP[$name]:-} ]]; then
-			record SKIP "$f" "${MATRIX_SKIP[$name]}"
-			continue
-		fi
-		if [[ ! -x $f ]]; then
-			record SKIP "$f" "not executable"
-			continue
-		fi
-		stage_begin "${name%.sh}"
-		if "./$f"; then
-			record PASS "$f"
-		else
-			record FAIL "$f"
-		fi
-		stage_end
-	done
-
-	pgenv_stop
+	psql -X -At -d postgres -c 'SELECT version()' >"$OUT_DIR/version"
+	echo "$port" >"$OUT_DIR/ready"
+	log "PostgreSQL $major with authsessions on 127.0.0.1:$port"
+	while :; do sleep 3600; done
 }
 
 # -----------------------------------------------------------------------------
@@ -229,7 +138,7 @@ inside() {
 # run left is killed and every mount goes.
 # -----------------------------------------------------------------------------
 in_namespace() {
-	local major=$1 lower=$2 run=$3
+	local major=$1 lower=$2 run=$3 inside_args=${4:-"--inside $1"}
 	local m=$run/merged t0
 
 	t0=$(now_us)
@@ -260,7 +169,7 @@ in_namespace() {
 		--exclude=./results --exclude=./regression.diffs --exclude=./regression.out \
 		--exclude=./test/output_iso --exclude=./log --exclude=./tmp_check . |
 		tar -C "$m$BUILD_DIR" -xf -
-	printf 'setup\t%s\n' "$(seconds_since "$t0")" >>"$run/out/stages"
+	printf 'setup\t%s\n' "$(seconds_since "$t0")" >>"$run/outer-stages"
 
 	# A clean environment, but the suites' own knobs (AUTHSESSIONS_LONG,
 	# TRUST_*, CI) pass through.
@@ -271,7 +180,7 @@ in_namespace() {
 	chroot "$m" /usr/bin/env -i HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 TERM=dumb \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		NODE_EXTRA_CA_CERTS=/etc/matrix-host-ca-certificates.crt "${knobs[@]}" \
-		bash -c "cd $BUILD_DIR && exec bash scripts/matrix.sh --inside $major"
+		bash -c "cd $BUILD_DIR && exec bash scripts/matrix.sh $inside_args"
 }
 
 # -----------------------------------------------------------------------------
@@ -281,9 +190,13 @@ in_namespace() {
 make_chroot() {
 	local suite=$1 dir=$2 mirror=$3
 	shift 3
-	local pkg required=() optional=() found=() dropped=()
+	local pkg required=() by_apt=() optional=() found=() dropped=()
 	for pkg in "$@"; do
-		if [[ $pkg == *'?' ]]; then optional+=("${pkg%'?'}"); else required+=("$pkg"); fi
+		case $pkg in
+		*'?') optional+=("${pkg%'?'}") ;;
+		*+) by_apt+=("${pkg%+}") ;;
+		*) required+=("$pkg") ;;
+		esac
 	done
 	local in_chroot=(chroot "$dir" /usr/bin/env -i HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
@@ -313,13 +226,14 @@ make_chroot() {
 		Dpkg::Use-Pty "false";
 	EOF
 
-	# The packages marked "?": with apt, whose resolver handles what
-	# debootstrap's does not (npm's dependencies), where the suite has them.
-	if ((${#optional[@]} > 0)); then
+	# The packages marked "+" and "?": with apt, whose resolver handles what
+	# debootstrap's does not (alternatives, npm's dependencies); those marked
+	# "?" only where the suite has them.
+	if ((${#by_apt[@]} + ${#optional[@]} > 0)); then
 		cp /etc/resolv.conf "$dir/etc/resolv.conf"
 		mount -t proc proc "$dir/proc"
 		"${in_chroot[@]}" apt-get update -qq
-		for pkg in "${optional[@]}"; do
+		for pkg in "${optional[@]+"${optional[@]}"}"; do
 			if [[ -n $("${in_chroot[@]}" apt-cache -q=2 show "$pkg" 2>/dev/null) ]]; then
 				found+=("$pkg")
 			else
@@ -327,6 +241,7 @@ make_chroot() {
 				log "$pkg: not in $suite, not installed"
 			fi
 		done
+		found+=("${by_apt[@]+"${by_apt[@]}"}")
 		if ((${#found[@]} > 0)); then
 			"${in_chroot[@]}" apt-get install -y -qq --no-install-recommends "${found[@]}" </dev/null
 		fi
@@ -463,8 +378,12 @@ case ${1:-} in
 	inside "$2"
 	exit
 	;;
+--serve-inside)
+	serve_inside "$2" "$3"
+	exit
+	;;
 --namespace)
-	in_namespace "$2" "$3" "$4"
+	in_namespace "$2" "$3" "$4" "${5:-}"
 	exit
 	;;
 --make-chroot)
@@ -481,6 +400,13 @@ esac
 ((EUID == 0)) || die "run as root (debootstrap, mounts and chroot need it)"
 # shellcheck source=scripts/pgenv.sh
 source scripts/pgenv.sh # pgenv_suite, pgenv_packages
+serve=()
+if [[ ${1:-} == --serve ]]; then
+	# --serve MAJOR PORT [CONF]: see the header
+	(($# >= 3)) && [[ $3 =~ ^[0-9]+$ ]] || die "usage: $0 --serve MAJOR PORT [CONF]"
+	serve=("$3" "${4:-}")
+	set -- "$2"
+fi
 versions=("$@")
 ((${#versions[@]} > 0)) || versions=(17 18)
 for v in "${versions[@]}"; do
@@ -510,72 +436,62 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for v in "${versions[@]}"; do
+if ((${#serve[@]} > 0)); then
+	v=${versions[0]}
 	run=$RUN_DIR/$v
 	mkdir -p "$run/out"
+	[[ -z ${serve[1]} ]] || cp "${serve[1]}" "$run/out/server.conf"
+	ensure_chroot "$v" || die "no $v chroot"
+	log "serving PostgreSQL $v on port ${serve[0]} until stopped (SIGTERM)"
+	# --kill-child: when this script is stopped, the namespace's first
+	# process is killed, and with it the server
+	unshare -m -p --fork --kill-child=SIGKILL --propagation private -- \
+		bash "$ROOT/scripts/matrix.sh" --namespace "$v" "$CHROOT" "$run" "--serve-inside $v ${serve[0]}" &
+	serve_pid=$!
+	until [[ -f $run/out/ready ]]; do
+		kill -0 "$serve_pid" 2>/dev/null || die "PostgreSQL $v: the server did not start"
+		sleep 0.5
+	done
+	echo "ready: PostgreSQL $v ($(cat "$run/out/version")) on 127.0.0.1:${serve[0]}"
+	wait "$serve_pid" || die "PostgreSQL $v: the server stopped"
+	exit 0
+fi
+
+# Each version's results, for scripts/report.sh: in AUTHSESSIONS_RESULTS/MAJOR
+# when set (.ci/run reports all versions at once), else in the run's directory.
+RESULTS_DIR=${AUTHSESSIONS_RESULTS:-$RUN_DIR/results}
+
+for v in "${versions[@]}"; do
+	run=$RUN_DIR/$v
+	res=$RESULTS_DIR/$v
+	mkdir -p "$run/out" "$res"
 	: >"$run/out/results"
+	: >"$run/outer-stages"
 
 	section "PostgreSQL $v: the pristine $(pgenv_suite "$v") chroot"
 	t0=$(now_us)
-	if ! ensure_chroot "$v"; then
-		printf 'FAIL\tchroot\t\n' >>"$run/out/results"
-		continue
-	fi
-	printf 'chroot\t%s\n' "$(seconds_since "$t0")" >"$run/out/stages"
-
-	section "PostgreSQL $v: the run"
-	if ! unshare -m -p --fork --propagation private -- \
-		bash "$ROOT/scripts/matrix.sh" --namespace "$v" "$CHROOT" "$run"; then
-		# a failure the run did not record itself (its setup, a crash)
-		if ! grep -q '^FAIL' "$run/out/results"; then
-			printf 'FAIL\trun\t\n' >>"$run/out/results"
+	if ensure_chroot "$v"; then
+		printf 'chroot\t%s\n' "$(seconds_since "$t0")" >>"$run/outer-stages"
+		section "PostgreSQL $v: the run"
+		if ! unshare -m -p --fork --propagation private -- \
+			bash "$ROOT/scripts/matrix.sh" --namespace "$v" "$CHROOT" "$run"; then
+			# a failure the run did not record itself (its setup, a crash)
+			if ! grep -q '^FAIL' "$run/out/results"; then
+				printf 'FAIL\trun\t\n' >>"$run/out/results"
+			fi
 		fi
+		exec {CHROOT_LOCK}>&- # release the chroot
+	else
+		printf 'FAIL\tchroot\t\n' >>"$run/out/results"
 	fi
-	exec {CHROOT_LOCK}>&- # release the chroot
+	cat "$run/outer-stages" "$run/out/stages" >"$res/stages" 2>/dev/null || true
+	cp "$run/out/results" "$res/results"
+	[[ ! -f $run/out/version ]] || cp "$run/out/version" "$res/version"
 done
 
 # -----------------------------------------------------------------------------
 # The summary: each version's suites, the stages' times, the count.
 # -----------------------------------------------------------------------------
-passed=0
-failed=0
-stage_names=()
-section "summary"
-for v in "${versions[@]}"; do
-	out=$RUN_DIR/$v/out
-	echo
-	echo "PostgreSQL $v ($(pgenv_suite "$v")): $(cat "$out/version" 2>/dev/null || echo 'no server started')"
-	while IFS=$'\t' read -r result suite why; do
-		case $result in
-		PASS) passed=$((passed + 1)) ;;
-		FAIL) failed=$((failed + 1)) ;;
-		esac
-		printf '  %s %s%s\n' "$result" "$suite" "${why:+ ($why)}"
-	done <"$out/results"
-	[[ -f $out/stages ]] || continue
-	while IFS=$'\t' read -r stage _; do
-		[[ " ${stage_names[*]-} " == *" $stage "* ]] || stage_names+=("$stage")
-	done <"$out/stages"
-done
-
-section "time per stage (seconds)"
-printf '%-24s' stage
-for v in "${versions[@]}"; do printf '%10s' "$v"; done
-echo
-for stage in "${stage_names[@]+"${stage_names[@]}"}" total; do
-	printf '%-24s' "$stage"
-	for v in "${versions[@]}"; do
-		out=$RUN_DIR/$v/out
-		if [[ $stage == total ]]; then
-			value=$(awk -F'\t' '{ s += $2 } END { printf "%.1f", s }' "$out/stages" 2>/dev/null || echo -)
-		else
-			value=$(awk -F'\t' -v s="$stage" '$1 == s { print $2 }' "$out/stages" 2>/dev/null || true)
-		fi
-		printf '%10s' "${value:--}"
-	done
-	echo
-done
-
-echo
-echo "$passed passed, $failed failed"
-((failed == 0))
+report_args=()
+for v in "${versions[@]}"; do report_args+=("$v=$RESULTS_DIR/$v"); done
+bash scripts/report.sh "${report_args[@]}"

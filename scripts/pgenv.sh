@@ -31,7 +31,7 @@ PGENV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # pgenv_packages MAJOR: the Debian packages of the environment that tests
 # PostgreSQL MAJOR, one a line, from its section of scripts/packages.txt
 # (which lists every environment's: this host's, Debian 12 with 15, and the
-# chroots of scripts/matrix.sh).  An optional package keeps its trailing "?".
+# chroots of scripts/matrix.sh).  A package keeps its trailing "?" or "+".
 pgenv_packages() {
 	local line words=() in_section=0
 	while IFS= read -r line || [[ -n $line ]]; do
@@ -94,6 +94,7 @@ pgenv_install_deps() {
 				missing+=("$pkg")
 			continue
 		fi
+		pkg=${pkg%+} # "+": installed by apt in the chroots, as here
 		_pgenv_pkg_installed "$pkg" || missing+=("$pkg")
 	done
 	if ((${#missing[@]} == 0)); then

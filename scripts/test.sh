@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # scripts/test.sh: run every authsessions test suite against one throwaway
-# PostgreSQL 15 cluster.
+# cluster of one PostgreSQL version (15, this host's, by default).
 #
 #   bash scripts/test.sh
+#   PGENV_PG_BIN=/usr/lib/postgresql/18/bin bash scripts/test.sh
 #
-# Steps: install missing Debian packages (root only), build and install the
-# extension with warnings as errors, start a private cluster, then run
+# Steps: install missing Debian packages (root only; the version's section
+# of scripts/packages.txt), build and install the extension with warnings as
+# errors, start a private cluster, then run
 #   1. make installcheck   pg_regress (sql/ vs expected/), then the isolation
 #                          specs (test/specs/ vs test/expected/): two suites;
 #   2. pg_prove            each test/pgtap/*.sql file is one suite, run in the
 #                          database authsessions_tap where pgtap and
-#                          authsessions are already created;
+#                          authsessions are already created (skipped, and
+#                          said, where the Debian suite has no pgtap package
+#                          for the version);
 #   3. test/extra/*.sh     each executable script is one suite, run in name
 #                          order from the repository root with PGHOST, PGPORT,
 #                          PGUSER and PGDATABASE exported;
@@ -18,8 +22,19 @@
 #                          tried in a cluster of its own and purged: one
 #                          suite, last, after the test cluster has stopped
 #                          (it replaces the installed files while it runs).
-# The last line is "N passed, N failed" (N counts suites); the exit status is
-# non-zero when any suite failed.
+# scripts/matrix.sh runs this same script inside its chroots of PostgreSQL 17
+# and 18, with AUTHSESSIONS_MATRIX=1: then an extra suite whose header has a
+# line "# matrix-skip: why" is skipped, and the log says why.
+#
+# The log ends with each suite's result, a table of each stage's time, and
+# the line "N passed, N failed" (N counts suites; scripts/report.sh); the
+# exit status is non-zero when any suite failed.
+#
+# Environment knobs (besides scripts/pgenv.sh's):
+#   AUTHSESSIONS_RESULTS=DIR  also leave the results there, for
+#                             scripts/report.sh (DIR/results, DIR/stages,
+#                             DIR/version); default: a temporary directory
+#   AUTHSESSIONS_MATRIX=1     skip the extra suites marked matrix-skip
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,37 +43,62 @@ source scripts/pgenv.sh
 export AUTHSESSIONS_ROOT="$PGENV_ROOT"
 export LC_COLLATE=C # glob order of the test files
 
-passed=0
-failed=0
-results=() # one "PASS name" / "FAIL name" line per suite
-
-record() { # record PASS|FAIL name
-	results+=("$1 $2")
-	if [[ $1 == PASS ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-}
-
-summary() {
-	echo
-	echo "=== summary ==="
-	local line
-	for line in "${results[@]+"${results[@]}"}"; do echo "$line"; done
-	echo "$passed passed, $failed failed"
-}
-
-section() { printf '\n=== %s ===\n' "$*"; }
-
-section "dependencies"
-pgenv_install_deps
-
-section "build and install"
-if ! pgenv_build_install; then
-	record FAIL build
-	summary
-	exit 1
+if [[ -n ${AUTHSESSIONS_RESULTS:-} ]]; then
+	RESULTS=$AUTHSESSIONS_RESULTS
+	mkdir -p "$RESULTS"
+else
+	RESULTS=$(mktemp -d /tmp/authsessions-results.XXXXXX)
+	trap 'rm -rf "$RESULTS"' EXIT # replaced by pgenv_start's trap: see below
 fi
+: >"$RESULTS/results"
+: >"$RESULTS/stages"
+rm -f "$RESULTS/version"
 
-section "cluster"
+# Microseconds since the epoch.
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+
+stage=""
+stage_t0=0
+section() { printf '\n=== %s ===\n' "$*"; }
+# stage_begin NAME [TITLE]: a new section of the log, timed as stage NAME.
+stage_begin() {
+	stage=$1
+	stage_t0=$(now_us)
+	section "${2:-$1}"
+}
+stage_end() {
+	local d=$(($(now_us) - stage_t0))
+	printf '%s\t%d.%d\n' "$stage" $((d / 1000000)) $((d / 100000 % 10)) >>"$RESULTS/stages"
+}
+
+record() { # record PASS|FAIL|SKIP suite [why]
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$RESULTS/results"
+	if [[ $1 == SKIP ]]; then echo "skipping $2: $3"; fi
+}
+
+finish() {
+	local rc=0
+	bash scripts/report.sh "$PGENV_PG_MAJOR=$RESULTS" || rc=$?
+	[[ -n ${AUTHSESSIONS_RESULTS:-} ]] || rm -rf "$RESULTS"
+	exit "$rc"
+}
+
+stage_begin dependencies
+pgenv_install_deps
+stage_end
+
+stage_begin build "build and install"
+if ! pgenv_build_install; then
+	stage_end
+	record FAIL build
+	finish
+fi
+stage_end
+
+stage_begin cluster
 pgenv_start
+psql -X -At -d postgres -c 'SELECT version()' | tee "$RESULTS/version"
+stage_end
 
 # 1. pg_regress and isolation tests, both driven by the Makefile's installcheck.
 # PGXS runs them in one recipe, so a pg_regress failure would skip the
@@ -68,7 +108,7 @@ shopt -s nullglob
 regress_tests=(sql/*.sql)
 isolation_specs=(test/specs/*.spec)
 if ((${#regress_tests[@]} > 0)); then
-	section "make installcheck: pg_regress (${#regress_tests[@]} tests)"
+	stage_begin pg_regress "make installcheck: pg_regress (${#regress_tests[@]} tests)"
 	rm -f regression.diffs regression.out
 	if make installcheck PG_CONFIG="$PG_CONFIG" ISOLATION=; then
 		record PASS installcheck-regress
@@ -76,9 +116,10 @@ if ((${#regress_tests[@]} > 0)); then
 		record FAIL installcheck-regress
 		[[ -f regression.diffs ]] && { section regression.diffs; cat regression.diffs; }
 	fi
+	stage_end
 fi
 if ((${#isolation_specs[@]} > 0)); then
-	section "make installcheck: isolation (${#isolation_specs[@]} specs)"
+	stage_begin isolation "make installcheck: isolation (${#isolation_specs[@]} specs)"
 	rm -f test/output_iso/regression.diffs test/output_iso/regression.out
 	if make installcheck PG_CONFIG="$PG_CONFIG" REGRESS=; then
 		record PASS installcheck-isolation
@@ -87,14 +128,19 @@ if ((${#isolation_specs[@]} > 0)); then
 		[[ -f test/output_iso/regression.diffs ]] &&
 			{ section test/output_iso/regression.diffs; cat test/output_iso/regression.diffs; }
 	fi
+	stage_end
 fi
 
 # 2. pgTAP files, one pg_prove run each so that each counts as a suite.
 tap_files=(test/pgtap/*.sql)
 if ((${#tap_files[@]} > 0)); then
-	section "pgTAP (${#tap_files[@]} files)"
+	stage_begin pgtap "pgTAP (${#tap_files[@]} files)"
 	tap_db=authsessions_tap
-	if psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $tap_db" &&
+	if [[ ! -f $("$PG_CONFIG" --sharedir)/extension/pgtap.control ]]; then
+		for f in "${tap_files[@]}"; do
+			record SKIP "pg_prove $f" "no pgtap package for PostgreSQL $PGENV_PG_MAJOR in this Debian suite"
+		done
+	elif psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $tap_db" &&
 		psql -X -q -v ON_ERROR_STOP=1 -d "$tap_db" \
 			-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION authsessions"; then
 		for f in "${tap_files[@]}"; do
@@ -108,36 +154,45 @@ if ((${#tap_files[@]} > 0)); then
 		echo "could not prepare database $tap_db: every pgTAP file fails" >&2
 		for f in "${tap_files[@]}"; do record FAIL "pg_prove $f"; done
 	fi
+	stage_end
 fi
 
 # 3. Extra suites: executable scripts, in name order.
 for f in test/extra/*.sh; do
+	name=${f##*/}
 	if [[ ! -x $f ]]; then
-		echo "skipping $f: not executable"
+		record SKIP "$f" "not executable"
 		continue
 	fi
-	section "$f"
+	if [[ ${AUTHSESSIONS_MATRIX:-} == 1 ]]; then
+		why=$(sed -n '1,40{s/^# matrix-skip: //p}' "$f" | head -n 1)
+		if [[ -n $why ]]; then
+			record SKIP "$f" "$why"
+			continue
+		fi
+	fi
+	stage_begin "${name%.sh}" "$f"
 	if "./$f"; then
 		record PASS "$f"
 	else
 		record FAIL "$f"
 	fi
+	stage_end
 done
 
-# Stop the cluster now (the EXIT trap would do it too, but after the summary,
-# which must stay the last line of output).
+# Stop the cluster now: the package stage replaces the installed files.
 pgenv_stop
 
 # 4. The Debian package (dpkg needs root; make install's files come back).
 if ((EUID == 0)); then
-	section "scripts/package.sh"
+	stage_begin package scripts/package.sh
 	if bash scripts/package.sh; then
 		record PASS scripts/package.sh
 	else
 		record FAIL scripts/package.sh
 	fi
+	stage_end
 else
-	echo "skipping scripts/package.sh: building and installing packages needs root"
+	record SKIP scripts/package.sh "building and installing packages needs root"
 fi
-summary
-((failed == 0))
+finish

@@ -11,6 +11,8 @@
 # and curl from Debian when missing (root only).
 # Prints PASS/FAIL per case and "N passed, N failed"; exits non-zero when a
 # case failed.  Needs no database.
+#
+# matrix-skip: needs no database: it checks examples/postgrest/'s nginx site with nginx and curl, nothing in it depends on the PostgreSQL version (the PostgreSQL 15 run has it)
 # t_check conditions are single-quoted on purpose: t_check evaluates them.
 # shellcheck disable=SC2016,SC2034
 set -euo pipefail

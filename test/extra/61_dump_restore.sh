@@ -22,7 +22,7 @@
 # Prints PASS/FAIL per check and "N passed, N failed".
 set -euo pipefail
 
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${PGENV_PG_BIN:-/usr/lib/postgresql/15/bin}
 [[ -x $PGBIN/pg_dump ]] || PGBIN=$(dirname "$(command -v pg_dump)")
 PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
 

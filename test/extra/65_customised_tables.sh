@@ -14,7 +14,7 @@
 # superuser).  Prints PASS/FAIL per check and "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${PGENV_PG_BIN:-/usr/lib/postgresql/15/bin}
 PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
 # shellcheck source=test/extra/lib/checks.sh
 source test/extra/lib/checks.sh
