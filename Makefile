@@ -19,8 +19,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# every C file includes the shared header: rebuild them all when it changes
-$(OBJS): src/authsessions.h src/summary.h src/compat.h
+# rebuild every object when any header of src/ changes: fewer rules than
+# tracking which file includes which
+$(OBJS): $(wildcard src/*.h)
 
 EXTRA_CLEAN = results regression.diffs regression.out test/output_iso
 

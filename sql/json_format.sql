@@ -126,7 +126,7 @@ SELECT authsessions.delete_user('00000000-0000-4000-8000-000000000005');
 -- what PostgreSQL makes of their text, equal to it, and readable
 -- by every operator, also past the 32nd element of an array, where jsonb
 -- keeps an offset instead of a length (JB_OFFSET_STRIDE), and for counts
--- past the numbers json_int makes once per backend (0 to 255).
+-- past the numbers as_json_int makes once per backend (0 to 255).
 SELECT count(authsessions.upsert_user(g, 'stride-' || lpad(i::text, 3, '0'))) AS stride_users
 FROM generate_series(1, 70) AS i,
 	LATERAL (SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(1000 + i), 12, '0'))::uuid AS g) AS u;

@@ -12,12 +12,18 @@
  */
 #include "postgres.h"
 
+#include "args.h"
+#include "fmgr.h"
+#include "http.h"
+#include "jsonout.h"
 #include "miscadmin.h"
+#include "scan.h"
+#include "session.h"
+#include "store.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/uuid.h"
-
-#include "authsessions.h"
 
 PG_FUNCTION_INFO_V1(authsessions_list);
 PG_FUNCTION_INFO_V1(authsessions_user_sessions);
@@ -44,10 +50,10 @@ authsessions_list(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext callcxt;
-	int32		page = get_page_arg(fcinfo, 0);
-	int32		page_size = get_page_size_arg(fcinfo, 1);
+	int32		page = as_args_page(fcinfo, 0);
+	int32		page_size = as_args_page_size(fcinfo, 1);
 	bool		has_after = !PG_ARGISNULL(2);
-	bool		wants_count = http_wants_count();
+	bool		wants_count = as_http_wants_count();
 	text	   *cursor_name = NULL;
 	pg_uuid_t  *cursor_guid = NULL;
 	ListRow    *rows;
@@ -73,7 +79,7 @@ authsessions_list(PG_FUNCTION_ARGS)
 	if (has_after)
 	{
 		cursor_guid = PG_GETARG_UUID_P(2);
-		cursor_name = scan_user_name(PG_GETARG_DATUM(2));
+		cursor_name = as_scan_user_name(PG_GETARG_DATUM(2));
 		if (cursor_name == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -85,26 +91,27 @@ authsessions_list(PG_FUNCTION_ARGS)
 	}
 
 	/* direct index scans over the listed users (scan.c) */
-	n = scan_list(cursor_name, cursor_guid, page_offset(page, page_size),
-				  page_size, wants_count, &rows, &first, &total);
+	n = as_scan_list(cursor_name, cursor_guid,
+					 as_args_page_offset(page, page_size),
+					 page_size, wants_count, &rows, &first, &total);
 
-	json_begin_array(&out);
+	as_json_begin_array(&out);
 	for (i = 0; i < n; i++)
 	{
-		json_begin_object(&out, &list_keys);
-		json_string(&out, rows[i].guid);
-		json_string(&out, rows[i].name);
-		json_bool(&out, rows[i].is_operator);
-		json_int(&out, rows[i].session_count);
-		json_end_object(&out);
+		as_json_begin_object(&out, &list_keys);
+		as_json_string(&out, rows[i].guid);
+		as_json_string(&out, rows[i].name);
+		as_json_bool(&out, rows[i].is_operator);
+		as_json_int(&out, rows[i].session_count);
+		as_json_end_object(&out);
 	}
-	json_end_array(&out);
+	as_json_end_array(&out);
 
 	if (wants_count)
-		http_set_range(first, n, total);
+		as_http_set_range(first, n, total);
 
 	MemoryContextSwitchTo(caller);
-	result = json_finish(&out);
+	result = as_json_finish(&out);
 	MemoryContextDelete(callcxt);
 	PG_RETURN_JSONB_P(result);
 }
@@ -131,10 +138,10 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 	int			total;
 	int64		i;
 
-	check_required_arg(fcinfo, 0, "guid");
-	page = get_page_arg(fcinfo, 1);
-	page_size = get_page_size_arg(fcinfo, 2);
-	offset = page_offset(page, page_size);
+	as_args_required(fcinfo, 0, "guid");
+	page = as_args_page(fcinfo, 1);
+	page_size = as_args_page_size(fcinfo, 2);
+	offset = as_args_page_offset(page, page_size);
 
 	/* everything but the result lives in a context of this call */
 	callcxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -143,18 +150,19 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(callcxt);
 
 	/* all of the user's active sessions, sorted: the page is a slice */
-	total = scan_user_sessions(PG_GETARG_DATUM(0), &rows);
+	total = as_scan_user_sessions(PG_GETARG_DATUM(0), &rows);
 
-	json_begin_array(&out);
+	as_json_begin_array(&out);
 	for (i = offset; i < total && i < offset + page_size; i++)
-		json_session(&out, &rows[i]);
-	json_end_array(&out);
+		as_session_json(&out, &rows[i]);
+	as_json_end_array(&out);
 
-	if (http_wants_count())
-		http_set_range(offset, Max(Min(total - offset, page_size), 0), total);
+	if (as_http_wants_count())
+		as_http_set_range(offset, Max(Min(total - offset, page_size), 0),
+						  total);
 
 	MemoryContextSwitchTo(caller);
-	result = json_finish(&out);
+	result = as_json_finish(&out);
 	MemoryContextDelete(callcxt);
 	PG_RETURN_JSONB_P(result);
 }
@@ -172,19 +180,19 @@ authsessions_revoke(PG_FUNCTION_ARGS)
 	bool		ended;
 
 	PreventCommandIfReadOnly("authsessions.revoke()");
-	check_required_arg(fcinfo, 0, "Session");
+	as_args_required(fcinfo, 0, "Session");
 
 	args[0] = PG_GETARG_DATUM(0);
-	args[1] = CStringGetTextDatum(current_actor());
-	args[2] = CStringGetTextDatum(current_role_name());
-	store_connect();
-	ended = store_exec(Q_REVOKE, args, NULL, false, 0) == 1;
-	store_finish();
+	args[1] = CStringGetTextDatum(as_args_actor());
+	args[2] = CStringGetTextDatum(as_args_role_name());
+	as_store_connect();
+	ended = as_store_exec(Q_REVOKE, args, NULL, false, 0) == 1;
+	as_store_finish();
 	if (!ended)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
 				 errmsg("err_NoActiveSession"),
 				 errdetail("No active session was found for the provided session ID.")));
 
-	PG_RETURN_JSONB_P(json_success(true));
+	PG_RETURN_JSONB_P(as_session_success(true));
 }

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * args.c
- *	  Argument checks shared by the SQL-callable functions.
+ *	  Argument checks shared by the SQL-callable functions, and who is
+ *	  calling them (for the audit columns).
  *
  * No function is STRICT: each one decides what a NULL means.  A NULL required
  * argument raises 22004, a NULL optional argument means its default, and a
@@ -12,18 +13,19 @@
  */
 #include "postgres.h"
 
+#include "args.h"
+#include "compat.h"
+#include "guc.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
-
-#include "authsessions.h"
-#include "compat.h"
+#include "utils/numeric.h"
 
 /* Raise 22004 when a required argument is NULL. */
 void
-check_required_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
+as_args_required(FunctionCallInfo fcinfo, int argno, const char *argname)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -33,7 +35,7 @@ check_required_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 
 /* The page argument: 1 when NULL, at least 1 otherwise. */
 int32
-get_page_arg(FunctionCallInfo fcinfo, int argno)
+as_args_page(FunctionCallInfo fcinfo, int argno)
 {
 	int32		page;
 
@@ -50,7 +52,7 @@ get_page_arg(FunctionCallInfo fcinfo, int argno)
 
 /* The page_size argument: 50 when NULL, 1 to authsessions.max_page_size. */
 int32
-get_page_size_arg(FunctionCallInfo fcinfo, int argno)
+as_args_page_size(FunctionCallInfo fcinfo, int argno)
 {
 	int32		page_size;
 
@@ -72,7 +74,7 @@ get_page_size_arg(FunctionCallInfo fcinfo, int argno)
  * product fits in int64 without overflow.
  */
 int64
-page_offset(int32 page, int32 page_size)
+as_args_page_offset(int32 page, int32 page_size)
 {
 	Assert(page >= 1 && page_size >= 1);
 	return ((int64) page - 1) * (int64) page_size;
@@ -83,8 +85,8 @@ page_offset(int32 page, int32 page_size)
  * otherwise; raises 22001 when it is longer than maxchars characters.
  */
 bool
-check_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
-			   int maxchars)
+as_args_text(FunctionCallInfo fcinfo, int argno, const char *argname,
+			 int maxchars)
 {
 	text	   *t;
 	int			bytes;
@@ -112,7 +114,7 @@ check_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
  * of a second, and (from PostgreSQL 17) infinite intervals.
  */
 int64
-interval_to_seconds(Interval *span, const char *argname)
+as_args_interval_seconds(Interval *span, const char *argname)
 {
 	if (!compat_interval_is_finite(span))
 		ereport(ERROR,
@@ -140,7 +142,7 @@ interval_to_seconds(Interval *span, const char *argname)
  * the function (the outer role: SECURITY DEFINER does not change it).
  */
 char *
-current_actor(void)
+as_args_actor(void)
 {
 	const char *claims = GetConfigOption("request.jwt.claims", true, false);
 
@@ -170,7 +172,7 @@ current_actor(void)
  * does not.  palloc'd.
  */
 char *
-current_role_name(void)
+as_args_role_name(void)
 {
 	return GetUserNameFromId(GetOuterUserId(), false);
 }

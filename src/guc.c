@@ -15,9 +15,8 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "guc.h"
 #include "utils/guc.h"
-
-#include "authsessions.h"
 
 PG_MODULE_MAGIC;
 

@@ -16,11 +16,11 @@
  */
 #include "postgres.h"
 
+#include "http.h"
+#include "jsonout.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
-
-#include "authsessions.h"
 
 /* Does one Prefer header value hold the preference count=exact? */
 static bool
@@ -56,7 +56,7 @@ prefer_has_count_exact(const char *value, int len)
  * raise 22P02 (PostgREST always sends a JSON object).
  */
 bool
-http_wants_count(void)
+as_http_wants_count(void)
 {
 	const char *headers = GetConfigOption("request.headers", true, false);
 	Jsonb	   *jb;
@@ -111,7 +111,7 @@ is_content_range(JsonbValue *elem)
  * earlier Content-Range.
  */
 void
-http_set_range(int64 first, int64 rows, int64 total)
+as_http_set_range(int64 first, int64 rows, int64 total)
 {
 	static const char *const range_key_names[] = {"Content-Range"};
 	static JsonKeys range_key = JSON_KEYS(range_key_names);
@@ -126,7 +126,7 @@ http_set_range(int64 first, int64 rows, int64 total)
 	else
 		range = psprintf("*/%lld", (long long) total);
 
-	json_begin_array(&out);
+	as_json_begin_array(&out);
 	if (old != NULL && old[0] != '\0')
 	{
 		Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
@@ -140,14 +140,14 @@ http_set_range(int64 first, int64 rows, int64 total)
 			JsonbValue *elem = getIthJsonbValueFromContainer(&jb->root, i);
 
 			if (!is_content_range(elem))
-				json_value(&out, elem);
+				as_json_value(&out, elem);
 		}
 	}
-	json_begin_object(&out, &range_key);
-	json_string(&out, range);
-	json_end_object(&out);
-	json_end_array(&out);
-	headers = json_finish(&out);
+	as_json_begin_object(&out, &range_key);
+	as_json_string(&out, range);
+	as_json_end_object(&out);
+	as_json_end_array(&out);
+	headers = as_json_finish(&out);
 
 	set_response_guc("response.headers",
 					 JsonbToCString(NULL, &headers->root, VARSIZE(headers)));

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * jsonout.c
- *	  The jsonb writer, and the session objects of the documented API.
+ *	  A writer of jsonb's on-disk format.  It knows jsonb, not the API: the
+ *	  objects of the documented API are written by their callers.
  *
  * The results are written straight into jsonb's on-disk format, in one
  * pass, the way convertToJsonb (jsonb_util.c) lays out a JsonbValue tree:
@@ -25,10 +26,10 @@
  *	- the buffer starts with the varlena header, as convertToJsonb's does,
  *	  so a 4-byte boundary of the buffer is one of the result.
  * Builds with assertions check every result against PostgreSQL's own
- * conversion of its text (json_finish).
+ * conversion of its text (as_json_finish).
  *
  * The buffer is allocated in the memory context current at the first
- * json_begin_*; json_finish copies the result into the context current
+ * json_begin_*; as_json_finish copies the result into the context current
  * then, so callers build in a context of the call and copy only the result.
  *
  * Timestamps are written in UTC as 2020-09-21T10:42:50Z whatever the
@@ -38,12 +39,15 @@
  */
 #include "postgres.h"
 
+#include "jsonout.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
-#include "authsessions.h"
+/* as_json_int's numbers made once per backend */
+#define JSON_SMALL_INTS 256
 
 /* Pad the buffer with zero bytes to a 4-byte boundary; returns how many. */
 static int
@@ -157,7 +161,7 @@ json_close(JsonOut *out, uint32 header)
 
 /* Start an array. */
 void
-json_begin_array(JsonOut *out)
+as_json_begin_array(JsonOut *out)
 {
 	JsonFrame  *f = json_open(out);
 
@@ -169,7 +173,7 @@ json_begin_array(JsonOut *out)
  * JEntries (4 bytes each, so every alignment inside them is kept).
  */
 void
-json_end_array(JsonOut *out)
+as_json_end_array(JsonOut *out)
 {
 	JsonFrame  *f;
 	int			size;
@@ -234,7 +238,7 @@ json_keys_prefix(JsonKeys *keys)
 
 /* Start an object with these keys; its values follow in their order. */
 void
-json_begin_object(JsonOut *out, JsonKeys *keys)
+as_json_begin_object(JsonOut *out, JsonKeys *keys)
 {
 	JsonFrame  *f = json_open(out);
 
@@ -248,7 +252,7 @@ json_begin_object(JsonOut *out, JsonKeys *keys)
 
 /* End the object being written, which has a value for every key. */
 void
-json_end_object(JsonOut *out)
+as_json_end_object(JsonOut *out)
 {
 	JsonFrame  *f;
 
@@ -271,7 +275,7 @@ json_string_len(JsonOut *out, const char *str, int len)
 
 /* A string value. */
 void
-json_string(JsonOut *out, const char *str)
+as_json_string(JsonOut *out, const char *str)
 {
 	json_string_len(out, str, strlen(str));
 }
@@ -300,7 +304,7 @@ json_numeric(JsonOut *out, Numeric num)
  * A number value.  Small ones (session counts) are made once per backend.
  */
 void
-json_int(JsonOut *out, int64 value)
+as_json_int(JsonOut *out, int64 value)
 {
 	static Numeric small[JSON_SMALL_INTS];
 	Numeric		num;
@@ -324,14 +328,14 @@ json_int(JsonOut *out, int64 value)
 
 /* A boolean value. */
 void
-json_bool(JsonOut *out, bool value)
+as_json_bool(JsonOut *out, bool value)
 {
 	json_child(out, value ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE, 0);
 }
 
 /* A null value. */
 void
-json_null(JsonOut *out)
+as_json_null(JsonOut *out)
 {
 	json_child(out, JENTRY_ISNULL, 0);
 }
@@ -352,7 +356,7 @@ put_digits(char *p, int value, int width)
  * object has two, so the usual four-digit years are formatted by hand.
  */
 void
-json_timestamp(JsonOut *out, TimestampTz ts)
+as_json_timestamp(JsonOut *out, TimestampTz ts)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -377,7 +381,7 @@ json_timestamp(JsonOut *out, TimestampTz ts)
 		put_digits(buf + 14, tm.tm_min, 2);
 		put_digits(buf + 17, tm.tm_sec, 2);
 	}
-	json_string(out, buf);
+	as_json_string(out, buf);
 }
 
 /*
@@ -386,12 +390,12 @@ json_timestamp(JsonOut *out, TimestampTz ts)
  * only depends on starting on a 4-byte boundary).
  */
 void
-json_value(JsonOut *out, JsonbValue *v)
+as_json_value(JsonOut *out, JsonbValue *v)
 {
 	switch (v->type)
 	{
 		case jbvNull:
-			json_null(out);
+			as_json_null(out);
 			break;
 		case jbvString:
 			json_string_len(out, v->val.string.val, v->val.string.len);
@@ -400,7 +404,7 @@ json_value(JsonOut *out, JsonbValue *v)
 			json_numeric(out, v->val.numeric);
 			break;
 		case jbvBool:
-			json_bool(out, v->val.boolean);
+			as_json_bool(out, v->val.boolean);
 			break;
 		case jbvBinary:
 			json_aligned(out, JENTRY_ISCONTAINER, v->val.binary.data,
@@ -436,7 +440,7 @@ json_check(Jsonb *result)
 
 /* The finished value, copied into the current memory context. */
 Jsonb *
-json_finish(JsonOut *out)
+as_json_finish(JsonOut *out)
 {
 	Jsonb	   *result;
 
@@ -449,56 +453,4 @@ json_finish(JsonOut *out)
 	json_check(result);
 #endif
 	return result;
-}
-
-/* {"Success": true} or {"Success": false}. */
-Jsonb *
-json_success(bool success)
-{
-	static const char *const names[] = {"Success"};
-	static JsonKeys keys = JSON_KEYS(names);
-	JsonOut		out = {0};
-	Jsonb	   *result;
-
-	json_begin_object(&out, &keys);
-	json_bool(&out, success);
-	json_end_object(&out);
-	result = json_finish(&out);
-	pfree(out.buf.data);
-	return result;
-}
-
-/* A nullable string value. */
-static void
-json_string_or_null(JsonOut *out, const char *str)
-{
-	if (str == NULL)
-		json_null(out);
-	else
-		json_string(out, str);
-}
-
-/* One session object, with exactly the documented keys. */
-void
-json_session(JsonOut *out, const SessionRow *row)
-{
-	/* in jsonb's order: shorter first, then bytewise */
-	static const char *const names[] = {
-		"ID", "UserID", "UserGuid", "UserName", "IsOperator", "Smartphone",
-		"Application", "LastUpdated", "ExpirationDate", "OperatingSystem"
-	};
-	static JsonKeys keys = JSON_KEYS(names);
-
-	json_begin_object(out, &keys);
-	json_int(out, row->id);
-	json_int(out, row->user_id);
-	json_string(out, row->guid);
-	json_string(out, row->name);
-	json_bool(out, row->is_operator);
-	json_string_or_null(out, row->smartphone);
-	json_string_or_null(out, row->application);
-	json_timestamp(out, row->last_updated);
-	json_timestamp(out, row->expires_at);
-	json_string_or_null(out, row->operating_system);
-	json_end_object(out);
 }

@@ -23,30 +23,61 @@
 #include "postgres.h"
 
 #include "access/genam.h"
-#include "access/relation.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
-#include "catalog/pg_type.h"
+#include "compat.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
-#include "storage/bufmgr.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
 #include "pgstat.h"
+#include "scan.h"
+#include "storage/bufmgr.h"
+#include "summary.h"
+#include "token.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
-#include "utils/typcache.h"
 #include "utils/uuid.h"
 
-#include "authsessions.h"
-#include "compat.h"
-#include "summary.h"
+/* What the index scans need to know about the tables */
+typedef struct ScanCatalog
+{
+	bool		valid;
+	Oid			users;
+	Oid			users_pkey;
+	Oid			users_guid_key;
+	Oid			sessions;
+	Oid			sessions_pkey;
+	Oid			sessions_token_hash_key;
+	Oid			sessions_user_id_idx;
+	Oid			users_listed_name_guid_idx;
+	/* users columns */
+	AttrNumber	u_id;
+	AttrNumber	u_guid;
+	AttrNumber	u_name;
+	AttrNumber	u_is_operator;
+	AttrNumber	u_session_expiries;
+	/* sessions columns */
+	AttrNumber	s_id;
+	AttrNumber	s_user_id;
+	AttrNumber	s_last_updated;
+	AttrNumber	s_expires_at;
+	AttrNumber	s_idle_timeout;
+	AttrNumber	s_revoked_at;
+	AttrNumber	s_revoked_by;
+	AttrNumber	s_token_hash;
+	AttrNumber	s_user_guid;
+	AttrNumber	s_user_name;
+	AttrNumber	s_user_is_operator;
+	AttrNumber	s_smartphone;
+	AttrNumber	s_operating_system;
+	AttrNumber	s_application;
+} ScanCatalog;
 
 static ScanCatalog catalog;
 static bool callback_registered = false;
@@ -149,12 +180,14 @@ catalog_load(void)
 	catalog.valid = true;
 }
 
-/* The catalog, checked against the schema (see check_schema_version). */
-const ScanCatalog *
-scan_catalog(void)
+/*
+ * Load the catalog if needed: raises when the tables are missing, and with
+ * 55000 when they are older than this library (check_schema_version).
+ */
+void
+as_scan_check_catalog(void)
 {
 	catalog_load();
-	return &catalog;
 }
 
 /*
@@ -206,7 +239,7 @@ slot_text(TupleTableSlot *slot, AttrNumber attnum)
  * Returns false when there is none.  The index is opened with lockmode,
  * which stays held to the end of the transaction, as the executor keeps it.
  */
-bool
+static bool
 scan_by_key(Relation rel, Oid indexid, LOCKMODE lockmode, RegProcedure eqproc,
 			Datum key, Snapshot snapshot, TupleTableSlot *slot)
 {
@@ -242,7 +275,7 @@ copy_session(TupleTableSlot *slot, SessionRow *row)
  * Is the slot's session (deformed: slot_getallattrs) active at the given
  * moment?
  */
-bool
+static bool
 scan_session_active(TupleTableSlot *slot, TimestampTz now)
 {
 	return slot->tts_isnull[catalog.s_revoked_at - 1] &&
@@ -308,7 +341,8 @@ fetch_session_at(Relation rel, ItemPointer locator, const uint8 *hash,
  * such active session.
  */
 bool
-scan_session_by_token(const uint8 *hash, ItemPointer locator, SessionRow *row)
+as_scan_session_by_token(const uint8 *hash, ItemPointer locator,
+						 SessionRow *row)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	Snapshot	snapshot;
@@ -326,7 +360,7 @@ scan_session_by_token(const uint8 *hash, ItemPointer locator, SessionRow *row)
 	if (!found)
 		found = scan_by_key(rel, catalog.sessions_token_hash_key,
 							AccessShareLock, F_BYTEAEQ,
-							PointerGetDatum(hash_to_bytea(hash)),
+							PointerGetDatum(as_token_hash_bytea(hash)),
 							snapshot, slot);
 	if (found)
 	{
@@ -381,7 +415,7 @@ tid_descending(const void *a, const void *b)
  * user row.
  */
 int
-scan_user_sessions(Datum guid, SessionRow **rows)
+as_scan_user_sessions(Datum guid, SessionRow **rows)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	Snapshot	snapshot = GetActiveSnapshot();
@@ -491,7 +525,7 @@ scan_user_sessions(Datum guid, SessionRow **rows)
  * caller's snapshot; NULL for an unknown user.
  */
 text *
-scan_user_name(Datum guid)
+as_scan_user_name(Datum guid)
 {
 	Relation	rel;
 	TupleTableSlot *slot;
@@ -570,9 +604,9 @@ listed_at_most(Relation rel, Relation idx, Snapshot snapshot, int64 limit)
  * entries than the page skips, the page is past the end and no row is read.
  */
 int
-scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
-		  int limit, bool want_total, ListRow **rows, int64 *first,
-		  int64 *total)
+as_scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
+			 int limit, bool want_total, ListRow **rows, int64 *first,
+			 int64 *total)
 {
 	Snapshot	snapshot = GetActiveSnapshot();
 	Relation	rel;
@@ -633,9 +667,9 @@ scan_list(text *cursor_name, pg_uuid_t *cursor_guid, int64 offset,
 
 			CHECK_FOR_INTERRUPTS();
 			slot_getallattrs(slot);
-			count = summary_active_count(slot_notnull(slot, catalog.u_session_expiries),
-										 DatumGetInt32(slot_notnull(slot, catalog.u_id)),
-										 now);
+			count = as_summary_active_count(slot_notnull(slot, catalog.u_session_expiries),
+											DatumGetInt32(slot_notnull(slot, catalog.u_id)),
+											now);
 			if (count == 0)
 				continue;
 			seen++;

@@ -13,7 +13,7 @@
  */
 #include "postgres.h"
 
-#include "authsessions.h"
+#include "sha256.h"
 
 static const uint32 K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -92,7 +92,7 @@ sha256_block(uint32 *h, const uint8 *block)
  * blocks on the stack.
  */
 void
-authsessions_sha256(const uint8 *data, size_t len, uint8 *digest)
+as_sha256(const uint8 *data, size_t len, uint8 *digest)
 {
 	uint32		h[8] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,

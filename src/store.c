@@ -11,7 +11,7 @@
  * whatever the caller's search_path.  The writers get that pin, and their
  * owner's rights, from SECURITY DEFINER ... SET search_path; validate, which
  * is SECURITY INVOKER so that its calls skip that set-up, takes both around
- * its one statement with store_as_owner().
+ * its one statement with as_store_as_owner().
  *
  * Locking rules the statements keep.  Every statement that changes what a
  * session contributes to its user's summary (users.session_expiries, see
@@ -47,11 +47,11 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "scan.h"
+#include "store.h"
+#include "summary.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
-
-#include "authsessions.h"
-#include "summary.h"
 
 #define MAX_ARGS 10
 
@@ -264,7 +264,7 @@ static SPIPlanPtr plans[Q_COUNT];
 
 /*
  * Become the owner of the function being called (fn_oid), with search_path
- * pinned to pg_catalog, pg_temp, until store_as_caller(): what SECURITY
+ * pinned to pg_catalog, pg_temp, until as_store_as_caller(): what SECURITY
  * DEFINER with SET search_path does around a whole call (fmgr.c's
  * fmgr_security_definer, in the same order), here around the SPI statements
  * of a SECURITY INVOKER function.  An error in between needs no clean-up:
@@ -272,7 +272,7 @@ static SPIPlanPtr plans[Q_COUNT];
  * the GUC nesting level, as it does for SECURITY DEFINER.
  */
 void
-store_as_owner(Oid fn_oid, StoreOwner *saved)
+as_store_as_owner(Oid fn_oid, StoreOwner *saved)
 {
 	HeapTuple	tp;
 	Oid			owner;
@@ -292,9 +292,9 @@ store_as_owner(Oid fn_oid, StoreOwner *saved)
 							 true, 0, false);
 }
 
-/* Undo store_as_owner(): back to the caller's user and search_path. */
+/* Undo as_store_as_owner(): back to the caller's user and search_path. */
 void
-store_as_caller(const StoreOwner *saved)
+as_store_as_caller(const StoreOwner *saved)
 {
 	AtEOXact_GUC(true, saved->nestlevel);
 	SetUserIdAndSecContext(saved->userid, saved->sec_context);
@@ -302,14 +302,14 @@ store_as_caller(const StoreOwner *saved)
 
 /*
  * Connect to SPI; raises on failure, and with 55000 when the extension's
- * objects are older than this library (scan_catalog).
+ * objects are older than this library (as_scan_check_catalog).
  */
 void
-store_connect(void)
+as_store_connect(void)
 {
 	int			rc;
 
-	(void) scan_catalog();
+	as_scan_check_catalog();
 	rc = SPI_connect();
 
 	if (rc != SPI_OK_CONNECT)
@@ -319,7 +319,7 @@ store_connect(void)
 
 /* Disconnect from SPI; raises on failure. */
 void
-store_finish(void)
+as_store_finish(void)
 {
 	int			rc = SPI_finish();
 
@@ -373,8 +373,8 @@ store_result(StoreQuery query, int rc)
  * see their caller's snapshot.  Returns SPI_processed.
  */
 int
-store_exec(StoreQuery query, Datum *values, const char *nulls,
-		   bool read_only, long count)
+as_store_exec(StoreQuery query, Datum *values, const char *nulls,
+			  bool read_only, long count)
 {
 	SPIPlanPtr	plan = store_plan(query);
 

@@ -15,14 +15,15 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "compat.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "utils/array.h"
-
-#include "authsessions.h"
+#include "store.h"
 #include "summary.h"
+#include "utils/array.h"
+#include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(authsessions_repair_summary);
 
@@ -30,7 +31,7 @@ PG_FUNCTION_INFO_V1(authsessions_repair_summary);
  * Report the session_expiries of the user with that id as malformed (not a
  * one-dimensional timestamptz[] without NULLs), pointing to the repair.
  */
-void
+pg_noreturn static void
 summary_report_malformed(int32 user_id)
 {
 	ereport(ERROR,
@@ -55,7 +56,7 @@ summary_report_malformed(int32 user_id)
  * one) goes through deconstruct_array.
  */
 int64
-summary_active_count(Datum value, int32 user_id, TimestampTz now)
+as_summary_active_count(Datum value, int32 user_id, TimestampTz now)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(value);
 	struct varlena *datum = pg_detoast_datum_packed(raw);
@@ -148,8 +149,8 @@ authsessions_repair_summary(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("authsessions.repair_summary()");
 	arg = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
 
-	store_connect();
-	ncandidates = store_exec(Q_REPAIR_CANDIDATES, &arg, &null, false, 0);
+	as_store_connect();
+	ncandidates = as_store_exec(Q_REPAIR_CANDIDATES, &arg, &null, false, 0);
 	ids = palloc(sizeof(int32) * Max(ncandidates, 1));
 	for (i = 0; i < ncandidates; i++)
 	{
@@ -167,10 +168,10 @@ authsessions_repair_summary(PG_FUNCTION_ARGS)
 		Datum		id = Int32GetDatum(ids[i]);
 
 		CHECK_FOR_INTERRUPTS();
-		if (store_exec(Q_LOCK_REPAIR_USER, &id, NULL, false, 0) == 1)
-			repaired += store_exec(Q_REPAIR_USER, &id, NULL, false, 0);
+		if (as_store_exec(Q_LOCK_REPAIR_USER, &id, NULL, false, 0) == 1)
+			repaired += as_store_exec(Q_REPAIR_USER, &id, NULL, false, 0);
 	}
-	store_finish();
+	as_store_finish();
 
 	PG_RETURN_INT64(repaired);
 }

@@ -2,7 +2,7 @@
  *
  * summary.h
  *	  The per-user session summary that list() reads: its rules in SQL (for
- *	  the statements of store.c), its reader, and its repair.
+ *	  the statements of store.c) and its reader (summary.c).
  *
  * users.session_expiries holds the expires_at of the user's active sessions
  * (in no order, with duplicates); users.listed is true while the user may
@@ -17,8 +17,6 @@
 #define AUTHSESSIONS_SUMMARY_H
 
 #include "datatype/timestamp.h"
-
-#include "compat.h"
 
 /* An active session of user u, as a condition on sessions s. */
 #define SUMMARY_ACTIVE_SESSION \
@@ -61,8 +59,7 @@
 	" OR (NOT u.listed AND EXISTS (SELECT FROM authsessions_data.sessions s" \
 	"     WHERE s.user_id = u.id AND " SUMMARY_ACTIVE_SESSION ")))"
 
-extern int64 summary_active_count(Datum value, int32 user_id,
-								  TimestampTz now);
-pg_noreturn extern void summary_report_malformed(int32 user_id);
+extern int64 as_summary_active_count(Datum value, int32 user_id,
+									 TimestampTz now);
 
 #endif							/* AUTHSESSIONS_SUMMARY_H */

@@ -26,9 +26,9 @@
 #include "postgres.h"
 
 #include "port.h"
+#include "sha256.h"
 #include "storage/itemptr.h"
-
-#include "authsessions.h"
+#include "token.h"
 
 static const char b64url[] =
 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -54,7 +54,7 @@ b64url_value(unsigned char c)
 static void
 hash_secret(const uint8 *secret, uint8 *hash_out)
 {
-	authsessions_sha256(secret, AUTHSESSIONS_SECRET_BYTES, hash_out);
+	as_sha256(secret, AUTHSESSIONS_SECRET_BYTES, hash_out);
 }
 
 /*
@@ -62,7 +62,7 @@ hash_secret(const uint8 *secret, uint8 *hash_out)
  * for it (into hash_out).
  */
 void
-token_new_secret(uint8 *secret, uint8 *hash_out)
+as_token_new_secret(uint8 *secret, uint8 *hash_out)
 {
 	if (!pg_strong_random(secret, AUTHSESSIONS_SECRET_BYTES))
 		ereport(ERROR,
@@ -77,7 +77,7 @@ token_new_secret(uint8 *secret, uint8 *hash_out)
  * string of AUTHSESSIONS_TOKEN_CHARS characters.
  */
 char *
-token_encode(const uint8 *secret, ItemPointer locator)
+as_token_encode(const uint8 *secret, ItemPointer locator)
 {
 	uint8		bytes[AUTHSESSIONS_TOKEN_BYTES];
 	BlockNumber block = ItemPointerGetBlockNumber(locator);
@@ -124,7 +124,7 @@ token_encode(const uint8 *secret, ItemPointer locator)
  * text is not a well-formed token.
  */
 bool
-token_parse(text *token, uint8 *hash_out, ItemPointer locator)
+as_token_parse(text *token, uint8 *hash_out, ItemPointer locator)
 {
 	const unsigned char *s = (const unsigned char *) VARDATA_ANY(token);
 	Size		len = VARSIZE_ANY_EXHDR(token);
@@ -176,7 +176,7 @@ token_parse(text *token, uint8 *hash_out, ItemPointer locator)
 
 /* A hash as a bytea, for a query parameter. */
 bytea *
-hash_to_bytea(const uint8 *hash)
+as_token_hash_bytea(const uint8 *hash)
 {
 	bytea	   *b = palloc(VARHDRSZ + AUTHSESSIONS_HASH_BYTES);
 

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * lifecycle.c
- *	  The session lifecycle, for the application backend: upsert_user,
- *	  delete_user, create_session, validate, end_session and purge.
+ * session.c
+ *	  The session lifecycle, for the application backend: create_session,
+ *	  validate, end_session and purge; and the session object and the
+ *	  {"Success": ...} result of the documented API (session.h).
  *
  * Writers refuse a read-only transaction with 25006 before doing anything
  * else.  validate never raises for a token: a NULL, malformed or unknown
@@ -10,7 +11,8 @@
  * error message.  Its touch (the sliding expiry) is skipped whenever it could
  * wait or fail: in a read-only transaction (GET through PostgREST, a hot
  * standby), under REPEATABLE READ or SERIALIZABLE, and when another
- * transaction holds the session row.
+ * transaction holds the session row.  create_session wipes the secret and
+ * the token from memory once its result is copied out.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,117 +20,96 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "args.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "guc.h"
+#include "jsonout.h"
 #include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "scan.h"
+#include "session.h"
+#include "store.h"
+#include "token.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
-#include "utils/uuid.h"
+#include "utils/timestamp.h"
 
-#include "authsessions.h"
-
-PG_FUNCTION_INFO_V1(authsessions_upsert_user);
-PG_FUNCTION_INFO_V1(authsessions_delete_user);
 PG_FUNCTION_INFO_V1(authsessions_create_session);
 PG_FUNCTION_INFO_V1(authsessions_validate);
 PG_FUNCTION_INFO_V1(authsessions_end_session);
 PG_FUNCTION_INFO_V1(authsessions_purge);
 
+/* SQLSTATE PT429: PostgREST answers it with HTTP 429 */
+#define ERRCODE_AUTHSESSIONS_TOO_MANY	MAKE_SQLSTATE('P','T','4','2','9')
+
+/* length limits, in characters */
+#define AUTHSESSIONS_MAX_DEVICE		256
+#define AUTHSESSIONS_MAX_USER_AGENT	1024
+
 #define DEFAULT_PURGE_AGE	(7 * SECS_PER_DAY)
 #define DEFAULT_PURGE_BATCH 10000
 #define MAX_PURGE_BATCH		1000000
 
-/*
- * authsessions.upsert_user(guid, name, is_operator): create or update a user
- * and return its UserID.  guid and name are required (22004); a NULL
- * is_operator keeps the current value (false for a new user).  Concurrent
- * calls for one new guid make one user (INSERT ... ON CONFLICT).  A rename
- * or a change of is_operator also rewrites the copies the user's active
- * sessions keep of them (sessions.user_name, user_is_operator), in this
- * transaction.
- */
-Datum
-authsessions_upsert_user(PG_FUNCTION_ARGS)
+/* A nullable string value. */
+static void
+json_string_or_null(JsonOut *out, const char *str)
 {
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	bool		isnull;
-	Datum		id;
-	bool		changed;
-
-	PreventCommandIfReadOnly("authsessions.upsert_user()");
-	check_required_arg(fcinfo, 0, "guid");
-	check_required_arg(fcinfo, 1, "name");
-	check_text_arg(fcinfo, 1, "name", AUTHSESSIONS_MAX_NAME);
-	if (VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(1)) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("argument \"name\" must not be empty")));
-
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PG_GETARG_DATUM(1);
-	if (PG_ARGISNULL(2))
-	{
-		args[2] = (Datum) 0;
-		nulls[2] = 'n';
-	}
+	if (str == NULL)
+		as_json_null(out);
 	else
-		args[2] = PG_GETARG_DATUM(2);
-
-	/*
-	 * Update first: INSERT ... ON CONFLICT draws an identity value even when
-	 * the user exists, and logins would exhaust the int4 ids.  The insert,
-	 * for a new user, still resolves a concurrent insert of the same guid.
-	 */
-	store_connect();
-
-	/* the user row first, then its sessions: the order of store.c */
-	if (store_exec(Q_UPDATE_USER, args, nulls, false, 0) == 1)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
-									  SPI_tuptable->tupdesc, 2, &isnull);
-
-		changed = !isnull && DatumGetBool(d);
-	}
-	else if (store_exec(Q_UPSERT_USER, args, nulls, false, 0) == 1)
-	{
-		/* new, or inserted concurrently and then updated here */
-		changed = true;
-	}
-	else
-		elog(ERROR, "authsessions: upsert of a user returned no row");
-	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		elog(ERROR, "authsessions: user without an id");
-
-	/* the active sessions' copies, with a snapshot taken under the row lock */
-	if (changed)
-		store_exec(Q_SYNC_USER_SESSIONS, &id, NULL, false, 0);
-	store_finish();
-
-	PG_RETURN_INT32(DatumGetInt32(id));
+		as_json_string(out, str);
 }
 
 /*
- * authsessions.delete_user(guid): delete a user and, by ON DELETE CASCADE,
- * all of their sessions.  A NULL guid raises 22004.
+ * One session object, with exactly the documented keys: an element of
+ * user_sessions, and validate's result.
  */
-Datum
-authsessions_delete_user(PG_FUNCTION_ARGS)
+void
+as_session_json(JsonOut *out, const SessionRow *row)
 {
-	Datum		args[1];
-	int			n;
+	/* in jsonb's order: shorter first, then bytewise */
+	static const char *const names[] = {
+		"ID", "UserID", "UserGuid", "UserName", "IsOperator", "Smartphone",
+		"Application", "LastUpdated", "ExpirationDate", "OperatingSystem"
+	};
+	static JsonKeys keys = JSON_KEYS(names);
 
-	PreventCommandIfReadOnly("authsessions.delete_user()");
-	check_required_arg(fcinfo, 0, "guid");
+	as_json_begin_object(out, &keys);
+	as_json_int(out, row->id);
+	as_json_int(out, row->user_id);
+	as_json_string(out, row->guid);
+	as_json_string(out, row->name);
+	as_json_bool(out, row->is_operator);
+	json_string_or_null(out, row->smartphone);
+	json_string_or_null(out, row->application);
+	as_json_timestamp(out, row->last_updated);
+	as_json_timestamp(out, row->expires_at);
+	json_string_or_null(out, row->operating_system);
+	as_json_end_object(out);
+}
 
-	args[0] = PG_GETARG_DATUM(0);
-	store_connect();
-	/* the user row, then (cascade) its sessions: the order of store.c */
-	n = store_exec(Q_DELETE_USER, args, NULL, false, 0);
-	store_finish();
+/*
+ * {"Success": true} or {"Success": false}, in the current memory context:
+ * the result of end_session, delete_user and revoke.
+ */
+Jsonb *
+as_session_success(bool success)
+{
+	static const char *const names[] = {"Success"};
+	static JsonKeys keys = JSON_KEYS(names);
+	JsonOut		out = {0};
+	Jsonb	   *result;
 
-	PG_RETURN_JSONB_P(json_success(n > 0));
+	as_json_begin_object(&out, &keys);
+	as_json_bool(&out, success);
+	as_json_end_object(&out);
+	result = as_json_finish(&out);
+	pfree(out.buf.data);
+	return result;
 }
 
 /*
@@ -152,7 +133,7 @@ session_ttl(FunctionCallInfo fcinfo, int argno)
 		return authsessions_idle_timeout;
 	}
 
-	secs = interval_to_seconds(PG_GETARG_INTERVAL_P(argno), "ttl");
+	secs = as_args_interval_seconds(PG_GETARG_INTERVAL_P(argno), "ttl");
 	if (secs <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -179,7 +160,7 @@ report_user_not_found(Datum guid)
 
 /*
  * authsessions.max_sessions_per_user for a login of the user with that
- * guid, before its session is created (inside store_connect): lock the user
+ * guid, before its session is created (inside as_store_connect): lock the user
  * row (waiting for the user's other writers, so concurrent logins of one
  * user count one after another), count its active sessions with a snapshot
  * taken under the lock, and when n >= cap either end the n - cap + 1 least
@@ -194,12 +175,12 @@ enforce_session_cap(Datum guid)
 	int32		user_id;
 	int64		active;
 
-	if (store_exec(Q_LOCK_USER, &guid, NULL, false, 0) != 1)
+	if (as_store_exec(Q_LOCK_USER, &guid, NULL, false, 0) != 1)
 		return false;
 	user_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 										  SPI_tuptable->tupdesc, 1, &isnull));
 	args[0] = Int32GetDatum(user_id);
-	if (store_exec(Q_COUNT_ACTIVE, args, NULL, false, 0) != 1)
+	if (as_store_exec(Q_COUNT_ACTIVE, args, NULL, false, 0) != 1)
 		elog(ERROR, "authsessions: count of active sessions returned no row");
 	active = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 1, &isnull));
@@ -216,9 +197,9 @@ enforce_session_cap(Datum guid)
 				 errhint("End a session of the user first (revoke or end_session).")));
 
 	args[1] = Int64GetDatum(active - authsessions_max_sessions_per_user + 1);
-	args[2] = CStringGetTextDatum(current_role_name());
-	store_exec(Q_EVICT, args, NULL, false, 0);
-	store_exec(Q_RECOMPUTE_SUMMARY, args, NULL, false, 0);
+	args[2] = CStringGetTextDatum(as_args_role_name());
+	as_store_exec(Q_EVICT, args, NULL, false, 0);
+	as_store_exec(Q_RECOMPUTE_SUMMARY, args, NULL, false, 0);
 	return true;
 }
 
@@ -263,19 +244,19 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	size_t		i;
 
 	PreventCommandIfReadOnly("authsessions.create_session()");
-	check_required_arg(fcinfo, 0, "user_guid");
+	as_args_required(fcinfo, 0, "user_guid");
 	for (i = 0; i < lengthof(fields); i++)
-		check_text_arg(fcinfo, fields[i].argno, fields[i].name,
-					   fields[i].maxchars);
+		as_args_text(fcinfo, fields[i].argno, fields[i].name,
+					 fields[i].maxchars);
 	ttl = session_ttl(fcinfo, 4);
 	expires_at = GetCurrentTransactionStartTimestamp() +
 		(TimestampTz) ttl * USECS_PER_SEC;
 
-	token_new_secret(secret, hash);
+	as_token_new_secret(secret, hash);
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PointerGetDatum(hash_to_bytea(hash));
+	args[1] = PointerGetDatum(as_token_hash_bytea(hash));
 	args[2] = TimestampTzGetDatum(expires_at);
 	args[3] = Int32GetDatum(ttl);
 	for (i = 0; i < lengthof(fields); i++)
@@ -297,11 +278,11 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	 * unlist the user under us.  With a cap, the user row is locked and its
 	 * sessions counted first (enforce_session_cap).
 	 */
-	store_connect();
+	as_store_connect();
 	if (authsessions_max_sessions_per_user > 0 &&
 		!enforce_session_cap(PG_GETARG_DATUM(0)))
 		report_user_not_found(PG_GETARG_DATUM(0));
-	if (store_exec(Q_CREATE_SESSION, args, nulls, false, 0) != 1)
+	if (as_store_exec(Q_CREATE_SESSION, args, nulls, false, 0) != 1)
 		report_user_not_found(PG_GETARG_DATUM(0));
 	id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	locator = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
@@ -313,21 +294,21 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	 * The token carries where the new row is (a new row starts its HOT
 	 * chain there): validate looks there first.
 	 */
-	token = token_encode(secret, (ItemPointer) DatumGetPointer(locator));
+	token = as_token_encode(secret, (ItemPointer) DatumGetPointer(locator));
 	explicit_bzero(secret, sizeof(secret));
 
 	/* the token is written into out's buffer too: wiped below */
-	json_begin_object(&out, &login_keys);
-	json_int(&out, DatumGetInt64(id));
-	json_string(&out, token);
-	json_timestamp(&out, expires_at);
-	json_end_object(&out);
+	as_json_begin_object(&out, &login_keys);
+	as_json_int(&out, DatumGetInt64(id));
+	as_json_string(&out, token);
+	as_json_timestamp(&out, expires_at);
+	as_json_end_object(&out);
 
 	MemoryContextSwitchTo(caller);
-	result = json_finish(&out);
+	result = as_json_finish(&out);
 	explicit_bzero(token, AUTHSESSIONS_TOKEN_CHARS);
 	explicit_bzero(out.buf.data, out.buf.len);
-	store_finish();
+	as_store_finish();
 
 	PG_RETURN_JSONB_P(result);
 }
@@ -349,7 +330,7 @@ touch_allowed(void)
  * by another transaction: validate never waits, and a touch it cannot make
  * is made by the next call (nothing of it is written).  The function is SECURITY
  * INVOKER: it reads through scan.c, which needs no rights and resolves no
- * name, and runs the touch as its owner with store_as_owner().
+ * name, and runs the touch as its owner with as_store_as_owner().
  */
 Datum
 authsessions_validate(PG_FUNCTION_ARGS)
@@ -365,7 +346,8 @@ authsessions_validate(PG_FUNCTION_ARGS)
 	JsonOut		out = {0};
 	Jsonb	   *result;
 
-	if (PG_ARGISNULL(0) || !token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
+	if (PG_ARGISNULL(0) ||
+		!as_token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
 		PG_RETURN_NULL();
 
 	/* everything but the result lives in a context of this call */
@@ -375,7 +357,7 @@ authsessions_validate(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(callcxt);
 
 	/* the row at the token's locator, else by hash, latest snapshot (scan.c) */
-	if (!scan_session_by_token(hash, &locator, &row))
+	if (!as_scan_session_by_token(hash, &locator, &row))
 	{
 		MemoryContextSwitchTo(caller);
 		MemoryContextDelete(callcxt);
@@ -401,27 +383,27 @@ authsessions_validate(PG_FUNCTION_ARGS)
 		args[3] = Int32GetDatum(row.user_id);
 
 		/* validate is SECURITY INVOKER: only the touch needs the owner */
-		store_as_owner(fcinfo->flinfo->fn_oid, &caller_id);
-		store_connect();
+		as_store_as_owner(fcinfo->flinfo->fn_oid, &caller_id);
+		as_store_connect();
 
 		/*
 		 * The session and its user's session_expiries change together; no
 		 * row: the session or the user row is locked by another
 		 * transaction, or the session just ended: no touch.
 		 */
-		if (store_exec(Q_TOUCH, args, NULL, false, 0) == 1)
+		if (as_store_exec(Q_TOUCH, args, NULL, false, 0) == 1)
 		{
 			row.last_updated = now;
 			row.expires_at = new_expiry;
 		}
-		store_finish();
-		store_as_caller(&caller_id);
+		as_store_finish();
+		as_store_as_caller(&caller_id);
 	}
 
-	json_session(&out, &row);
+	as_session_json(&out, &row);
 
 	MemoryContextSwitchTo(caller);
-	result = json_finish(&out);
+	result = as_json_finish(&out);
 	MemoryContextDelete(callcxt);
 	PG_RETURN_JSONB_P(result);
 }
@@ -441,19 +423,19 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 	bool		ended;
 
 	PreventCommandIfReadOnly("authsessions.end_session()");
-	check_required_arg(fcinfo, 0, "token");
+	as_args_required(fcinfo, 0, "token");
 
-	if (!token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
-		PG_RETURN_JSONB_P(json_success(false));
+	if (!as_token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
+		PG_RETURN_JSONB_P(as_session_success(false));
 
 	/* by hash: the locator is only a hint for the reads */
-	args[0] = PointerGetDatum(hash_to_bytea(hash));
-	args[1] = CStringGetTextDatum(current_actor());
-	args[2] = CStringGetTextDatum(current_role_name());
-	store_connect();
-	ended = store_exec(Q_END_SESSION, args, NULL, false, 0) == 1;
-	store_finish();
-	PG_RETURN_JSONB_P(json_success(ended));
+	args[0] = PointerGetDatum(as_token_hash_bytea(hash));
+	args[1] = CStringGetTextDatum(as_args_actor());
+	args[2] = CStringGetTextDatum(as_args_role_name());
+	as_store_connect();
+	ended = as_store_exec(Q_END_SESSION, args, NULL, false, 0) == 1;
+	as_store_finish();
+	PG_RETURN_JSONB_P(as_session_success(ended));
 }
 
 /* The int4[] datum's elements appended to the list ids. */
@@ -505,7 +487,7 @@ authsessions_purge(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("authsessions.purge()");
 
 	age = PG_ARGISNULL(0) ? DEFAULT_PURGE_AGE :
-		interval_to_seconds(PG_GETARG_INTERVAL_P(0), "older_than");
+		as_args_interval_seconds(PG_GETARG_INTERVAL_P(0), "older_than");
 	if (age < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -523,7 +505,7 @@ authsessions_purge(PG_FUNCTION_ARGS)
 	else
 		cutoff = now - age * USECS_PER_SEC;
 
-	store_connect();
+	as_store_connect();
 
 	/*
 	 * Each round takes up to the remaining batch of candidates (purge_hint
@@ -543,7 +525,7 @@ authsessions_purge(PG_FUNCTION_ARGS)
 
 		args[0] = TimestampTzGetDatum(cutoff);
 		args[1] = Int64GetDatum(batch - deleted);
-		if (store_exec(Q_PURGE_SESSIONS, args, NULL, false, 0) != 1)
+		if (as_store_exec(Q_PURGE_SESSIONS, args, NULL, false, 0) != 1)
 			elog(ERROR, "authsessions: purge statement returned no row");
 		round_deleted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 													SPI_tuptable->tupdesc, 1,
@@ -564,7 +546,7 @@ authsessions_purge(PG_FUNCTION_ARGS)
 
 	/* and the listed users that no longer have an active session */
 	args[0] = Int64GetDatum(batch);
-	ncandidates = store_exec(Q_UNLIST_CANDIDATES, args, NULL, false, 0);
+	ncandidates = as_store_exec(Q_UNLIST_CANDIDATES, args, NULL, false, 0);
 	for (i = 0; i < ncandidates; i++)
 	{
 		bool		isnull;
@@ -592,11 +574,11 @@ authsessions_purge(PG_FUNCTION_ARGS)
 		previous = user_id;
 		args[0] = Int32GetDatum(user_id);
 		args[1] = TimestampTzGetDatum(cutoff);
-		if (store_exec(Q_LOCK_PURGE_USER, args, NULL, false, 0) == 1)
-			store_exec(Q_RECOMPUTE_USER, args, NULL, false, 0);
+		if (as_store_exec(Q_LOCK_PURGE_USER, args, NULL, false, 0) == 1)
+			as_store_exec(Q_RECOMPUTE_USER, args, NULL, false, 0);
 		CHECK_FOR_INTERRUPTS();
 	}
 
-	store_finish();
+	as_store_finish();
 	PG_RETURN_INT64(deleted);
 }

@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * session.h
+ *	  The objects of the documented API that the lifecycle (session.c)
+ *	  shares with the user and admin functions: the session object, the
+ *	  {"Success": ...} result, and the SQLSTATE of err_*NotFound.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AUTHSESSIONS_SESSION_H
+#define AUTHSESSIONS_SESSION_H
+
+#include "jsonout.h"
+#include "scan.h"
+#include "utils/jsonb.h"
+
+/* SQLSTATE PT404: PostgREST answers it with HTTP 404 */
+#define ERRCODE_AUTHSESSIONS_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
+
+extern void as_session_json(JsonOut *out, const SessionRow *row);
+extern Jsonb *as_session_success(bool success);
+
+#endif							/* AUTHSESSIONS_SESSION_H */
