@@ -1,7 +1,7 @@
 -- repair_summary(guid): recompute the summary list() reads (users.listed and
 -- users.session_expiries) of the users whose summary is wrong, and say how
 -- many.  A malformed summary makes list() raise XX001 with a hint naming it;
--- user_sessions never reads the summary.  Granted to nobody.
+-- user_sessions then reads every row of the user.  Granted to nobody.
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 CREATE ROLE regress_repair_admin;

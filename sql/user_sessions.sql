@@ -98,11 +98,12 @@ SELECT authsessions.user_sessions('ffffffff-ffff-4fff-bfff-ffffffffffff', 0);
 \echo :LAST_ERROR_SQLSTATE
 
 -- The answer comes from the user row and the user's sessions, read through
--- sessions_user_id_idx (not from a summary, since 1.1): one index scan, one
--- row fetched for each of the user's sessions not yet purged, ended ones
--- too, and none of another user's.  Counted with the scans and fetches this
--- transaction made of the sessions table and its indexes.  user3 has 8
--- sessions, the 5 oldest ended, the 3 newest active.
+-- sessions_user_id_idx (not from a summary's copy of them, since 1.1): one
+-- index scan, then the user's rows newest first until as many active ones
+-- as the summary counts are found (sql/user_sessions_summary.sql), and none
+-- of another user's.  Counted with the scans and fetches this transaction
+-- made of the sessions table and its indexes.  user3 has 8 sessions, the 5
+-- oldest ended, the 3 newest active: 3 rows are read.
 SELECT count(authsessions.create_session('00000000-0000-4000-8000-000000000003', 'u3-' || i))
 FROM generate_series(1, 8) AS i;
 UPDATE authsessions_data.sessions SET expires_at = now() - interval '1 hour'
@@ -142,12 +143,15 @@ FROM generate_series(1, 2) AS i;
 SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000004') AS none_active,
 	(SELECT session_expiries FROM authsessions_data.users WHERE name = 'user4') AS user4_expiries;
 
--- The summary cannot mislead or break user_sessions any more (1.0 answered
--- from a summary of the sessions, and a malformed one raised XX001 here;
--- list still reports a malformed session_expiries: sql/summary.sql).
--- Whatever session_expiries holds, edited by hand, the answer is the
--- user's active sessions as the sessions table has them: for "user" (4
--- active) and user4 (none).
+-- The summary cannot break user_sessions any more (1.0 answered from a
+-- summary of the sessions, and a malformed one raised XX001 here; list
+-- still reports a malformed session_expiries: sql/summary.sql).  Edited by
+-- hand, session_expiries only bounds the rows read: an expiry of no
+-- session, or a malformed array, makes user_sessions read every row, and
+-- the answer is the user's active sessions as the sessions table has them,
+-- for "user" (4 active) and user4 (none); a summary that lost active
+-- expiries hides those sessions, from list as from user_sessions, until
+-- repair_summary.
 CREATE FUNCTION pg_temp.agrees(g uuid) RETURNS boolean
 LANGUAGE sql AS $$
 	SELECT jsonb_path_query_array(authsessions.user_sessions(g), '$[*].ID') =

@@ -404,14 +404,55 @@ tid_descending(const void *a, const void *b)
 	return -ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
 }
 
+/* qsort comparator of timestamps, ascending. */
+static int
+timestamp_ascending(const void *a, const void *b)
+{
+	TimestampTz x = *(const TimestampTz *) a;
+	TimestampTz y = *(const TimestampTz *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The index of an element of expiries (sorted ascending, n of them) equal
+ * to expiry and not matched yet, or -1 when there is none.
+ */
+static int64
+match_expiry(const TimestampTz *expiries, const bool *matched, int64 n,
+			 TimestampTz expiry)
+{
+	int64		lo = 0;
+	int64		hi = n;
+
+	/* the first element not below expiry */
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (expiries[mid] < expiry)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && expiries[lo] == expiry; lo++)
+		if (!matched[lo])
+			return lo;
+	return -1;
+}
+
 /*
  * All active sessions of the user with that guid, in user_sessions order,
  * read with the caller's snapshot (these functions are STABLE).  Returns
  * their number and the palloc'd array in *rows; 0 for an unknown user.
  *
  * The user row by guid, then the user's sessions through
- * sessions_user_id_idx: the cost is the user's sessions not yet purged
- * (ended ones included), one row each.  The user's fields come from the
+ * sessions_user_id_idx, newest row first, until as many active sessions as
+ * the user's summary counts have been found: the cost is about the user's
+ * active sessions when they are the newest rows, at most every session not
+ * yet purged (ended ones included), one row each; nothing at all for a user
+ * whose summary holds no active expiry.  A malformed summary (list raises
+ * XX001 for it) makes it read every row.  The user's fields come from the
  * user row.
  */
 int
@@ -435,6 +476,11 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 	bool		found;
 	int			i;
 	SessionRow *result;
+	TimestampTz *expiries = NULL;
+	bool	   *matched = NULL;
+	int64		nexpiries = 0;
+	int64		nmatched = 0;
+	bool		mismatch = false;
 
 	catalog_load();
 	*rows = NULL;
@@ -450,11 +496,24 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 		user.guid = uuid_text(slot_notnull(slot, catalog.u_guid));
 		user.name = TextDatumGetCString(slot_notnull(slot, catalog.u_name));
 		user.is_operator = DatumGetBool(slot_notnull(slot, catalog.u_is_operator));
+		nexpiries = as_summary_active_expiries(slot_notnull(slot, catalog.u_session_expiries),
+											   now, &expiries);
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
-	if (!found)
+	if (!found || nexpiries == 0)
 		return 0;
+	if (nexpiries < 0)
+	{
+		/* a malformed summary (list reports it): read every row */
+		mismatch = true;
+		nexpiries = 0;
+	}
+	else
+	{
+		qsort(expiries, nexpiries, sizeof(TimestampTz), timestamp_ascending);
+		matched = palloc0(sizeof(bool) * nexpiries);
+	}
 
 	result = palloc(sizeof(SessionRow) * allocated);
 	rel = table_open(catalog.sessions, AccessShareLock);
@@ -468,7 +527,7 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 
 	/*
 	 * The user's index entries first, then the rows in descending row
-	 * order, so that each heap page is read once.
+	 * order (newest first, mostly), so that each heap page is read once.
 	 */
 	tids = palloc(sizeof(ItemPointerData) * tids_allocated);
 	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
@@ -484,8 +543,16 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 	index_endscan(scan);
 	qsort(tids, ntids, sizeof(ItemPointerData), tid_descending);
 
+	/*
+	 * The rows stop being read once every active expiry of the summary (the
+	 * same snapshot's: the writers rewrite it in the statement that changes
+	 * a session) has been matched by an active session with that expiry:
+	 * the rest can only be ended sessions.  An active session that matches
+	 * none (a row written around the API, a DBA's trigger changing
+	 * expires_at) means the summary is off, and then every row is read.
+	 */
 	fetch = table_index_fetch_begin(rel);
-	for (i = 0; i < ntids; i++)
+	for (i = 0; i < ntids && (mismatch || nmatched < nexpiries); i++)
 	{
 		bool		call_again = false;
 
@@ -507,6 +574,19 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 		result[n].guid = user.guid;
 		result[n].name = user.name;
 		result[n].is_operator = user.is_operator;
+		if (!mismatch)
+		{
+			int64		j = match_expiry(expiries, matched, nexpiries,
+										 result[n].expires_at);
+
+			if (j < 0)
+				mismatch = true;
+			else
+			{
+				matched[j] = true;
+				nmatched++;
+			}
+		}
 		n++;
 	}
 	table_index_fetch_end(fetch);

@@ -43,8 +43,11 @@ summary_report_malformed(int32 user_id)
 }
 
 /*
- * The number of active sessions in a user's summary (value, the
- * session_expiries of the user with that id): its elements after now.
+ * The active expiries of a user's summary (value, a session_expiries): its
+ * elements after now.  Returns how many there are and, when out is not NULL,
+ * stores them there in a palloc'd array (NULL when there are none), in the
+ * array's order; returns -1 when the array is malformed (see
+ * summary_report_malformed).
  *
  * Runs for every user list walks.  pg_detoast_datum_packed fetches an array
  * stored out of line or compressed (a user with many sessions) and leaves
@@ -53,10 +56,10 @@ summary_report_malformed(int32 user_id)
  * elemtype, then dims and lbounds for one dimension, then the elements, not
  * aligned in a short varlena, hence memcpy).  Every length is checked
  * against the varlena's.  An array with a null bitmap (SQL's slicing keeps
- * one) goes through deconstruct_array.
+ * one) goes through deconstruct_array, from the same detoasted copy.
  */
-int64
-as_summary_active_count(Datum value, int32 user_id, TimestampTz now)
+static int64
+read_active_expiries(Datum value, TimestampTz now, TimestampTz **out)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(value);
 	struct varlena *datum = pg_detoast_datum_packed(raw);
@@ -69,14 +72,18 @@ as_summary_active_count(Datum value, int32 user_id, TimestampTz now)
 	int32		nelems = 0;
 	int64		n = 0;
 	int32		i;
+	TimestampTz *result = NULL;
+
+	if (out != NULL)
+		*out = NULL;
 
 	if (len < 3 * sizeof(int32))
-		summary_report_malformed(user_id);
+		goto malformed;
 	memcpy(&ndim, body, sizeof(int32));
 	memcpy(&dataoffset, body + sizeof(int32), sizeof(int32));
 	memcpy(&elemtype, body + 2 * sizeof(int32), sizeof(Oid));
 	if (ndim != 0 && (ndim != 1 || elemtype != TIMESTAMPTZOID))
-		summary_report_malformed(user_id);
+		goto malformed;
 
 	if (ndim == 0)
 	{
@@ -85,30 +92,42 @@ as_summary_active_count(Datum value, int32 user_id, TimestampTz now)
 	else if (dataoffset != 0)
 	{
 		/* a null bitmap: legal while no element is NULL */
-		ArrayType  *arr = DatumGetArrayTypeP(value);
+		ArrayType  *arr = DatumGetArrayTypeP(PointerGetDatum(datum));
 		Datum	   *elems;
 		bool	   *nulls;
 
 		if (array_contains_nulls(arr))
-			summary_report_malformed(user_id);
+			goto malformed;
 		deconstruct_array(arr, TIMESTAMPTZOID, sizeof(TimestampTz), true,
 						  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+		if (out != NULL && nelems > 0)
+			result = palloc(sizeof(TimestampTz) * nelems);
 		for (i = 0; i < nelems; i++)
-			if (DatumGetTimestampTz(elems[i]) > now)
+		{
+			TimestampTz expiry = DatumGetTimestampTz(elems[i]);
+
+			if (expiry > now)
+			{
+				if (result != NULL)
+					result[n] = expiry;
 				n++;
+			}
+		}
 		pfree(elems);
 		pfree(nulls);
-		if ((Pointer) arr != DatumGetPointer(value))
+		if ((Pointer) arr != (Pointer) datum)
 			pfree(arr);
 	}
 	else
 	{
 		if (len < header)
-			summary_report_malformed(user_id);
+			goto malformed;
 		memcpy(&nelems, body + 3 * sizeof(int32), sizeof(int32));
 		if (nelems < 0 ||
 			(Size) nelems > (len - header) / sizeof(TimestampTz))
-			summary_report_malformed(user_id);
+			goto malformed;
+		if (out != NULL && nelems > 0)
+			result = palloc(sizeof(TimestampTz) * nelems);
 		for (i = 0; i < nelems; i++)
 		{
 			TimestampTz expiry;
@@ -116,13 +135,60 @@ as_summary_active_count(Datum value, int32 user_id, TimestampTz now)
 			memcpy(&expiry, body + header + i * sizeof(TimestampTz),
 				   sizeof(TimestampTz));
 			if (expiry > now)
+			{
+				if (result != NULL)
+					result[n] = expiry;
 				n++;
+			}
 		}
 	}
 
 	if (datum != raw)
 		pfree(datum);
+	if (out != NULL)
+	{
+		if (n == 0 && result != NULL)
+		{
+			pfree(result);
+			result = NULL;
+		}
+		*out = result;
+	}
 	return n;
+
+malformed:
+	if (result != NULL)
+		pfree(result);
+	if (datum != raw)
+		pfree(datum);
+	return -1;
+}
+
+/*
+ * The number of active sessions in a user's summary (value, the
+ * session_expiries of the user with that id), for list; a malformed summary
+ * raises XX001 with the repair in its hint.
+ */
+int64
+as_summary_active_count(Datum value, int32 user_id, TimestampTz now)
+{
+	int64		n = read_active_expiries(value, now, NULL);
+
+	if (n < 0)
+		summary_report_malformed(user_id);
+	return n;
+}
+
+/*
+ * The active expiries of a user's summary (value, a session_expiries), for
+ * user_sessions: their number, and a palloc'd array of them in *out (NULL
+ * when there are none); -1 when the summary is malformed, which
+ * user_sessions, unlike list, can do without.
+ */
+int64
+as_summary_active_expiries(Datum value, TimestampTz now, TimestampTz **out)
+{
+	return read_active_expiries(value, now, out);
 }
 
 /*

@@ -61,5 +61,7 @@
 
 extern int64 as_summary_active_count(Datum value, int32 user_id,
 									 TimestampTz now);
+extern int64 as_summary_active_expiries(Datum value, TimestampTz now,
+										TimestampTz **out);
 
 #endif							/* AUTHSESSIONS_SUMMARY_H */
