@@ -339,6 +339,11 @@ ensure_chroot() {
 	mkdir -p "$CACHE"
 	exec {CHROOT_LOCK}>"$CACHE/$suite.lock"
 	while :; do
+		# A run that finds the chroot made only shares it (runs and
+		# --serve use it side by side); making or replacing one is
+		# exclusive.
+		flock -s "$CHROOT_LOCK"
+		[[ -f $CHROOT/.authsessions-chroot ]] && break
 		flock -x "$CHROOT_LOCK"
 		if [[ ! -f $CHROOT/.authsessions-chroot ]]; then
 			# another package list's chroot, or a half-made one: gone
@@ -361,10 +366,8 @@ ensure_chroot() {
 				return 1
 			fi
 		fi
-		# Downgrade to shared for the run; the downgrade is not atomic, so
-		# check that the chroot is still there.
-		flock -s "$CHROOT_LOCK"
-		[[ -f $CHROOT/.authsessions-chroot ]] && break
+		# Back to shared for the run; the conversion is not atomic, so the
+		# loop checks that the chroot is still there.
 	done
 	log "pristine chroot: $CHROOT"
 	sed 's/^/[matrix]   /' "$CHROOT/.authsessions-chroot" >&2
