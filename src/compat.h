@@ -15,6 +15,14 @@
 #define AUTHSESSIONS_COMPAT_H
 
 /*
+ * The varlena macros (VARDATA_ANY, SET_VARSIZE, ...): PostgreSQL 16 moved
+ * them from postgres.h into varatt.h.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
  * A function that never returns.  PostgreSQL 18 removed the postfix
  * pg_attribute_noreturn() in favour of the prefix pg_noreturn (C11's
  * _Noreturn); before 18 the compiler attribute works as a prefix too.

@@ -25,6 +25,7 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
 #include "port.h"
 #include "sha256.h"
 #include "storage/itemptr.h"
