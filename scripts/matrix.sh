@@ -339,6 +339,10 @@ ensure_chroot() {
 	mkdir -p "$CACHE"
 	exec {CHROOT_LOCK}>"$CACHE/$suite.lock"
 	while :; do
+		# Made already: a shared lock is enough, beside the runs using it (an
+		# exclusive one would wait for them all to end).
+		flock -s "$CHROOT_LOCK"
+		[[ -f $CHROOT/.authsessions-chroot ]] && break
 		flock -x "$CHROOT_LOCK"
 		if [[ ! -f $CHROOT/.authsessions-chroot ]]; then
 			# another package list's chroot, or a half-made one: gone
@@ -443,11 +447,14 @@ if ((${#serve[@]} > 0)); then
 	[[ -z ${serve[1]} ]] || cp "${serve[1]}" "$run/out/server.conf"
 	ensure_chroot "$v" || die "no $v chroot"
 	log "serving PostgreSQL $v on port ${serve[0]} until stopped (SIGTERM)"
-	# --kill-child: when this script is stopped, the namespace's first
-	# process is killed, and with it the server
+	# --kill-child: when unshare dies, the namespace's first process is
+	# killed, and with it the server.  unshare blocks SIGTERM and SIGINT
+	# while it waits for its child, so when this script is stopped it kills
+	# unshare with SIGKILL (else the server would outlive it).
 	unshare -m -p --fork --kill-child=SIGKILL --propagation private -- \
 		bash "$ROOT/scripts/matrix.sh" --namespace "$v" "$CHROOT" "$run" "--serve-inside $v ${serve[0]}" &
 	serve_pid=$!
+	trap 'kill -KILL "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; cleanup' EXIT
 	until [[ -f $run/out/ready ]]; do
 		kill -0 "$serve_pid" 2>/dev/null || die "PostgreSQL $v: the server did not start"
 		sleep 0.5
