@@ -22,7 +22,7 @@ BENCH_SCALES=1000 BENCH_RUNS=1 BENCH_TRANSACTIONS=5 \
 
 # the report has every section and a figure for every operation
 fail=0
-for want in '## Targets' '## Memory' '## list latency against scale' '## The floor of validate and user_sessions' \
+for want in '## Floors (issue 17' '## Memory' '## list latency against scale' '## The floor of validate and user_sessions' \
 	'its floor, a precomputed answer' \
 	'validate, no touch due' 'user_sessions, user with 10 sessions' 'list, first page of 50' \
 	'list, keyset page of 50' 'list, offset page 10,000 users deep' 'list, last full page of the set' \

@@ -446,11 +446,14 @@ if ((${#serve[@]} > 0)); then
 	[[ -z ${serve[1]} ]] || cp "${serve[1]}" "$run/out/server.conf"
 	ensure_chroot "$v" || die "no $v chroot"
 	log "serving PostgreSQL $v on port ${serve[0]} until stopped (SIGTERM)"
-	# --kill-child: when this script is stopped, the namespace's first
-	# process is killed, and with it the server
+	# --kill-child: when unshare dies, the namespace's first process is
+	# killed, and with it the server.  unshare blocks SIGTERM and SIGINT
+	# while it waits for its child, so when this script is stopped it kills
+	# unshare with SIGKILL (else the server would outlive it).
 	unshare -m -p --fork --kill-child=SIGKILL --propagation private -- \
 		bash "$ROOT/scripts/matrix.sh" --namespace "$v" "$CHROOT" "$run" "--serve-inside $v ${serve[0]}" &
 	serve_pid=$!
+	trap 'kill -KILL "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; cleanup' EXIT
 	until [[ -f $run/out/ready ]]; do
 		kill -0 "$serve_pid" 2>/dev/null || die "PostgreSQL $v: the server did not start"
 		sleep 0.5
