@@ -45,6 +45,34 @@ $$Check a token on a request and slide its session's expiry.
 Returns the session as one user_sessions element when it is active, otherwise null (also for a NULL, empty or malformed token: never an error).
 Slides LastUpdated and ExpirationDate once least(authsessions.touch_interval, half the session's idle timeout) has passed since LastUpdated, only in a READ WRITE, READ COMMITTED transaction, and never waits for a lock: a touch it cannot make now is made by a later call.$$;
 
+-- Reads from a hot standby -------------------------------------------------
+
+/*
+ * check_token: validate's read without the touch.  STABLE: it writes
+ * nothing, and within a statement it answers alike except that, like
+ * validate, it reads with the latest snapshot, so a revoke committed during
+ * the statement is seen at once.  That snapshot is also why it is PARALLEL
+ * UNSAFE and not SAFE or RESTRICTED: PostgreSQL refuses a new latest snapshot
+ * in parallel mode, which the leader of a parallel plan is in too, and a
+ * token check is one index probe, never worth a worker.
+ */
+CREATE FUNCTION authsessions.check_token(token text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_check_token'
+LANGUAGE C STABLE PARALLEL UNSAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.check_token(text) IS
+$$Check a token without sliding its session's expiry: validate's answer, read only.
+Returns the session as one user_sessions element when it is active, otherwise null (also for a NULL, empty or malformed token: never an error).
+Writes nothing, so it answers in a READ ONLY transaction (PostgREST runs a POST to it READ ONLY, the token staying in the body) and on a hot standby.$$;
+
+-- Like every function of the extension: nobody may call it until granted
+-- (grant it where validate is granted).
+REVOKE ALL ON FUNCTION authsessions.check_token(text) FROM PUBLIC;
+
+COMMENT ON SCHEMA authsessions IS
+'authsessions: the session store API (admin: list, user_sessions, revoke; application: upsert_user, delete_user, create_session, validate, check_token, end_session, purge)';
+
 -- Maintenance ---------------------------------------------------------------
 
 CREATE FUNCTION authsessions.repair_summary(guid uuid DEFAULT NULL)

@@ -12,7 +12,7 @@
  */
 CREATE SCHEMA authsessions;
 COMMENT ON SCHEMA authsessions IS
-'authsessions: the session store API (admin: list, user_sessions, revoke; application: upsert_user, delete_user, create_session, validate, end_session, purge)';
+'authsessions: the session store API (admin: list, user_sessions, revoke; application: upsert_user, delete_user, create_session, validate, check_token, end_session, purge)';
 
 CREATE SCHEMA authsessions_data;
 COMMENT ON SCHEMA authsessions_data IS
@@ -172,8 +172,9 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA authsessions_data FROM PUBLIC;
  * argument is named so that PostgREST can bind it.
  *
  * The functions that run SQL are SECURITY DEFINER with a pinned search_path
- * (a caller's look-alike objects never run as the owner).  The three read
- * paths, list, user_sessions and validate, are SECURITY INVOKER without SET:
+ * (a caller's look-alike objects never run as the owner).  The four read
+ * paths, list, user_sessions, validate and check_token, are SECURITY
+ * INVOKER without SET:
  * they read the tables by OID through the table access method, which checks
  * no privilege and resolves no name, so EXECUTE on them remains the only
  * gate; validate runs its one statement (the touch) as its owner with the
@@ -281,6 +282,25 @@ $$Check a token on a request and slide its session's expiry.
 Returns the session as one user_sessions element when it is active, otherwise null (also for a NULL, empty or malformed token: never an error).
 Slides LastUpdated and ExpirationDate once least(authsessions.touch_interval, half the session's idle timeout) has passed since LastUpdated, only in a READ WRITE, READ COMMITTED transaction, and never waits for a lock: a touch it cannot make now is made by a later call.$$;
 
+/*
+ * check_token: validate's read without the touch.  STABLE: it writes
+ * nothing, and within a statement it answers alike except that, like
+ * validate, it reads with the latest snapshot, so a revoke committed during
+ * the statement is seen at once.  That snapshot is also why it is PARALLEL
+ * UNSAFE and not SAFE or RESTRICTED: PostgreSQL refuses a new latest snapshot
+ * in parallel mode, which the leader of a parallel plan is in too, and a
+ * token check is one index probe, never worth a worker.
+ */
+CREATE FUNCTION authsessions.check_token(token text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_check_token'
+LANGUAGE C STABLE PARALLEL UNSAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.check_token(text) IS
+$$Check a token without sliding its session's expiry: validate's answer, read only.
+Returns the session as one user_sessions element when it is active, otherwise null (also for a NULL, empty or malformed token: never an error).
+Writes nothing, so it answers in a READ ONLY transaction (PostgREST runs a POST to it READ ONLY, the token staying in the body) and on a hot standby.$$;
+
 CREATE FUNCTION authsessions.end_session(token text)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'authsessions_end_session'
@@ -326,7 +346,7 @@ Errors: 25006 in a read-only transaction.$$;
  *       authsessions.user_sessions(uuid, integer, integer),
  *       authsessions.revoke(bigint) TO admin_role;
  * and an application backend role USAGE plus EXECUTE on upsert_user,
- * delete_user, create_session, validate, end_session and purge.
+ * delete_user, create_session, validate, check_token, end_session and purge.
  * repair_summary is for the DBA: the extension grants it to nobody.
  */
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsessions FROM PUBLIC;

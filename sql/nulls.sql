@@ -45,6 +45,9 @@ FROM authsessions.validate(:'tok') AS v;
 -- validate(token): NULL in, SQL NULL out (not JSON null), no error.
 SELECT authsessions.validate(NULL) IS NULL AS sql_null,
 	authsessions.validate(NULL) IS DISTINCT FROM 'null'::jsonb AS not_json_null;
+-- check_token(token): likewise.
+SELECT authsessions.check_token(NULL) IS NULL AS sql_null,
+	authsessions.check_token(NULL) IS DISTINCT FROM 'null'::jsonb AS not_json_null;
 
 -- end_session(token)
 SELECT authsessions.end_session(NULL);

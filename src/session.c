@@ -2,17 +2,19 @@
  *
  * session.c
  *	  The session lifecycle, for the application backend: create_session,
- *	  validate, end_session and purge; and the session object and the
- *	  {"Success": ...} result of the documented API (session.h).
+ *	  validate (and check_token, its read without the touch), end_session
+ *	  and purge; and the session object and the {"Success": ...} result of
+ *	  the documented API (session.h).
  *
  * Writers refuse a read-only transaction with 25006 before doing anything
- * else.  validate never raises for a token: a NULL, malformed or unknown
- * token is simply not valid, so no token reaches the server log through an
- * error message.  Its touch (the sliding expiry) is skipped whenever it could
- * wait or fail: in a read-only transaction (GET through PostgREST, a hot
- * standby), under REPEATABLE READ or SERIALIZABLE, and when another
- * transaction holds the session row.  create_session wipes the secret and
- * the token from memory once its result is copied out.
+ * else.  validate and check_token never raise for a token: a NULL,
+ * malformed or unknown token is simply not valid, so no token reaches the
+ * server log through an error message.  validate's touch (the sliding
+ * expiry) is skipped whenever it could wait or fail: in a read-only
+ * transaction (GET through PostgREST, a hot standby), under REPEATABLE READ
+ * or SERIALIZABLE, and when another transaction holds the session row;
+ * check_token is the same read without the touch, ever.  create_session
+ * wipes the secret and the token from memory once its result is copied out.
  *
  *-------------------------------------------------------------------------
  */
@@ -40,6 +42,7 @@
 
 PG_FUNCTION_INFO_V1(authsessions_create_session);
 PG_FUNCTION_INFO_V1(authsessions_validate);
+PG_FUNCTION_INFO_V1(authsessions_check_token);
 PG_FUNCTION_INFO_V1(authsessions_end_session);
 PG_FUNCTION_INFO_V1(authsessions_purge);
 
@@ -322,6 +325,58 @@ touch_allowed(void)
 }
 
 /*
+ * The read of validate and check_token: the active session of the token
+ * argument into *row, read in a new memory context of this call, *callcxt,
+ * which is left current.  False (and no context) for a NULL, malformed or
+ * unknown token and for a session that is not active: never an error.
+ */
+static bool
+read_session(FunctionCallInfo fcinfo, MemoryContext *callcxt, SessionRow *row)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	uint8		hash[AUTHSESSIONS_HASH_BYTES];
+	ItemPointerData locator;
+
+	if (PG_ARGISNULL(0) ||
+		!as_token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
+		return false;
+
+	/* everything but the result lives in a context of this call */
+	*callcxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "authsessions validate",
+									 ALLOCSET_SMALL_SIZES);
+	MemoryContextSwitchTo(*callcxt);
+
+	/* the row at the token's locator, else by hash, latest snapshot (scan.c) */
+	if (!as_scan_session_by_token(hash, &locator, row))
+	{
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(*callcxt);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The session object of row, allocated in caller; deletes callcxt, where
+ * read_session left the row.
+ */
+static Jsonb *
+session_result(const SessionRow *row, MemoryContext caller,
+			   MemoryContext callcxt)
+{
+	JsonOut		out = {0};
+	Jsonb	   *result;
+
+	MemoryContextSwitchTo(callcxt);
+	as_session_json(&out, row);
+	MemoryContextSwitchTo(caller);
+	result = as_json_finish(&out);
+	MemoryContextDelete(callcxt);
+	return result;
+}
+
+/*
  * authsessions.validate(token): the session of an active token as one
  * user_sessions element, otherwise NULL (NULL, empty and malformed tokens
  * included: never an error).  Slides the expiry once least(touch_interval,
@@ -337,32 +392,13 @@ authsessions_validate(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext callcxt;
-	uint8		hash[AUTHSESSIONS_HASH_BYTES];
 	SessionRow	row;
-	ItemPointerData locator;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	TimestampTz due;
 	TimestampTz new_expiry;
-	JsonOut		out = {0};
-	Jsonb	   *result;
 
-	if (PG_ARGISNULL(0) ||
-		!as_token_parse(PG_GETARG_TEXT_PP(0), hash, &locator))
+	if (!read_session(fcinfo, &callcxt, &row))
 		PG_RETURN_NULL();
-
-	/* everything but the result lives in a context of this call */
-	callcxt = AllocSetContextCreate(CurrentMemoryContext,
-									"authsessions validate",
-									ALLOCSET_SMALL_SIZES);
-	MemoryContextSwitchTo(callcxt);
-
-	/* the row at the token's locator, else by hash, latest snapshot (scan.c) */
-	if (!as_scan_session_by_token(hash, &locator, &row))
-	{
-		MemoryContextSwitchTo(caller);
-		MemoryContextDelete(callcxt);
-		PG_RETURN_NULL();
-	}
 
 	/*
 	 * A touch is due once least(touch_interval, half the idle timeout) has
@@ -400,12 +436,26 @@ authsessions_validate(PG_FUNCTION_ARGS)
 		as_store_as_caller(&caller_id);
 	}
 
-	as_session_json(&out, &row);
+	PG_RETURN_JSONB_P(session_result(&row, caller, callcxt));
+}
 
-	MemoryContextSwitchTo(caller);
-	result = as_json_finish(&out);
-	MemoryContextDelete(callcxt);
-	PG_RETURN_JSONB_P(result);
+/*
+ * authsessions.check_token(token): validate without the touch.  The same
+ * object as validate answers for an active token, otherwise NULL (never an
+ * error); it writes nothing, so it is STABLE, PostgREST runs it READ ONLY
+ * even over POST, and it answers on a hot standby.  SECURITY INVOKER like
+ * validate, with nothing to run as the owner.
+ */
+Datum
+authsessions_check_token(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext callcxt;
+	SessionRow	row;
+
+	if (!read_session(fcinfo, &callcxt, &row))
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(session_result(&row, caller, callcxt));
 }
 
 /*

@@ -16,7 +16,8 @@
 --   authsessions_admin  the admin API: list, user_sessions, revoke.  A JWT
 --                       with "role": "authsessions_admin" selects it.
 --   authsessions_app    the application backend: upsert_user, delete_user,
---                       create_session, validate, end_session, purge.
+--                       create_session, validate, check_token, end_session,
+--                       purge.
 --                       A JWT with "role": "authsessions_app" selects it.
 -- None of them gets anything in schema authsessions_data: the tables are
 -- reached only through the functions of schema authsessions.
@@ -92,6 +93,7 @@ GRANT EXECUTE ON FUNCTION
 	authsessions.delete_user(uuid),
 	authsessions.create_session(uuid, text, text, text, interval, text, inet),
 	authsessions.validate(text),
+	authsessions.check_token(text),
 	authsessions.end_session(text),
 	authsessions.purge(interval, integer)
 TO authsessions_app;

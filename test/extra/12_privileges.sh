@@ -84,6 +84,7 @@ expect "admin can call user_sessions()" "2" \
 	"SET ROLE $ADMIN; SELECT jsonb_array_length(authsessions.user_sessions('00000000-0000-4000-8000-0000000000a1'))"
 expect "admin can call revoke()" '{"Success": true}' "SET ROLE $ADMIN; SELECT authsessions.revoke($(sid a2))"
 expect "app can call validate()" "alice" "SET ROLE $APP; SELECT authsessions.validate('$(tok a1)')->>'UserName'"
+expect "app can call check_token()" "alice" "SET ROLE $APP; SELECT authsessions.check_token('$(tok a1)')->>'UserName'"
 expect "app can call upsert_user() and create_session()" "t" \
 	"SET ROLE $APP; SELECT authsessions.upsert_user('00000000-0000-4000-8000-0000000000c1', 'carol') > 0
 	   AND authsessions.create_session('00000000-0000-4000-8000-0000000000c1') ? 'Token'"
@@ -224,6 +225,7 @@ calls() { # calls FUNCTION-NAMES...
 		delete_user) echo "42501|call delete_user|SELECT authsessions.delete_user('00000000-0000-4000-8000-0000000000a1')" ;;
 		create_session) echo "42501|call create_session|SELECT authsessions.create_session('00000000-0000-4000-8000-0000000000a1')" ;;
 		validate) echo "42501|call validate|SELECT authsessions.validate('$(tok a1)')" ;;
+		check_token) echo "42501|call check_token|SELECT authsessions.check_token('$(tok a1)')" ;;
 		end_session) echo "42501|call end_session|SELECT authsessions.end_session('$(tok a1)')" ;;
 		purge) echo "42501|call purge|SELECT authsessions.purge('0 seconds')" ;;
 		repair_summary)
@@ -248,12 +250,12 @@ settings() { # settings LOAD-CALL
 
 run_cases "$NOBODY" public < <(
 	common_attacks
-	calls list user_sessions revoke upsert_user delete_user create_session validate end_session purge repair_summary
+	calls list user_sessions revoke upsert_user delete_user create_session validate check_token end_session purge repair_summary
 	echo "42501|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$ADMIN" admin < <(
 	common_attacks
-	calls upsert_user delete_user create_session validate end_session purge repair_summary
+	calls upsert_user delete_user create_session validate check_token end_session purge repair_summary
 	settings "SELECT authsessions.list()"
 	# USAGE without the grant option: a warning, nothing granted (checked below)
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
@@ -291,8 +293,8 @@ expect "PUBLIC (a role without grants) may execute no authsessions function" "0"
 expect "the admin role may execute exactly list, user_sessions and revoke" "list,revoke,user_sessions" \
 	"SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$ADMIN', oid, 'EXECUTE')"
-expect "the app role may execute exactly the six lifecycle functions" \
-	"create_session,delete_user,end_session,purge,upsert_user,validate" \
+expect "the app role may execute exactly the seven lifecycle functions" \
+	"check_token,create_session,delete_user,end_session,purge,upsert_user,validate" \
 	"SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$APP', oid, 'EXECUTE')"
 for role in "$NOBODY" "$ADMIN" "$APP"; do
@@ -388,6 +390,6 @@ expect "admin: the hostile sub claim was recorded verbatim, nothing ran" "x'); D
 expect "admin: the only change is the intended revoke" "1" \
 	"SELECT count(*) FROM authsessions_data.sessions WHERE revoked_at > now() - interval '1 minute' AND id = $(sid b1)"
 expect "admin: ACLs and definitions still unchanged" "t" \
-	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
+	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate', 'check_token')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
 
 tc_summary

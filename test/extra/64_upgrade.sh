@@ -154,6 +154,13 @@ for grant in "authsessions_upgrade_app|authsessions.create_session(uuid,text,tex
 done
 "${PSQL[@]}" -At -d "$OLD" -c "SELECT has_function_privilege('public', 'authsessions.repair_summary(uuid)', 'EXECUTE')" >"$WORK/v"
 tc_check "repair_summary, new in 1.1, is not executable by PUBLIC" eq "$(cat "$WORK/v")" f
+"${PSQL[@]}" -At -d "$OLD" -c "SELECT has_function_privilege('public', 'authsessions.check_token(text)', 'EXECUTE'),
+	has_function_privilege('authsessions_upgrade_app', 'authsessions.check_token(text)', 'EXECUTE')" >"$WORK/v"
+tc_check "check_token, new in 1.1, is executable by nobody until granted (neither PUBLIC nor the role granted validate)" \
+	eq "$(cat "$WORK/v")" "f|f"
+"${PSQL[@]}" -At -d "$OLD" -c "SELECT state, count(*) FILTER (WHERE authsessions.check_token(token) IS NOT NULL) FROM tokens GROUP BY state ORDER BY state" >"$WORK/v"
+tc_check "after the update check_token accepts every active 1.0 token, no ended one" \
+	same_file <(printf 'active|7\nlogged out|0\nrevoked|0\n') "$WORK/v"
 "${PSQL[@]}" -At -d "$OLD" -c "SELECT (authsessions.create_session('00000000-0000-4000-8000-000000000001') ->> 'ID') IS NOT NULL" \
 	-c "SELECT authsessions.repair_summary()" >"$WORK/v"
 tc_check "after the update a login works and every summary is right (repair_summary: 0)" eq "$(paste -sd, "$WORK/v")" "t,0"

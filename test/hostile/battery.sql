@@ -418,6 +418,18 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only, pre) 
 	('validate', 'the live token, touch_interval 0', format('authsessions.validate(%s) ->> ''UserName''', hv('tok_live')), '00000', 'hostile fixture', false,
 	 $$SELECT set_config('authsessions.touch_interval', '0', true)$$);
 
+-- check_token(token): validate's read without the touch, the same outcomes
+INSERT INTO hb_cases (fn, label, call, expected, expect_result)
+SELECT 'check_token', 'token ' || k, format('authsessions.check_token(%s)', hv(k)), '00000', '<NULL>'
+FROM hb_values WHERE k NOT IN ('tok_live');
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only, pre) VALUES
+	('check_token', 'the live token', format('authsessions.check_token(%s) ->> ''UserName''', hv('tok_live')), '00000', 'hostile fixture', false, NULL),
+	('check_token', 'the live token, read-only', format('authsessions.check_token(%s) ->> ''UserName''', hv('tok_live')), '00000', 'hostile fixture', true, NULL),
+	('check_token', 'NULL', 'authsessions.check_token(NULL)', '00000', '<NULL>', false, NULL),
+	('check_token', 'NULL, read-only', 'authsessions.check_token(NULL)', '00000', '<NULL>', true, NULL),
+	('check_token', 'the live token, touch_interval 0', format('authsessions.check_token(%s) ->> ''UserName''', hv('tok_live')), '00000', 'hostile fixture', false,
+	 $$SELECT set_config('authsessions.touch_interval', '0', true)$$);
+
 -- end_session(token): {"Success": false} for anything but a live token
 INSERT INTO hb_cases (fn, label, call, expected, expect_result)
 SELECT 'end_session', 'token ' || k, format('authsessions.end_session(%s)', hv(k)),
@@ -459,6 +471,7 @@ SELECT fn, s FROM (VALUES
 	('delete_user', ARRAY['22004', '25006']),
 	('create_session', ARRAY['22004', '22023', '22001', 'PT404', '25006']),
 	('validate', ARRAY[]::text[]),
+	('check_token', ARRAY[]::text[]),
 	('end_session', ARRAY['22004', '25006']),
 	('purge', ARRAY['22023', '25006'])
 ) d(fn, states), unnest(states || ARRAY['00000']) s;

@@ -1,15 +1,15 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the ten functions: signature with argument names and
+-- For each of the eleven functions: signature with argument names and
 -- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
 -- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
--- SECURITY INVOKER without SET (the read paths list, user_sessions and
--- validate; repair_summary, the DBA's, is a writer), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
+-- SECURITY INVOKER without SET (the read paths list, user_sessions,
+-- validate and check_token; repair_summary, the DBA's, is a writer), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
 -- membership.  Then the same rules over whatever function schema
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(129);
+SELECT plan(141);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -54,7 +54,10 @@ INSERT INTO expected_functions VALUES
 	 'bigint', 'volatile', true),
 	(10, 'repair_summary', '{uuid}', '{guid}',
 	 'guid uuid DEFAULT NULL::uuid',
-	 'bigint', 'volatile', true);
+	 'bigint', 'volatile', true),
+	(11, 'check_token', '{text}', '{token}',
+	 'token text',
+	 'jsonb', 'stable', false);
 
 -- The expected functions joined to pg_proc; p.* is NULL for a missing one,
 -- so that a missing function fails each test instead of skipping it.
@@ -66,7 +69,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 10 functions ------------------------------------
+-- Per function: 12 tests x 11 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -122,8 +125,9 @@ SELECT p.*, p.oid::regprocedure::text AS sig
 
 SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
-	      'create_session', 'validate', 'end_session', 'purge', 'repair_summary'],
-	'schema authsessions holds exactly the ten documented functions');
+	      'create_session', 'validate', 'check_token', 'end_session', 'purge',
+	      'repair_summary'],
+	'schema authsessions holds exactly the eleven documented functions');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),
@@ -139,10 +143,11 @@ SELECT is(
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE NOT prosecdef),
-	ARRAY['authsessions.list(integer,integer,uuid)',
+	ARRAY['authsessions.check_token(text)',
+		  'authsessions.list(integer,integer,uuid)',
 		  'authsessions.user_sessions(uuid,integer,integer)',
 		  'authsessions.validate(text)'],
-	'the only SECURITY INVOKER functions of schema authsessions are the three read paths');
+	'the only SECURITY INVOKER functions of schema authsessions are the four read paths');
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions

@@ -9,7 +9,7 @@
 -- end_session record the role in effect and the login that ended a session.
 -- Roles are created here and disappear with the ROLLBACK.
 BEGIN;
-SELECT plan(84);
+SELECT plan(90);
 
 -- The functions, as function_privs_are wants them.
 CREATE TEMP TABLE fns (ord int PRIMARY KEY, name name, args name[], admin bool, app bool);
@@ -23,9 +23,10 @@ INSERT INTO fns VALUES
 	(7, 'validate',       '{text}',                                   false, true),
 	(8, 'end_session',    '{text}',                                   false, true),
 	(9, 'purge',          '{interval,integer}',                       false, true),
-	(10, 'repair_summary', '{uuid}',                                  false, false);
+	(10, 'repair_summary', '{uuid}',                                  false, false),
+	(11, 'check_token',   '{text}',                                   false, true);
 
--- PUBLIC: nothing at all (17 tests) ----------------------------------------
+-- PUBLIC: nothing at all (18 tests) ----------------------------------------
 
 SELECT schema_privs_are('authsessions', 'public', '{}',
 	'PUBLIC has no privilege on schema authsessions');
@@ -84,11 +85,12 @@ GRANT EXECUTE ON FUNCTION
 	authsessions.delete_user(uuid),
 	authsessions.create_session(uuid, text, text, text, interval, text, inet),
 	authsessions.validate(text),
+	authsessions.check_token(text),
 	authsessions.end_session(text),
 	authsessions.purge(interval, integer)
 	TO regress_app;
 
--- Catalogue view of those grants (28 tests).
+-- Catalogue view of those grants (30 tests).
 SELECT function_privs_are('authsessions', name, args, 'regress_admin',
 		CASE WHEN admin THEN '{EXECUTE}' ELSE '{}' END::name[],
 		format('regress_admin %s execute authsessions.%s(%s)',
@@ -124,7 +126,7 @@ SELECT 'alice', (j->>'ID')::bigint, j->>'Token'
   FROM authsessions.create_session('00000000-0000-4000-8000-00000000a11c', 'iPhone', 'iOS', 'app') AS j;
 GRANT ALL ON fx TO PUBLIC;
 
--- The admin role, behaving (16 tests) --------------------------------------
+-- The admin role, behaving (17 tests) --------------------------------------
 
 SET ROLE regress_admin;
 
@@ -145,6 +147,8 @@ SELECT throws_ok($$SELECT authsessions.delete_user('00000000-0000-4000-8000-0000
 	'42501', NULL, 'regress_admin cannot call delete_user()');
 SELECT throws_ok($$SELECT authsessions.validate('x')$$,
 	'42501', NULL, 'regress_admin cannot call validate()');
+SELECT throws_ok($$SELECT authsessions.check_token('x')$$,
+	'42501', NULL, 'regress_admin cannot call check_token()');
 SELECT throws_ok($$SELECT authsessions.end_session('x')$$,
 	'42501', NULL, 'regress_admin cannot call end_session()');
 SELECT throws_ok($$SELECT authsessions.purge()$$,
@@ -167,7 +171,7 @@ SELECT is(s.revoked_by_role, 'regress_admin',
 SELECT is(s.revoked_by_login, session_user::text, 'revoke() recorded session_user in revoked_by_login')
   FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'alice';
 
--- The application role, behaving (14 tests) --------------------------------
+-- The application role, behaving (15 tests) --------------------------------
 
 SET ROLE regress_app;
 
@@ -178,6 +182,8 @@ SELECT lives_ok($$INSERT INTO fx
 	  FROM authsessions.create_session('00000000-0000-4000-8000-000000000b0b', ttl => '1 hour') AS j$$,
 	'regress_app can call create_session()');
 SELECT is((authsessions.validate(token)->>'ID')::bigint, id, 'regress_app can call validate()')
+  FROM fx WHERE who = 'bob';
+SELECT is((authsessions.check_token(token)->>'ID')::bigint, id, 'regress_app can call check_token()')
   FROM fx WHERE who = 'bob';
 SELECT is(authsessions.end_session(token), '{"Success": true}'::jsonb,
 	'regress_app can call end_session()')
@@ -261,6 +267,7 @@ SELECT lives_ok($sql$
 		PERFORM authsessions.upsert_user('00000000-0000-4000-8000-0000000000e1', 'eve');
 		j := authsessions.create_session('00000000-0000-4000-8000-0000000000e1');
 		PERFORM authsessions.validate(j->>'Token');
+		PERFORM authsessions.check_token(j->>'Token');
 		PERFORM authsessions.end_session(j->>'Token');
 		PERFORM authsessions.purge();
 		PERFORM authsessions.delete_user('00000000-0000-4000-8000-0000000000e1');
@@ -276,13 +283,15 @@ SELECT is(
 	'{}',
 	'nothing ran with the owner''s rights');
 
--- A role with nothing granted: PUBLIC's rights only (3 tests) --------------
+-- A role with nothing granted: PUBLIC's rights only (4 tests) --------------
 
 SET ROLE regress_nobody;
 SELECT throws_ok($$SELECT authsessions.list()$$,
 	'42501', NULL, 'a role granted nothing cannot call list()');
 SELECT throws_ok($$SELECT authsessions.validate('x')$$,
 	'42501', NULL, 'a role granted nothing cannot call validate()');
+SELECT throws_ok($$SELECT authsessions.check_token('x')$$,
+	'42501', NULL, 'a role granted nothing cannot call check_token()');
 SELECT throws_ok($$SELECT authsessions.repair_summary()$$,
 	'42501', NULL, 'a role granted nothing cannot call repair_summary()');
 RESET ROLE;

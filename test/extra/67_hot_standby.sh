@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# test/extra/67_hot_standby.sh: reads from a hot standby.
+#
+# A private primary (wal_level = replica) with the extension, users and
+# sessions, and a streaming replica of it made with `pg_basebackup -R` and
+# started on another port (both as the postgres OS user in one temporary
+# directory, removed at exit).  On the standby:
+#   - list and user_sessions answer with the primary's data (the same JSON);
+#   - check_token answers for a token created on the primary, with the
+#     object the primary answers, also for a role granted as the README says;
+#   - validate answers too, without error and without a touch (the standby
+#     cannot write: the session's LastUpdated stays as the primary has it,
+#     although a touch is due);
+#   - every writer (create_session, revoke, end_session, upsert_user,
+#     delete_user, purge, repair_summary) fails with SQLSTATE 25006;
+#   - a revoke on the primary shows there once replayed: check_token and
+#     validate answer NULL, user_sessions and list drop the session.
+# Replay is awaited by polling pg_last_wal_replay_lsn() against the primary's
+# pg_current_wal_lsn(), bounded (AUTHSESSIONS_REPLAY_TIMEOUT seconds, default
+# 120): no fixed sleep, nothing that depends on the machine's speed.
+# Binaries: ${PGENV_PG_BIN:-/usr/lib/postgresql/15/bin}, with the extension
+# installed there.  Prints PASS/FAIL per check and "N passed, N failed"; exit
+# status 1 on failure.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+# shellcheck source=test/extra/lib/owncluster.sh
+source lib/owncluster.sh
+# shellcheck source=test/extra/lib/checks.sh
+source lib/checks.sh
+
+REPLAY_TIMEOUT=${AUTHSESSIONS_REPLAY_TIMEOUT:-120}
+DB=authsessions_standby
+APP_ROLE=authsessions_standby_app
+NOBODY_ROLE=authsessions_standby_nobody
+ALICE=00000000-0000-4000-8000-0000000000a1
+BOB=00000000-0000-4000-8000-0000000000b1
+
+# --- the primary -----------------------------------------------------------
+
+oc_init "wal_level = replica" "max_wal_senders = 4" "log_min_messages = warning"
+STANDBY_DIR=$OC_DIR/standby
+STANDBY_PORT=""
+
+# The standby goes first, then the primary and the directory (owncluster).
+cleanup() {
+	if [[ -n $OC_DIR && -f $STANDBY_DIR/postmaster.pid ]]; then
+		_oc_as_owner "$OC_BIN/pg_ctl" -D "$STANDBY_DIR" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+	_oc_cleanup
+}
+trap cleanup EXIT
+
+oc_start
+primary() { oc_psql -d "$DB" -At "$@"; }
+
+oc_psql -d postgres -c "CREATE DATABASE $DB"
+oc_psql -d "$DB" -v app="$APP_ROLE" -v nobody="$NOBODY_ROLE" <<SQL
+CREATE EXTENSION authsessions;
+-- the application role of the README: USAGE, and EXECUTE where validate is
+CREATE ROLE :"app" NOLOGIN;
+GRANT USAGE ON SCHEMA authsessions TO :"app";
+GRANT EXECUTE ON FUNCTION authsessions.validate(text), authsessions.check_token(text) TO :"app";
+-- and one with USAGE only
+CREATE ROLE :"nobody" NOLOGIN;
+GRANT USAGE ON SCHEMA authsessions TO :"nobody";
+SELECT authsessions.upsert_user('$ALICE', 'alice', false) \g /dev/null
+SELECT authsessions.upsert_user('$BOB', 'bob', true) \g /dev/null
+CREATE TABLE tokens (k text PRIMARY KEY, id bigint, token text);
+INSERT INTO tokens
+SELECT k, (j->>'ID')::bigint, j->>'Token'
+FROM (VALUES ('a1', authsessions.create_session('$ALICE', 'phone a1', 'os', 'app')),
+             ('a2', authsessions.create_session('$ALICE', 'phone a2')),
+             ('b1', authsessions.create_session('$BOB', 'phone b1'))) AS v(k, j);
+-- a touch is due for b1 (last updated long ago): only a primary may make it
+UPDATE authsessions_data.sessions SET last_updated = '2020-09-21 10:42:50+00'
+WHERE id = (SELECT id FROM tokens WHERE k = 'b1');
+SQL
+tok() { primary -c "SELECT token FROM tokens WHERE k = '$1'"; }
+sid() { primary -c "SELECT id FROM tokens WHERE k = '$1'"; }
+
+# --- the standby -----------------------------------------------------------
+
+port=$((OC_PORT + 1))
+while [[ $port == "$OC_PORT" ]] || _oc_port_busy "$port"; do port=$((port + 1)); done
+STANDBY_PORT=$port
+if ! _oc_as_owner "$OC_BIN/pg_basebackup" -h "$OC_DIR" -p "$OC_PORT" -U postgres \
+	-D "$STANDBY_DIR" -R -X stream -c fast >"$OC_DIR/basebackup.log" 2>&1; then
+	cat "$OC_DIR/basebackup.log" >&2
+	tc_fail "pg_basebackup -R made a replica"
+	tc_summary
+	exit 1
+fi
+echo "port = $STANDBY_PORT" >>"$STANDBY_DIR/postgresql.conf"
+if ! _oc_as_owner "$OC_BIN/pg_ctl" -D "$STANDBY_DIR" -l "$OC_DIR/standby.log" -w -t 120 start >/dev/null; then
+	cat "$OC_DIR/standby.log" >&2
+	tc_fail "the replica started"
+	tc_summary
+	exit 1
+fi
+standby() { "$OC_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$OC_DIR" -p "$STANDBY_PORT" -U postgres -d "$DB" -At "$@"; }
+
+# wait_replay: until the standby has replayed everything the primary has
+# written so far; false after REPLAY_TIMEOUT seconds.
+wait_replay() {
+	local lsn deadline=$((SECONDS + REPLAY_TIMEOUT))
+	lsn=$(primary -c "SELECT pg_current_wal_lsn()")
+	until [[ $(standby -c "SELECT coalesce(pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn, false)" 2>/dev/null) == t ]]; do
+		((SECONDS < deadline)) || { echo "  replay of $lsn not done after ${REPLAY_TIMEOUT}s" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+tc_check "the replica is in recovery (a hot standby), the primary is not" \
+	eq "$(standby -c "SELECT pg_is_in_recovery()") $(primary -c "SELECT pg_is_in_recovery()")" "t f"
+tc_check "the replica replays the primary's WAL" wait_replay
+
+# --- reads ---------------------------------------------------------------------
+
+same_answer() { # same_answer SQL: the primary and the standby answer alike (and not empty)
+	local p s
+	p=$(primary -c "$1")
+	s=$(standby -c "$1")
+	[[ -n $p && $p == "$s" ]] || { echo "  primary: $p" >&2; echo "  standby: $s" >&2; return 1; }
+}
+tc_check "list answers on the standby with the primary's data" \
+	same_answer "SELECT authsessions.list()"
+tc_check "list's page 2 of size 1 (and keyset paging) alike" \
+	same_answer "SELECT authsessions.list(2, 1) || authsessions.list(1, 1, '$ALICE')"
+tc_check "list shows alice with 2 sessions and bob with 1" \
+	eq "$(standby -c "SELECT string_agg(format('%s:%s', e->>'UserName', e->>'SessionCount'), ' ') FROM jsonb_array_elements(authsessions.list()) e")" \
+	"alice:2 bob:1"
+tc_check "user_sessions answers on the standby with the primary's data" \
+	same_answer "SELECT authsessions.user_sessions('$ALICE')"
+tc_check "user_sessions of alice holds her two sessions" \
+	eq "$(standby -c "SELECT jsonb_array_length(authsessions.user_sessions('$ALICE'))")" 2
+
+tc_check "check_token on the standby: a token created on the primary, the same object as there" \
+	same_answer "SELECT authsessions.check_token('$(tok a1)')"
+tc_check "check_token on the standby answers that session" \
+	eq "$(standby -c "SELECT authsessions.check_token('$(tok a1)') ->> 'ID'")" "$(sid a1)"
+tc_check "check_token on the standby: the object of user_sessions" \
+	eq "$(standby -c "SELECT authsessions.check_token('$(tok a1)') = (SELECT e FROM jsonb_array_elements(authsessions.user_sessions('$ALICE')) e WHERE (e->>'ID')::bigint = $(sid a1))")" t
+tc_check "check_token on the standby: NULL for a malformed, unknown or NULL token, no error" \
+	eq "$(standby -c "SELECT authsessions.check_token('garbage') IS NULL AND authsessions.check_token('as1_' || repeat('A', 51)) IS NULL AND authsessions.check_token(NULL) IS NULL")" t
+tc_check "check_token on the standby for the role granted it" \
+	eq "$(standby -c "SET ROLE $APP_ROLE" -c "SELECT authsessions.check_token('$(tok a2)') ->> 'Smartphone'")" "phone a2"
+tc_check "check_token on the standby without EXECUTE: 42501" \
+	eq "$(standby -v ON_ERROR_STOP=0 2>/dev/null <<-SQL
+		SET ROLE $NOBODY_ROLE;
+		SELECT authsessions.check_token('$(tok a2)');
+		\echo :LAST_ERROR_SQLSTATE
+	SQL
+	)" 42501
+
+# validate, today: answers (the standby cannot touch) without error, the
+# same object as check_token, LastUpdated as the primary has it although a
+# touch is due.
+tc_check "validate on the standby answers the session, no error" \
+	eq "$(standby -c "SELECT authsessions.validate('$(tok b1)') ->> 'UserName'")" bob
+tc_check "validate on the standby answers what check_token answers, not slid" \
+	eq "$(standby -c "SELECT authsessions.validate('$(tok b1)') = authsessions.check_token('$(tok b1)') AND authsessions.validate('$(tok b1)') ->> 'LastUpdated' = '2020-09-21T10:42:50Z'")" t
+tc_check "validate on the standby, as the granted role, in READ COMMITTED and REPEATABLE READ" \
+	eq "$(standby -c "SET ROLE $APP_ROLE" -c "SELECT authsessions.validate('$(tok b1)') ->> 'ID'" \
+		-c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT authsessions.validate('$(tok b1)') ->> 'ID'" -c "COMMIT" | paste -sd,)" \
+	"$(sid b1),$(sid b1)"
+tc_check "the primary's row of b1 is unchanged (nothing was written for the standby's calls)" \
+	eq "$(primary -c "SELECT last_updated = '2020-09-21 10:42:50+00' FROM authsessions_data.sessions WHERE id = $(sid b1)")" t
+
+# --- writers: 25006 ----------------------------------------------------------
+
+writer_sqlstate() { # writer_sqlstate SQL: the SQLSTATE of SQL on the standby
+	standby -v ON_ERROR_STOP=0 2>/dev/null <<-SQL
+		$1;
+		\echo :LAST_ERROR_SQLSTATE
+	SQL
+}
+while IFS='|' read -r name sql; do
+	tc_check "$name fails with 25006 on the standby" eq "$(writer_sqlstate "$sql")" 25006
+done <<EOF
+create_session|SELECT authsessions.create_session('$ALICE')
+revoke|SELECT authsessions.revoke($(sid a1))
+end_session|SELECT authsessions.end_session('$(tok a1)')
+upsert_user|SELECT authsessions.upsert_user('$ALICE', 'mallory', true)
+delete_user|SELECT authsessions.delete_user('$ALICE')
+purge|SELECT authsessions.purge('0 seconds')
+repair_summary|SELECT authsessions.repair_summary()
+EOF
+tc_check "after the refused writers, the standby answers as the primary (alice's sessions, the list)" \
+	same_answer "SELECT authsessions.user_sessions('$ALICE') || authsessions.list()"
+
+# --- a revoke on the primary, once replayed ------------------------------------
+
+tc_check "revoke of a1 on the primary" \
+	eq "$(primary -c "SELECT authsessions.revoke($(sid a1))")" '{"Success": true}'
+tc_check "the standby replays the revoke" wait_replay
+tc_check "after replay, check_token of the revoked token is NULL on the standby" \
+	eq "$(standby -c "SELECT authsessions.check_token('$(tok a1)') IS NULL")" t
+tc_check "after replay, validate of the revoked token is NULL on the standby" \
+	eq "$(standby -c "SELECT authsessions.validate('$(tok a1)') IS NULL")" t
+tc_check "after replay, the other tokens still check on the standby" \
+	eq "$(standby -c "SELECT authsessions.check_token('$(tok a2)') IS NOT NULL AND authsessions.check_token('$(tok b1)') IS NOT NULL")" t
+tc_check "after replay, user_sessions on the standby answers as the primary (without a1)" \
+	same_answer "SELECT authsessions.user_sessions('$ALICE')"
+tc_check "after replay, list on the standby counts alice's one session" \
+	eq "$(standby -c "SELECT string_agg(format('%s:%s', e->>'UserName', e->>'SessionCount'), ' ') FROM jsonb_array_elements(authsessions.list()) e")" \
+	"alice:1 bob:1"
+
+tc_summary
