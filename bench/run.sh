@@ -39,6 +39,9 @@
 #                       run makes the chroots)
 #   BENCH_SCALES        sessions per data set (default "10000 100000 1000000")
 #   BENCH_SHAPES        "dense sparse" (default); sparse runs only list
+#   BENCH_OPS           only these operations (e.g. "list_keyset list_offset";
+#                       default: all); a partial run's report shows the
+#                       others as missing
 #   BENCH_SECONDS       length of each pgbench run (default 3)
 #   BENCH_TRANSACTIONS  if set, each client runs this many transactions
 #                       instead (pgbench -t; the smoke test uses it)
@@ -74,6 +77,7 @@ BENCH_PORT_BASE=${BENCH_PORT_BASE:-55600}
 BENCH_SERVE_TIMEOUT=${BENCH_SERVE_TIMEOUT:-1800}
 BENCH_SCALES=${BENCH_SCALES:-"10000 100000 1000000"}
 BENCH_SHAPES=${BENCH_SHAPES:-"dense sparse"}
+BENCH_OPS=${BENCH_OPS:-}
 BENCH_SECONDS=${BENCH_SECONDS:-3}
 BENCH_TRANSACTIONS=${BENCH_TRANSACTIONS:-}
 BENCH_RUNS=${BENCH_RUNS:-3}
@@ -467,6 +471,11 @@ OPS=(
 )
 # only list runs in the sparse shape
 sparse_op() { [[ $1 == list_* ]]; }
+# chosen_op "OP.ext ...": is the operation in BENCH_OPS (or BENCH_OPS empty)?
+chosen_op() {
+	local name=${1%%.*}
+	[[ -z $BENCH_OPS || " $BENCH_OPS " == *" $name "* ]]
+}
 
 : >"$BENCH_WORKDIR/results.tsv"
 : >"$BENCH_WORKDIR/datasets.tsv"
@@ -517,6 +526,7 @@ done
 # --- the rounds -------------------------------------------------------------------
 for ((run = 1; run <= BENCH_RUNS; run++)); do
 	for op in "${OPS[@]}"; do
+		chosen_op "$op" || continue
 		for scale in $BENCH_SCALES; do
 			for shape in $BENCH_SHAPES; do
 				if [[ $shape == sparse ]] && ! sparse_op "$op"; then continue; fi
