@@ -182,28 +182,38 @@ postgrest_start() {
 	_postgrest_need curl curl
 	_postgrest_dir
 	: "${POSTGREST_JWT_SECRET:=$(openssl rand -hex 32)}"
-	POSTGREST_PORT=$(_postgrest_free_port "${AUTHSESSIONS_HTTP_PORT:-18530}")
-	POSTGREST_URL=http://127.0.0.1:$POSTGREST_PORT
 	POSTGREST_LOG=$POSTGREST_DIR/postgrest.log
-	# postgrest.conf as it is; the environment overrides exactly these three.
-	PGRST_DB_URI="postgres://authenticator@127.0.0.1:${PGPORT:?}/$db" \
-		PGRST_SERVER_PORT=$POSTGREST_PORT \
-		PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
-		"$POSTGREST_BIN" "$POSTGREST_CONF" >"$POSTGREST_LOG" 2>&1 &
-	POSTGREST_PID=$!
-	# Ready: it answers, with its schema cache loaded (not 503).
-	local status="" i
-	for ((i = 0; i < 150; i++)); do
-		status=$(curl -s -o /dev/null -w '%{http_code}' "$POSTGREST_URL/" 2>/dev/null || true)
-		[[ $status != 000 && $status != 503 ]] && break
-		kill -0 "$POSTGREST_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if [[ $status == 000 || $status == 503 || -z $status ]]; then
+	local port=${AUTHSESSIONS_HTTP_PORT:-18530} attempt status i
+	# A port found free may be taken before PostgREST binds it: then the next.
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		POSTGREST_PORT=$(_postgrest_free_port "$port")
+		POSTGREST_URL=http://127.0.0.1:$POSTGREST_PORT
+		# postgrest.conf as it is; the environment overrides exactly these three.
+		PGRST_DB_URI="postgres://authenticator@127.0.0.1:${PGPORT:?}/$db" \
+			PGRST_SERVER_PORT=$POSTGREST_PORT \
+			PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
+			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$POSTGREST_LOG" 2>&1 &
+		POSTGREST_PID=$!
+		# Ready: it answers, with its schema cache loaded (not 503).
+		status=""
+		for ((i = 0; i < 150; i++)); do
+			status=$(curl -s -o /dev/null -w '%{http_code}' "$POSTGREST_URL/" 2>/dev/null || true)
+			[[ $status != 000 && $status != 503 ]] && break
+			kill -0 "$POSTGREST_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$POSTGREST_PID" 2>/dev/null; then
+			break
+		fi
+		postgrest_stop_postgrest
+		if grep -qi 'address already in use\|resource busy' "$POSTGREST_LOG" && ((attempt < 5)); then
+			port=$((POSTGREST_PORT + 1))
+			continue
+		fi
 		postgrest_log "PostgREST did not start (last status ${status:-none}); its log:"
 		cat "$POSTGREST_LOG" >&2
 		exit 1
-	fi
+	done
 	postgrest_log "PostgREST $POSTGREST_VERSION on $POSTGREST_URL (database $db, pid $POSTGREST_PID)"
 }
 
@@ -214,37 +224,42 @@ postgrest_nginx_start() {
 	mkdir -p "$d/logs" "$d/tmp"
 	chmod 755 "$d"
 	chmod 1777 "$d/tmp"
-	NGINX_PORT=$(_postgrest_free_port $((POSTGREST_PORT + 1)))
-	# The site with exactly two lines changed: upstream address and listen.
-	sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$POSTGREST_PORT;/" \
-		-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" "$POSTGREST_SITE" >"$d/site.conf"
-	local changed
-	changed=$(diff "$POSTGREST_SITE" "$d/site.conf" | grep -c '^>' || true)
-	if [[ $changed != 2 ]]; then
-		postgrest_log "$POSTGREST_SITE: expected to change its upstream and listen lines, changed $changed"
-		exit 1
-	fi
-	cat >"$d/nginx.conf" <<-EOF
-		worker_processes 1;
-		pid $d/nginx.pid;
-		error_log $d/logs/error.log warn;
-		events { worker_connections 256; }
-		http {
-		    access_log $d/logs/access.log;
-		    client_body_temp_path $d/tmp/client_body;
-		    proxy_temp_path $d/tmp/proxy;
-		    fastcgi_temp_path $d/tmp/fastcgi;
-		    uwsgi_temp_path $d/tmp/uwsgi;
-		    scgi_temp_path $d/tmp/scgi;
-		    include $d/site.conf;
-		}
-	EOF
-	local out
-	if ! out=$(nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" 2>&1); then
+	local port=$((POSTGREST_PORT + 1)) attempt out i changed
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		NGINX_PORT=$(_postgrest_free_port "$port")
+		# The site with exactly two lines changed: upstream address and listen.
+		sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$POSTGREST_PORT;/" \
+			-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" "$POSTGREST_SITE" >"$d/site.conf"
+		changed=$(diff "$POSTGREST_SITE" "$d/site.conf" | grep -c '^>' || true)
+		if [[ $changed != 2 ]]; then
+			postgrest_log "$POSTGREST_SITE: expected to change its upstream and listen lines, changed $changed"
+			exit 1
+		fi
+		cat >"$d/nginx.conf" <<-EOF
+			worker_processes 1;
+			pid $d/nginx.pid;
+			error_log $d/logs/error.log warn;
+			events { worker_connections 256; }
+			http {
+			    access_log $d/logs/access.log;
+			    client_body_temp_path $d/tmp/client_body;
+			    proxy_temp_path $d/tmp/proxy;
+			    fastcgi_temp_path $d/tmp/fastcgi;
+			    uwsgi_temp_path $d/tmp/uwsgi;
+			    scgi_temp_path $d/tmp/scgi;
+			    include $d/site.conf;
+			}
+		EOF
+		if out=$(nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" 2>&1); then
+			break
+		fi
+		if [[ $out == *"Address already in use"* ]] && ((attempt < 5)); then
+			port=$((NGINX_PORT + 1))
+			continue
+		fi
 		postgrest_log "nginx did not start: $out"
 		exit 1
-	fi
-	local i
+	done
 	for ((i = 0; i < 50; i++)); do
 		_postgrest_port_free "$NGINX_PORT" || break
 		sleep 0.1
