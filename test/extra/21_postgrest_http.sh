@@ -14,7 +14,8 @@
 # one, 403 for a role without the grant, the application backend's lifecycle
 # calls straight to PostgREST (GET runs READ ONLY: 405 25006, validate does
 # not slide), PostgREST's OpenAPI at / (only what the role may call), and a
-# schema change picked up after NOTIFY pgrst, 'reload schema'.
+# schema change and an ALTER EXTENSION ... UPDATE (from 1.0) made on a direct
+# connection, picked up after NOTIFY pgrst, 'reload schema'.
 # (test/extra/20_postgrest_replay.sh keeps only what HTTP cannot reach.)
 #
 # Needs PGHOST/PGPORT/PGUSER (a superuser) of a cluster where the extension
@@ -45,6 +46,7 @@ created_roles=""
 cleanup() {
 	postgrest_stop
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ${DB}_up WITH (FORCE)" >/dev/null 2>&1 || true
 	local r
 	for r in $created_roles; do
 		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1 || true
@@ -526,5 +528,42 @@ req GET "$API/list" -H "$ADMIN_AUTH"
 want_status 503
 want_code HTTP503
 done_case "PostgREST stopped: GET /list -> 503 HTTP503 (nginx)"
+
+# --- an upgrade on a direct connection, picked up after NOTIFY pgrst -------------------------
+# A database still at 1.0 (the installed library is newer), roles.sql loaded,
+# a PostgREST on it; then ALTER EXTENSION ... UPDATE and a grant of the new
+# function on a direct connection.
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE ${DB}_up" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "CREATE EXTENSION authsessions VERSION '1.0'" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" \
+	-f examples/postgrest/roles.sql >/dev/null
+postgrest_start "${DB}_up"
+PG=$POSTGREST_URL
+
+req GET "$PG/rpc/list" -H "$ADMIN_AUTH"
+want_status 500
+want_code 55000
+done_case "1.0's SQL with the new library: GET /rpc/list -> 500 55000 until ALTER EXTENSION ... UPDATE"
+
+psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "ALTER EXTENSION authsessions UPDATE" \
+	-c "GRANT EXECUTE ON FUNCTION authsessions.repair_summary(uuid) TO $ADMIN" >/dev/null
+req GET "$PG/rpc/list" -H "$ADMIN_AUTH"
+want_status 200
+want_jq '. == []'
+req POST "$PG/rpc/repair_summary" -H "$ADMIN_AUTH" -H "$JSON" --data-binary '{}'
+want_status 404
+want_code PGRST202
+done_case "after ALTER EXTENSION ... UPDATE: list answers 200; the new repair_summary -> 404 PGRST202 (stale schema cache)"
+
+psql -X -q -d "${DB}_up" -c "NOTIFY pgrst, 'reload schema'"
+for ((i = 0; i < 50; i++)); do
+	req POST "$PG/rpc/repair_summary" -H "$ADMIN_AUTH" -H "$JSON" --data-binary '{}'
+	[[ $STATUS == 200 ]] && break
+	sleep 0.1
+done
+want_status 200
+want_jq '. == 0'
+done_case "NOTIFY pgrst, 'reload schema' after the upgrade -> POST /rpc/repair_summary answers 200, 0"
+postgrest_stop_postgrest
 
 tc_summary
