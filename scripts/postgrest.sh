@@ -60,6 +60,7 @@ POSTGREST_PORT=""
 POSTGREST_URL=""
 NGINX_PORT=""
 NGINX_URL=""
+# shellcheck disable=SC2034 # for the scripts that source this file
 API_URL=""
 
 postgrest_log() { printf '[postgrest] %s\n' "$*" >&2; }
@@ -160,9 +161,10 @@ _postgrest_trap() {
 	current=$(trap -p EXIT)
 	[[ $current == *postgrest_stop* ]] && return 0
 	if [[ -n $current ]]; then
-		eval "set -- $current" # trap -- 'COMMAND' EXIT
+		local words
+		eval "words=(${current#trap })" # trap -- 'COMMAND' EXIT
 		# shellcheck disable=SC2064 # the command is meant to be fixed now
-		trap "postgrest_stop; $3" EXIT
+		trap "postgrest_stop; ${words[1]}" EXIT
 	else
 		trap postgrest_stop EXIT
 	fi
@@ -265,6 +267,7 @@ postgrest_nginx_start() {
 		sleep 0.1
 	done
 	NGINX_URL=http://127.0.0.1:$NGINX_PORT
+	# shellcheck disable=SC2034 # for the scripts that source this file
 	API_URL=$NGINX_URL/api/admin/v1/authenticated-sessions
 	postgrest_log "nginx (examples/postgrest/nginx.conf) on $NGINX_URL, upstream PostgREST $POSTGREST_URL"
 }
