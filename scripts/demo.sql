@@ -1,9 +1,7 @@
--- scripts/demo.sql: the documented admin API examples, run against a fresh
+-- scripts/demo.sql: the documented example users, loaded into a fresh
 -- database through the extension's own functions.  Run by scripts/demo.sh
--- (psql -X -v ON_ERROR_STOP=1 -f scripts/demo.sql).
---
--- Each result is printed under the HTTP call that PostgREST would map to it
--- (base URL /api/admin/v1/authenticated-sessions).
+-- (psql -X -v ON_ERROR_STOP=1 -f scripts/demo.sql), which then serves the
+-- documented admin API over HTTP (PostgREST and nginx) and calls it.
 
 \set ON_ERROR_STOP 1
 \set QUIET 1
@@ -11,8 +9,6 @@
 \pset tuples_only on
 
 CREATE EXTENSION authsessions;
-
--- The example users of the documentation -----------------------------------
 
 -- "user": an operator with one session.
 SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', true) \gset ignored_
@@ -37,36 +33,4 @@ FROM (VALUES
 	('-', 'Linux v. 6.1', 'Firefox v. 121')
 ) AS s(smartphone, operating_system, application) \gset
 
--- The documented calls --------------------------------------------------------
-
-\echo
-\echo '### GET /api/admin/v1/authenticated-sessions/list'
-SELECT jsonb_pretty(authsessions.list());
-
-\echo
-\echo '### GET /api/admin/v1/authenticated-sessions/user-sessions/83bde819-ec08-4cee-b635-884145630d0b'
-SELECT jsonb_pretty(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b'));
-
-\echo
-\echo '### POST /api/admin/v1/authenticated-sessions/revoke   {"Session": ':user_session_id'}'
-SELECT jsonb_pretty(authsessions."revoke"(:user_session_id));
-
-\echo
-\echo '### POST /api/admin/v1/authenticated-sessions/revoke   {"Session": ':user_session_id'}   (again: expect err_NoActiveSession, SQLSTATE PT404)'
--- This one is meant to fail: let the error through, show it, then check it.
-\set ON_ERROR_STOP 0
-\set VERBOSITY verbose
-SELECT jsonb_pretty(authsessions."revoke"(:user_session_id));
-\set VERBOSITY default
-\set ON_ERROR_STOP 1
-\echo 'SQLSTATE:' :LAST_ERROR_SQLSTATE ' message:' :LAST_ERROR_MESSAGE
-SELECT :'LAST_ERROR_SQLSTATE' = 'PT404' AND :'LAST_ERROR_MESSAGE' = 'err_NoActiveSession'
-	AS got_expected_error \gset
-\if :got_expected_error
-\else
-DO $$ BEGIN RAISE EXCEPTION 'demo: the second revoke did not fail with PT404 err_NoActiveSession'; END $$;
-\endif
-
-\echo
-\echo '### GET /api/admin/v1/authenticated-sessions/list   (after the revoke: "user" has no active session left)'
-SELECT jsonb_pretty(authsessions.list());
+\echo 'demo data: "user" (an operator, session ':user_session_id') and "user2" (':user2_sessions' sessions)'

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # test/postgrest/lib.sh: helpers for the HTTP-side test suites
-# (test/extra/20_postgrest_replay.sh, 30_nginx_mapping.sh, 40_openapi_schema.sh).
+# (test/extra/20_postgrest_replay.sh, 30_nginx_mapping.sh, 40_openapi_schema.sh;
+# the real-HTTP suite, 21_postgrest_http.sh, uses scripts/postgrest.sh).
 #
 #   t_case NAME ... t_check COND MSG ... t_end   one PASS/FAIL line per case
 #   t_summary                                    "N passed, N failed"; status

