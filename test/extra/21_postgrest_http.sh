@@ -454,6 +454,20 @@ want_status 403
 want_code 42501
 done_case "admin POST /rpc/validate (not granted to admins) -> 403 42501"
 
+# check_token: STABLE, so PostgREST runs the POST READ ONLY; the token
+# stays in the body, the session answers as validate's, nothing slides
+before=$(sql -c "SELECT last_updated FROM authsessions_data.sessions WHERE id = $sid")
+req POST "$PG/rpc/check_token" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$token\"}"
+want_status 200
+want_jq ".ID == $sid and (keys == $SESSION_KEYS)" "not the session object"
+want "$(sql -c "SELECT last_updated FROM authsessions_data.sessions WHERE id = $sid")" "$before" "last_updated"
+done_case "app POST /rpc/check_token {token} -> 200, the session, nothing written"
+
+req POST "$PG/rpc/check_token" -H "$ADMIN_AUTH" -H "$JSON" --data-binary "{\"token\": \"$token\"}"
+want_status 403
+want_code 42501
+done_case "admin POST /rpc/check_token (not granted to admins) -> 403 42501"
+
 req POST "$PG/rpc/end_session" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$token\"}"
 want_status 200
 want_jq '. == {"Success": true}'
@@ -479,9 +493,9 @@ done_case "admin GET / (OpenAPI) -> exactly list, revoke, user_sessions; summary
 
 req GET "$PG/" -H "$APP_AUTH"
 want_status 200
-want_jq "($rpc_paths) == [\"/rpc/create_session\", \"/rpc/delete_user\", \"/rpc/end_session\", \"/rpc/purge\", \"/rpc/upsert_user\", \"/rpc/validate\"]" \
+want_jq "($rpc_paths) == [\"/rpc/check_token\", \"/rpc/create_session\", \"/rpc/delete_user\", \"/rpc/end_session\", \"/rpc/purge\", \"/rpc/upsert_user\", \"/rpc/validate\"]" \
 	"the app's /rpc/ paths are $(jq -c "$rpc_paths" <<<"$BODY" 2>/dev/null)"
-done_case "app GET / (OpenAPI) -> exactly the six lifecycle functions"
+done_case "app GET / (OpenAPI) -> exactly the seven application functions"
 
 req GET "$PG/"
 want_status 200
@@ -530,13 +544,14 @@ want_code HTTP503
 done_case "PostgREST stopped: GET /list -> 503 HTTP503 (nginx)"
 
 # --- an upgrade on a direct connection, picked up after NOTIFY pgrst -------------------------
-# A database still at 1.0 (the installed library is newer), roles.sql loaded,
-# a PostgREST on it; then ALTER EXTENSION ... UPDATE and a grant of the new
-# function on a direct connection.
+# A database still at 1.0 (the installed library is newer), roles.sql loaded
+# as 1.0 shipped it (without check_token, new in 1.1), a PostgREST on it;
+# then ALTER EXTENSION ... UPDATE and a grant of the new function on a
+# direct connection.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE ${DB}_up" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "CREATE EXTENSION authsessions VERSION '1.0'" >/dev/null
-PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" \
-	-f examples/postgrest/roles.sql >/dev/null
+sed '/authsessions\.check_token(text),/d' examples/postgrest/roles.sql |
+	PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" >/dev/null
 postgrest_start "${DB}_up"
 PG=$POSTGREST_URL
 
