@@ -28,8 +28,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 source lib/owncluster.sh
 # shellcheck source=test/extra/lib/checks.sh
 source lib/checks.sh
+# shellcheck source=test/extra/lib/standby.sh
+source lib/standby.sh
 
-REPLAY_TIMEOUT=${AUTHSESSIONS_REPLAY_TIMEOUT:-120}
 DB=authsessions_standby
 APP_ROLE=authsessions_standby_app
 NOBODY_ROLE=authsessions_standby_nobody
@@ -38,20 +39,7 @@ BOB=00000000-0000-4000-8000-0000000000b1
 
 # --- the primary -----------------------------------------------------------
 
-oc_init "wal_level = replica" "max_wal_senders = 4" "log_min_messages = warning"
-STANDBY_DIR=$OC_DIR/standby
-STANDBY_PORT=""
-
-# The standby goes first, then the primary and the directory (owncluster).
-cleanup() {
-	if [[ -n $OC_DIR && -f $STANDBY_DIR/postmaster.pid ]]; then
-		_oc_as_owner "$OC_BIN/pg_ctl" -D "$STANDBY_DIR" -m immediate -w stop >/dev/null 2>&1 || true
-	fi
-	_oc_cleanup
-}
-trap cleanup EXIT
-
-oc_start
+sb_init "log_min_messages = warning"
 primary() { oc_psql -d "$DB" -At "$@"; }
 
 oc_psql -d postgres -c "CREATE DATABASE $DB"
@@ -81,35 +69,13 @@ sid() { primary -c "SELECT id FROM tokens WHERE k = '$1'"; }
 
 # --- the standby -----------------------------------------------------------
 
-port=$((OC_PORT + 1))
-while [[ $port == "$OC_PORT" ]] || _oc_port_busy "$port"; do port=$((port + 1)); done
-STANDBY_PORT=$port
-if ! _oc_as_owner "$OC_BIN/pg_basebackup" -h "$OC_DIR" -p "$OC_PORT" -U postgres \
-	-D "$STANDBY_DIR" -R -X stream -c fast >"$OC_DIR/basebackup.log" 2>&1; then
-	cat "$OC_DIR/basebackup.log" >&2
-	tc_fail "pg_basebackup -R made a replica"
+if ! sb_standby_start; then
+	tc_fail "pg_basebackup -R made a replica, and it started"
 	tc_summary
 	exit 1
 fi
-echo "port = $STANDBY_PORT" >>"$STANDBY_DIR/postgresql.conf"
-if ! _oc_as_owner "$OC_BIN/pg_ctl" -D "$STANDBY_DIR" -l "$OC_DIR/standby.log" -w -t 120 start >/dev/null; then
-	cat "$OC_DIR/standby.log" >&2
-	tc_fail "the replica started"
-	tc_summary
-	exit 1
-fi
-standby() { "$OC_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$OC_DIR" -p "$STANDBY_PORT" -U postgres -d "$DB" -At "$@"; }
-
-# wait_replay: until the standby has replayed everything the primary has
-# written so far; false after REPLAY_TIMEOUT seconds.
-wait_replay() {
-	local lsn deadline=$((SECONDS + REPLAY_TIMEOUT))
-	lsn=$(primary -c "SELECT pg_current_wal_lsn()")
-	until [[ $(standby -c "SELECT coalesce(pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn, false)" 2>/dev/null) == t ]]; do
-		((SECONDS < deadline)) || { echo "  replay of $lsn not done after ${REPLAY_TIMEOUT}s" >&2; return 1; }
-		sleep 0.1
-	done
-}
+standby() { sb_standby_psql -d "$DB" -At "$@"; }
+wait_replay() { sb_wait_replay "$DB"; }
 
 tc_check "the replica is in recovery (a hot standby), the primary is not" \
 	eq "$(standby -c "SELECT pg_is_in_recovery()") $(primary -c "SELECT pg_is_in_recovery()")" "t f"

@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# test/extra/lib/standby.sh: a private primary and a hot standby of it, for
+# the suites that read from a replica (67_hot_standby.sh in SQL,
+# 68_standby_http.sh over HTTP).  Source it after lib/owncluster.sh, then:
+#
+#   sb_init [extra postgresql.conf lines...]
+#                         oc_init a primary with wal_level = replica and wal
+#                         senders (plus the given lines) and start it; the
+#                         EXIT trap stops the standby, then the primary, and
+#                         removes the directory
+#   sb_standby_start      a streaming replica of the primary made with
+#                         `pg_basebackup -R`, started on a free port (a hot
+#                         standby); false, with the log printed, when it
+#                         could not be made or started.  Sets SB_STANDBY_PORT
+#                         and SB_STANDBY_DIR (its data directory).
+#   sb_standby_psql [psql args...]
+#                         psql -X to the standby, as the primary's oc_psql
+#   sb_wait_replay DB     until the standby has replayed everything the
+#                         primary has written so far: polls
+#                         pg_last_wal_replay_lsn() against the primary's
+#                         pg_current_wal_lsn(), bounded
+#                         (AUTHSESSIONS_REPLAY_TIMEOUT seconds, default 120);
+#                         false when the bound passed.  No fixed sleep.
+#
+# Both servers run as the cluster owner (the postgres OS user when root) in
+# one temporary directory, with the binaries of ${PGENV_PG_BIN:-PostgreSQL
+# 15}; the extension must be installed there.
+
+SB_STANDBY_DIR=""
+SB_STANDBY_PORT=""
+SB_REPLAY_TIMEOUT=${AUTHSESSIONS_REPLAY_TIMEOUT:-120}
+
+# The standby goes first, then the primary and the directory (owncluster).
+sb_cleanup() {
+	if [[ -n $OC_DIR && -n $SB_STANDBY_DIR && -f $SB_STANDBY_DIR/postmaster.pid ]]; then
+		_oc_as_owner "$OC_BIN/pg_ctl" -D "$SB_STANDBY_DIR" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+	_oc_cleanup
+}
+
+sb_init() {
+	oc_init "wal_level = replica" "max_wal_senders = 4" "$@"
+	trap sb_cleanup EXIT
+	oc_start
+}
+
+sb_standby_start() {
+	SB_STANDBY_DIR=$OC_DIR/standby
+	local port=$((OC_PORT + 1))
+	while [[ $port == "$OC_PORT" ]] || _oc_port_busy "$port"; do port=$((port + 1)); done
+	SB_STANDBY_PORT=$port
+	if ! _oc_as_owner "$OC_BIN/pg_basebackup" -h "$OC_DIR" -p "$OC_PORT" -U postgres \
+		-D "$SB_STANDBY_DIR" -R -X stream -c fast >"$OC_DIR/basebackup.log" 2>&1; then
+		cat "$OC_DIR/basebackup.log" >&2
+		return 1
+	fi
+	echo "port = $SB_STANDBY_PORT" >>"$SB_STANDBY_DIR/postgresql.conf"
+	if ! _oc_as_owner "$OC_BIN/pg_ctl" -D "$SB_STANDBY_DIR" -l "$OC_DIR/standby.log" -w -t 120 start >/dev/null; then
+		cat "$OC_DIR/standby.log" >&2
+		return 1
+	fi
+}
+
+sb_standby_psql() {
+	"$OC_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$OC_DIR" -p "$SB_STANDBY_PORT" -U postgres "$@"
+}
+
+sb_wait_replay() {
+	local db=$1 lsn deadline=$((SECONDS + SB_REPLAY_TIMEOUT))
+	lsn=$(oc_psql -d "$db" -At -c "SELECT pg_current_wal_lsn()")
+	until [[ $(sb_standby_psql -d "$db" -At -c "SELECT coalesce(pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn, false)" 2>/dev/null) == t ]]; do
+		((SECONDS < deadline)) || { echo "  replay of $lsn not done after ${SB_REPLAY_TIMEOUT}s" >&2; return 1; }
+		sleep 0.1
+	done
+}
