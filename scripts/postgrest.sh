@@ -326,3 +326,115 @@ postgrest_stop() {
 	postgrest_log "nginx and PostgREST stopped"
 	return 0
 }
+
+# --- a second PostgREST and the replica layout (test/extra/68_standby_http.sh) ---
+#
+#   postgrest_start_uri URI  one more PostgREST, beside postgrest_start's: the
+#                            same postgrest.conf and jwt-secret, db-uri = URI
+#                            (any libpq URI, e.g. a multi-host one with
+#                            target_session_attrs), a free server-port; other
+#                            PGRST_* variables in the environment apply as
+#                            usual.  Waits until it serves.  Sets
+#                            POSTGREST2_PORT, POSTGREST2_URL, POSTGREST2_PID,
+#                            POSTGREST2_LOG.
+#   postgrest_stop_uri       stop that one (idempotent; postgrest_start_uri
+#                            chains it onto the EXIT trap in force)
+#   postgrest_nginx_start_replica
+#                            nginx with examples/postgrest/nginx-replica.conf:
+#                            as postgrest_nginx_start, with the primary's
+#                            upstream at postgrest_start's PostgREST, the
+#                            replica's at postgrest_start_uri's, and the
+#                            backend server's listen line on another free
+#                            loopback port.  Sets what postgrest_nginx_start
+#                            sets, and BACKEND_URL (the backend server).
+POSTGREST_REPLICA_SITE=$POSTGREST_ROOT/examples/postgrest/nginx-replica.conf
+POSTGREST2_PID=""
+POSTGREST2_PORT=""
+POSTGREST2_URL=""
+POSTGREST2_LOG=""
+# shellcheck disable=SC2034 # for the scripts that source this file
+BACKEND_URL=""
+
+postgrest_start_uri() {
+	local uri=$1
+	[[ -n $POSTGREST2_PID ]] && { postgrest_log "the second PostgREST already runs (pid $POSTGREST2_PID)"; return 0; }
+	[[ -n $POSTGREST_BIN ]] || postgrest_install
+	_postgrest_need curl curl
+	_postgrest_dir
+	# postgrest_stop (already on the EXIT trap) does not know this one:
+	# chain its stop in front of the trap in force, once.
+	local current words
+	current=$(trap -p EXIT)
+	if [[ $current != *postgrest_stop_uri* ]]; then
+		if [[ -n $current ]]; then
+			eval "words=(${current#trap })"
+			# shellcheck disable=SC2064 # the command is meant to be fixed now
+			trap "postgrest_stop_uri; ${words[1]}" EXIT
+		else
+			trap postgrest_stop_uri EXIT
+		fi
+	fi
+	: "${POSTGREST_JWT_SECRET:=$(openssl rand -hex 32)}"
+	POSTGREST2_LOG=$POSTGREST_DIR/postgrest2.log
+	local port=$((${POSTGREST_PORT:-${AUTHSESSIONS_HTTP_PORT:-18530}} + 2)) attempt status i
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		POSTGREST2_PORT=$(_postgrest_free_port "$port")
+		POSTGREST2_URL=http://127.0.0.1:$POSTGREST2_PORT
+		PGRST_DB_URI=$uri PGRST_SERVER_PORT=$POSTGREST2_PORT PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
+			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$POSTGREST2_LOG" 2>&1 &
+		POSTGREST2_PID=$!
+		status=""
+		for ((i = 0; i < 150; i++)); do
+			status=$(curl -s -o /dev/null -w '%{http_code}' "$POSTGREST2_URL/" 2>/dev/null || true)
+			[[ $status != 000 && $status != 503 ]] && break
+			kill -0 "$POSTGREST2_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$POSTGREST2_PID" 2>/dev/null; then
+			break
+		fi
+		postgrest_stop_uri
+		if grep -qi 'address already in use\|resource busy' "$POSTGREST2_LOG" && ((attempt < 5)); then
+			port=$((POSTGREST2_PORT + 1))
+			continue
+		fi
+		postgrest_log "the second PostgREST did not start (last status ${status:-none}); its log:"
+		cat "$POSTGREST2_LOG" >&2
+		exit 1
+	done
+	postgrest_log "PostgREST $POSTGREST_VERSION on $POSTGREST2_URL (db-uri $uri, pid $POSTGREST2_PID)"
+}
+
+# Never fails: it runs from the EXIT trap.
+postgrest_stop_uri() {
+	if [[ -n $POSTGREST2_PID ]]; then
+		_postgrest_kill "$POSTGREST2_PID"
+		wait "$POSTGREST2_PID" 2>/dev/null || true
+		POSTGREST2_PID=""
+	fi
+	return 0
+}
+
+postgrest_nginx_start_replica() {
+	[[ -n $POSTGREST_PORT && -n $POSTGREST2_PORT ]] ||
+		{ postgrest_log "postgrest_nginx_start_replica: start both PostgRESTs first"; exit 1; }
+	local site=$POSTGREST_DIR/replica-site.conf changed backend_port
+	backend_port=$(_postgrest_free_port $((POSTGREST2_PORT + 1)))
+	# The replica's upstream and the backend server's listen line here; the
+	# primary's upstream and the admin listen line as postgrest_nginx_start
+	# changes them in nginx.conf.
+	sed -e "s/^\(\s*\)server 127\.0\.0\.1:3001;/\1server 127.0.0.1:$POSTGREST2_PORT;/" \
+		-e "s/^\(\s*\)listen 127\.0\.0\.1:3080;/\1listen 127.0.0.1:$backend_port;/" \
+		"$POSTGREST_REPLICA_SITE" >"$site"
+	changed=$(diff "$POSTGREST_REPLICA_SITE" "$site" | grep -c '^>' || true)
+	if [[ $changed != 2 ]]; then
+		postgrest_log "$POSTGREST_REPLICA_SITE: expected to change the replica's upstream and the backend's listen line, changed $changed"
+		exit 1
+	fi
+	# postgrest_nginx_start, on this site instead of nginx.conf.
+	local POSTGREST_SITE=$site
+	postgrest_nginx_start
+	# shellcheck disable=SC2034 # for the scripts that source this file
+	BACKEND_URL=http://127.0.0.1:$backend_port
+	postgrest_log "nginx-replica.conf: primary's PostgREST $POSTGREST_URL, replica's $POSTGREST2_URL, backend server $BACKEND_URL"
+}
