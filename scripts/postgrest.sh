@@ -31,6 +31,26 @@
 #                            (idempotent; postgrest_start chains it onto the
 #                            EXIT trap in force, e.g. pgenv_start's)
 #
+# Through pgbouncer (transaction pooling) instead of straight to PostgreSQL:
+#   pgbouncer_start          a private pgbouncer (own ini, auth_file, pid file
+#                            and log in a temporary directory; as the postgres
+#                            OS user when we are root; never the system
+#                            service): pool_mode = transaction, every database
+#                            of PGPORT's cluster, auth_type = trust for
+#                            authenticator and PGUSER (its admin user),
+#                            default_pool_size = PGBOUNCER_POOL_SIZE (2).
+#                            Sets PGBOUNCER_PORT, PGBOUNCER_PID, PGBOUNCER_LOG;
+#                            chains pgbouncer_stop onto the EXIT trap.
+#   postgrest_start_pgbouncer DB
+#                            postgrest_start DB, connected to pgbouncer, with
+#                            what transaction pooling needs:
+#                            db-prepared-statements = false,
+#                            db-channel-enabled = false (reload the schema
+#                            cache with kill -USR1 $POSTGREST_PID) and db-pool =
+#                            POSTGREST_DB_POOL (8: more than pgbouncer's pool)
+#   pgbouncer_admin COMMAND  run COMMAND (SHOW SERVERS, ...) on its console
+#   pgbouncer_stop           stop it, remove its directory (idempotent)
+#
 # Environment knobs:
 #   AUTHSESSIONS_POSTGREST_CACHE  the cache (default
 #                                 ~/.cache/authsessions/postgrest)
@@ -156,17 +176,22 @@ _postgrest_free_port() {
 }
 
 # Chain postgrest_stop onto the EXIT trap in force (once).
-_postgrest_trap() {
+_postgrest_trap() { _postgrest_chain_exit postgrest_stop; }
+
+# _postgrest_chain_exit FUNCTION: run FUNCTION first on EXIT, then the trap
+# in force (once).
+_postgrest_chain_exit() {
 	local current
 	current=$(trap -p EXIT)
-	[[ $current == *postgrest_stop* ]] && return 0
+	[[ $current == *"$1"* ]] && return 0
 	if [[ -n $current ]]; then
 		local words
 		eval "words=(${current#trap })" # trap -- 'COMMAND' EXIT
 		# shellcheck disable=SC2064 # the command is meant to be fixed now
-		trap "postgrest_stop; ${words[1]}" EXIT
+		trap "$1; ${words[1]}" EXIT
 	else
-		trap postgrest_stop EXIT
+		# shellcheck disable=SC2064
+		trap "$1" EXIT
 	fi
 }
 
@@ -437,4 +462,97 @@ postgrest_nginx_start_replica() {
 	# shellcheck disable=SC2034 # for the scripts that source this file
 	BACKEND_URL=http://127.0.0.1:$backend_port
 	postgrest_log "nginx-replica.conf: primary's PostgREST $POSTGREST_URL, replica's $POSTGREST2_URL, backend server $BACKEND_URL"
+}
+
+# --- through pgbouncer -----------------------------------------------------------------
+
+PGBOUNCER_DIR=""
+PGBOUNCER_PID=""
+PGBOUNCER_PORT=""
+PGBOUNCER_LOG=""
+PGBOUNCER_POOL_SIZE=${PGBOUNCER_POOL_SIZE:-2}
+POSTGREST_DB_POOL=${POSTGREST_DB_POOL:-8}
+
+pgbouncer_start() {
+	[[ -n $PGBOUNCER_PID ]] && return 0
+	_postgrest_need pgbouncer pgbouncer
+	_postgrest_need psql postgresql-client
+	PGBOUNCER_DIR=$(mktemp -d /tmp/authsessions-pgbouncer.XXXXXX)
+	_postgrest_chain_exit pgbouncer_stop
+	local d=$PGBOUNCER_DIR run=() attempt i port=$((${AUTHSESSIONS_HTTP_PORT:-18530} + 20))
+	chmod 755 "$d"
+	PGBOUNCER_LOG=$d/pgbouncer.log
+	# trust, as the test cluster's pg_hba: a user still has to be listed.
+	printf '"authenticator" ""\n"%s" ""\n' "${PGUSER:?}" >"$d/userlist.txt"
+	((EUID == 0)) && { chown postgres "$d"; run=(-u postgres); }
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		PGBOUNCER_PORT=$(_postgrest_free_port "$port")
+		cat >"$d/pgbouncer.ini" <<-EOF
+			[databases]
+			* = host=127.0.0.1 port=${PGPORT:?}
+			[pgbouncer]
+			listen_addr = 127.0.0.1
+			listen_port = $PGBOUNCER_PORT
+			unix_socket_dir =
+			auth_type = trust
+			auth_file = $d/userlist.txt
+			admin_users = $PGUSER
+			pool_mode = transaction
+			default_pool_size = $PGBOUNCER_POOL_SIZE
+			max_client_conn = 100
+			logfile = $PGBOUNCER_LOG
+			pidfile = $d/pgbouncer.pid
+		EOF
+		: >"$PGBOUNCER_LOG"
+		((EUID == 0)) && chown postgres "$PGBOUNCER_LOG"
+		pgbouncer "${run[@]+"${run[@]}"}" "$d/pgbouncer.ini" >>"$d/stderr.log" 2>&1 &
+		PGBOUNCER_PID=$!
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$PGBOUNCER_PID" 2>/dev/null || break
+			pgbouncer_admin 'SHOW VERSION' >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+		if kill -0 "$PGBOUNCER_PID" 2>/dev/null && pgbouncer_admin 'SHOW VERSION' >/dev/null 2>&1; then
+			postgrest_log "$(pgbouncer_admin 'SHOW VERSION') on 127.0.0.1:$PGBOUNCER_PORT" \
+				"(pool_mode = transaction, default_pool_size = $PGBOUNCER_POOL_SIZE, pid $PGBOUNCER_PID)"
+			return 0
+		fi
+		wait "$PGBOUNCER_PID" 2>/dev/null || true
+		PGBOUNCER_PID=""
+		if grep -qi 'address already in use' "$PGBOUNCER_LOG" "$d/stderr.log" && ((attempt < 5)); then
+			port=$((PGBOUNCER_PORT + 1))
+			continue
+		fi
+		postgrest_log "pgbouncer did not start; its log:"
+		cat "$PGBOUNCER_LOG" "$d/stderr.log" >&2
+		exit 1
+	done
+}
+
+pgbouncer_admin() {
+	psql -X -At -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U "$PGUSER" -d pgbouncer -c "$1"
+}
+
+postgrest_start_pgbouncer() {
+	[[ -n $PGBOUNCER_PORT ]] || { postgrest_log "postgrest_start_pgbouncer: start pgbouncer first"; exit 1; }
+	PGPORT=$PGBOUNCER_PORT \
+		PGRST_DB_PREPARED_STATEMENTS=false \
+		PGRST_DB_CHANNEL_ENABLED=false \
+		PGRST_DB_POOL=$POSTGREST_DB_POOL \
+		postgrest_start "$1"
+}
+
+# Never fails: it runs from the EXIT trap.
+pgbouncer_stop() {
+	[[ -n $PGBOUNCER_DIR ]] || return 0
+	if [[ -n $PGBOUNCER_PID ]]; then
+		_postgrest_kill "$PGBOUNCER_PID"
+		wait "$PGBOUNCER_PID" 2>/dev/null || true
+		PGBOUNCER_PID=""
+	fi
+	rm -rf "$PGBOUNCER_DIR" || true
+	PGBOUNCER_DIR=""
+	PGBOUNCER_PORT=""
+	postgrest_log "pgbouncer stopped"
+	return 0
 }

@@ -18,6 +18,14 @@
 # connection, picked up after NOTIFY pgrst, 'reload schema'.
 # (test/extra/20_postgrest_replay.sh keeps only what HTTP cannot reach.)
 #
+# AUTHSESSIONS_HTTP_VIA=pgbouncer (test/extra/22_pgbouncer_http.sh sets it)
+# runs the same checks with a private pgbouncer (pool_mode = transaction)
+# between PostgREST and the cluster, PostgREST started by
+# postgrest_start_pgbouncer (db-prepared-statements = false,
+# db-channel-enabled = false, more connections than pgbouncer's pool); the
+# schema cache is then reloaded by kill -USR1, and a NOTIFY pgrst is shown
+# to reload nothing.
+#
 # Needs PGHOST/PGPORT/PGUSER (a superuser) of a cluster where the extension
 # is installed, as scripts/test.sh exports them.  Drops its database (and
 # the example roles, if it created them) at the end.  Prints PASS/FAIL per
@@ -41,6 +49,36 @@ USER3_GUID=6f2b8a4e-3c1d-4e5f-9a7b-0c1d2e3f4a5b # "user3": no active session
 UNKNOWN_GUID=00000000-0000-4000-8000-000000000000
 
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+VIA=${AUTHSESSIONS_HTTP_VIA:-direct}
+[[ $VIA == direct || $VIA == pgbouncer ]] || { echo "AUTHSESSIONS_HTTP_VIA=$VIA: direct or pgbouncer" >&2; exit 2; }
+# start_postgrest DB: PostgREST on DB, straight or through pgbouncer.
+start_postgrest() {
+	if [[ $VIA == pgbouncer ]]; then
+		pgbouncer_start
+		postgrest_start_pgbouncer "$1"
+	else
+		postgrest_start "$1"
+	fi
+}
+# reload_schema DB FUNCTION: what makes PostgREST reload its schema cache: NOTIFY pgrst
+# on a direct connection, or (db-channel-enabled = false behind pgbouncer)
+# SIGUSR1, after showing that a NOTIFY does nothing there.
+RELOAD="NOTIFY pgrst, 'reload schema'"
+[[ $VIA == pgbouncer ]] && RELOAD="kill -USR1 <PostgREST>"
+reload_schema() {
+	if [[ $VIA == direct ]]; then
+		psql -X -q -d "$1" -c "NOTIFY pgrst, 'reload schema'"
+		return
+	fi
+	req POST "$PG/rpc/$2" -H "$ADMIN_AUTH" -H "$JSON" --data-binary '{}'
+	local before=$STATUS
+	psql -X -q -d "$1" -c "NOTIFY pgrst, 'reload schema'"
+	sleep 1
+	req POST "$PG/rpc/$2" -H "$ADMIN_AUTH" -H "$JSON" --data-binary '{}'
+	want "$STATUS" "$before" "status 1 s after a NOTIFY pgrst (nothing listens)"
+	kill -USR1 "$POSTGREST_PID"
+}
 
 created_roles=""
 cleanup() {
@@ -102,7 +140,7 @@ is_active() { # is_active SESSION_ID -> t/f
 
 # --- PostgREST, nginx and the JWTs ------------------------------------------------------
 postgrest_install
-postgrest_start "$DB"
+start_postgrest "$DB"
 postgrest_nginx_start
 EXP=$(($(date +%s) + 3600))
 ADMIN_JWT=$(postgrest_jwt "{\"role\":\"$ADMIN\",\"sub\":\"$ADMIN_SUB\",\"exp\":$EXP}")
@@ -513,7 +551,7 @@ want_status 404
 want_code PGRST202
 done_case "a function created on a direct connection -> 404 PGRST202 until the schema cache reloads"
 
-sql -c "NOTIFY pgrst, 'reload schema'"
+reload_schema "$DB" http_probe
 for ((i = 0; i < 50; i++)); do
 	req POST "$PG/rpc/http_probe" -H "$ADMIN_AUTH" -H "$JSON" --data-binary '{}'
 	[[ $STATUS == 200 ]] && break
@@ -521,9 +559,10 @@ for ((i = 0; i < 50; i++)); do
 done
 want_status 200
 want_jq '. == 42'
-done_case "NOTIFY pgrst, 'reload schema' -> the new function answers 200"
+done_case "$RELOAD -> the new function answers 200"
 
-sql -c "DROP FUNCTION authsessions.http_probe()" -c "NOTIFY pgrst, 'reload schema'"
+sql -c "DROP FUNCTION authsessions.http_probe()"
+reload_schema "$DB" http_probe
 for ((i = 0; i < 50; i++)); do
 	req POST "$PG/rpc/http_probe" -H "$ADMIN_AUTH" -H "$JSON" --data-binary '{}'
 	# (42883 while the stale cache still calls the dropped function)
@@ -534,7 +573,7 @@ want_status 404
 want_code PGRST202
 req GET "$API/list" -H "$ADMIN_AUTH"
 want_status 200
-done_case "dropped and NOTIFY again -> 404 PGRST202, the documented paths still answer"
+done_case "dropped and $RELOAD again -> 404 PGRST202, the documented paths still answer"
 
 # --- PostgREST gone: nginx answers 503 ---------------------------------------------------------------
 postgrest_stop_postgrest
@@ -552,7 +591,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE ${DB}_up" >/dev/nu
 psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "CREATE EXTENSION authsessions VERSION '1.0'" >/dev/null
 sed '/authsessions\.check_token(text),/d' examples/postgrest/roles.sql |
 	PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" >/dev/null
-postgrest_start "${DB}_up"
+start_postgrest "${DB}_up"
 PG=$POSTGREST_URL
 
 req GET "$PG/rpc/list" -H "$ADMIN_AUTH"
@@ -570,7 +609,7 @@ want_status 404
 want_code PGRST202
 done_case "after ALTER EXTENSION ... UPDATE: list answers 200; the new repair_summary -> 404 PGRST202 (stale schema cache)"
 
-psql -X -q -d "${DB}_up" -c "NOTIFY pgrst, 'reload schema'"
+reload_schema "${DB}_up" repair_summary
 for ((i = 0; i < 50; i++)); do
 	req POST "$PG/rpc/repair_summary" -H "$ADMIN_AUTH" -H "$JSON" --data-binary '{}'
 	[[ $STATUS == 200 ]] && break
@@ -578,7 +617,7 @@ for ((i = 0; i < 50; i++)); do
 done
 want_status 200
 want_jq '. == 0'
-done_case "NOTIFY pgrst, 'reload schema' after the upgrade -> POST /rpc/repair_summary answers 200, 0"
+done_case "$RELOAD after the upgrade -> POST /rpc/repair_summary answers 200, 0"
 postgrest_stop_postgrest
 
 tc_summary
