@@ -598,6 +598,14 @@ req GET "$PG/rpc/list" -H "$ADMIN_AUTH"
 want_status 500
 want_code 55000
 done_case "1.0's SQL with the new library: GET /rpc/list -> 500 55000 until ALTER EXTENSION ... UPDATE"
+# PostgREST 12.0.2 answers such an error by reconnecting and loading its
+# schema cache again (its log says "Schema cache loaded" a second time); wait
+# for that load (bounded) so that it cannot come after the update below and
+# pick up the new function by itself.
+for ((i = 0; i < 100; i++)); do
+	(($(grep -c 'Schema cache loaded' "$POSTGREST_LOG" 2>/dev/null || true) >= 2)) && break
+	sleep 0.1
+done
 
 psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "ALTER EXTENSION authsessions UPDATE" \
 	-c "GRANT EXECUTE ON FUNCTION authsessions.repair_summary(uuid) TO $ADMIN" >/dev/null
