@@ -36,28 +36,21 @@ source test/postgrest/lib.sh
 
 export PGRST_CONF=examples/postgrest/postgrest.conf
 export REPLAY_DB="authsessions_replay_$$"
-EXAMPLE_ROLES="authenticator authsessions_anon authsessions_admin authsessions_app"
+# shellcheck source=test/extra/lib/example_roles.sh
+source test/extra/lib/example_roles.sh
 
 # Superuser access to the test database.
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$REPLAY_DB" "$@"; }
 
-created_roles=""
 cleanup() {
 	pgrst_cleanup
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $REPLAY_DB WITH (FORCE)" >/dev/null 2>&1 || true
-	local r
-	for r in $created_roles; do
-		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1 || true
-	done
+	example_roles_drop
 }
 trap cleanup EXIT
 
 # --- set-up ----------------------------------------------------------------
-existing=$(psql -X -At -d postgres -c \
-	"SELECT string_agg(rolname, ' ') FROM pg_roles WHERE rolname IN ('${EXAMPLE_ROLES// /\',\'}')")
-for r in $EXAMPLE_ROLES; do
-	[[ " $existing " == *" $r "* ]] || created_roles+=" $r"
-done
+example_roles_note
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $REPLAY_DB" >/dev/null
 # The example roles and grants, exactly as a user loads them.

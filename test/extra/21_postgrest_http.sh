@@ -39,7 +39,8 @@ source test/extra/lib/checks.sh
 source scripts/postgrest.sh
 
 DB="authsessions_http_$$"
-EXAMPLE_ROLES="authenticator authsessions_anon authsessions_admin authsessions_app"
+# shellcheck source=test/extra/lib/example_roles.sh
+source test/extra/lib/example_roles.sh
 ADMIN=authsessions_admin
 APP=authsessions_app
 ADMIN_SUB="admin@example.com"
@@ -80,24 +81,16 @@ reload_schema() {
 	kill -USR1 "$POSTGREST_PID"
 }
 
-created_roles=""
 cleanup() {
 	postgrest_stop
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ${DB}_up WITH (FORCE)" >/dev/null 2>&1 || true
-	local r
-	for r in $created_roles; do
-		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1 || true
-	done
+	example_roles_drop
 }
 trap cleanup EXIT
 
 # --- the database: roles.sql and the documented users ------------------------------
-existing=$(psql -X -At -d postgres -c \
-	"SELECT string_agg(rolname, ' ') FROM pg_roles WHERE rolname IN ('${EXAMPLE_ROLES// /\',\'}')")
-for r in $EXAMPLE_ROLES; do
-	[[ " $existing " == *" $r "* ]] || created_roles+=" $r"
-done
+example_roles_note
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null
 # validate slides on every POST (no 60 s wait), so a slide that should not
 # happen would show.

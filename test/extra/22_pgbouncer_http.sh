@@ -72,7 +72,8 @@ fi
 
 # --- 2. two roles interleaved on shared backends ------------------------------------------------
 DB="authsessions_pgb_$$"
-EXAMPLE_ROLES="authenticator authsessions_anon authsessions_admin authsessions_app"
+# shellcheck source=test/extra/lib/example_roles.sh
+source test/extra/lib/example_roles.sh
 ADMIN=authsessions_admin
 APP=authsessions_app
 GUID=5e1f0c1a-7b2d-4c3e-8f40-9a1b2c3d4e5f
@@ -81,23 +82,15 @@ ROLE_TIMEOUT=5s # statement_timeout of both roles (roles.sql), applied by PostgR
 
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
-created_roles=""
 cleanup() {
 	postgrest_stop
 	pgbouncer_stop
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	local r
-	for r in $created_roles; do
-		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1 || true
-	done
+	example_roles_drop
 }
 trap cleanup EXIT
 
-existing=$(psql -X -At -d postgres -c \
-	"SELECT string_agg(rolname, ' ') FROM pg_roles WHERE rolname IN ('${EXAMPLE_ROLES// /\',\'}')")
-for r in $EXAMPLE_ROLES; do
-	[[ " $existing " == *" $r "* ]] || created_roles+=" $r"
-done
+example_roles_note
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" \
 	-c "ALTER DATABASE $DB SET authsessions.touch_interval = 0" \
 	-c "ALTER DATABASE $DB SET authsessions.max_page_size = 321" >/dev/null

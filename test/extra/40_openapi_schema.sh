@@ -24,7 +24,8 @@ source test/postgrest/lib.sh
 OPENAPI=examples/openapi/authenticated-sessions.openapi.json
 export PGRST_CONF=examples/postgrest/postgrest.conf
 export REPLAY_DB="authsessions_openapi_$$"
-EXAMPLE_ROLES="authenticator authsessions_anon authsessions_admin authsessions_app"
+# shellcheck source=test/extra/lib/example_roles.sh
+source test/extra/lib/example_roles.sh
 ADMIN=authsessions_admin
 USER_GUID=83bde819-ec08-4cee-b635-884145630d0b
 USER2_GUID=90b10bb2-8c70-456f-b960-2251ae6d8778
@@ -49,23 +50,15 @@ fi
 # --- a database with the documented users ------------------------------------------------
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$REPLAY_DB" "$@"; }
 work=$(mktemp -d)
-created_roles=""
 cleanup() {
 	pgrst_cleanup
 	rm -rf "$work"
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $REPLAY_DB WITH (FORCE)" >/dev/null 2>&1 || true
-	local r
-	for r in $created_roles; do
-		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1 || true
-	done
+	example_roles_drop
 }
 trap cleanup EXIT
 
-existing=$(psql -X -At -d postgres -c \
-	"SELECT string_agg(rolname, ' ') FROM pg_roles WHERE rolname IN ('${EXAMPLE_ROLES// /\',\'}')")
-for r in $EXAMPLE_ROLES; do
-	[[ " $existing " == *" $r "* ]] || created_roles+=" $r"
-done
+example_roles_note
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $REPLAY_DB" >/dev/null
 PGOPTIONS="-c client_min_messages=warning" sql -f examples/postgrest/roles.sql >/dev/null
 sql >/dev/null <<-EOF
