@@ -12,7 +12,7 @@
  */
 CREATE SCHEMA authsessions;
 COMMENT ON SCHEMA authsessions IS
-'authsessions: the session store API (admin: list, user_sessions, revoke; application: upsert_user, delete_user, create_session, validate, check_token, end_session, purge)';
+'authsessions: the session store API (admin: list, user_sessions, revoke; application: upsert_user, delete_user, create_session, parse_user_agent, validate, check_token, end_session, purge)';
 
 CREATE SCHEMA authsessions_data;
 COMMENT ON SCHEMA authsessions_data IS
@@ -268,9 +268,39 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet) IS
 $$Open a session at login and hand out its token, once.
 Returns {"ID", "Token", "ExpirationDate"}; only the token's SHA-256 is stored.
-Arguments: user_guid (required); smartphone, operating_system, application (up to 256 characters), user_agent (up to 1024), ip: optional, NULL allowed; ttl: this session's idle timeout, whole seconds, no months, at most authsessions.max_ttl (NULL: authsessions.idle_timeout).
+Arguments: user_guid (required); smartphone, operating_system, application (up to 256 characters), user_agent (up to 1024), ip: optional, NULL allowed (a NULL smartphone, operating_system or application is derived from user_agent when that is given, as parse_user_agent does); ttl: this session's idle timeout, whole seconds, no months, at most authsessions.max_ttl (NULL: authsessions.idle_timeout).
 With authsessions.max_sessions_per_user set and that many sessions active, authsessions.session_limit_action decides: evict_oldest ends the least recently used ones, refuse raises PT429 err_TooManySessions.
 Errors: PT404 err_UserNotFound for an unknown user; PT429 err_TooManySessions; 22004 for a NULL user_guid; 22023 for a bad ttl; 22001 for a field too long; 25006 in a read-only transaction.$$;
+
+/*
+ * The device fields from a User-Agent, with the ua-parser rules (uap-core,
+ * compiled in at build time; src/useragent.c).  Not STRICT, like every
+ * function here: a NULL user_agent raises 22004.  STABLE, not IMMUTABLE: a
+ * rebuild with other rules changes the answer.  PARALLEL SAFE: it reads no
+ * table and keeps only a per-backend cache.  SECURITY INVOKER: it runs no SQL.
+ */
+CREATE FUNCTION authsessions.parse_user_agent(user_agent text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_parse_user_agent'
+LANGUAGE C STABLE PARALLEL SAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.parse_user_agent(text) IS
+$$Derive the device fields of a session from a User-Agent, as create_session does for those it is given as NULL.
+Returns {"Smartphone", "OperatingSystem", "Application"}: Application is the browser's family, "- v. " and its version (major.minor.patch, stopping at the first missing part), e.g. "Chrome Mobile- v. 85.0.4183"; OperatingSystem likewise (with patch_minor), e.g. "Android- v. 10"; Smartphone the device's brand and model (its family when it has no brand), "-" for a desktop, a bot or an unknown device. An unknown or malformed agent gives "-", "Other- v. ", "Other- v. ". Rules: ua-parser's uap-core, the release the extension was built with.
+Errors: 22004 for a NULL user_agent; 22001 for one over 1024 characters.$$;
+
+/*
+ * Internal, for the conformance suite (test/extra/17_uap_conformance.sh):
+ * granted to nobody, not part of the API.
+ */
+CREATE FUNCTION authsessions.parse_user_agent_raw(user_agent text)
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'authsessions_parse_user_agent_raw'
+LANGUAGE C STABLE PARALLEL SAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.parse_user_agent_raw(text) IS
+$$Internal (the uap-core conformance suite), granted to nobody: what the ua-parser rules say of a User-Agent, uncached, as {browser family, major, minor, patch, OS family, major, minor, patch, patch_minor, device family, brand, model}, NULL where absent.
+Errors: 22004 for a NULL user_agent; 22001 for one over 1024 characters.$$;
 
 CREATE FUNCTION authsessions.validate(token text)
 RETURNS jsonb
@@ -346,7 +376,8 @@ Errors: 25006 in a read-only transaction.$$;
  *       authsessions.user_sessions(uuid, integer, integer),
  *       authsessions.revoke(bigint) TO admin_role;
  * and an application backend role USAGE plus EXECUTE on upsert_user,
- * delete_user, create_session, validate, check_token, end_session and purge.
+ * delete_user, create_session, validate, check_token, end_session, purge
+ * and parse_user_agent.  parse_user_agent_raw is internal (tests).
  * repair_summary is for the DBA: the extension grants it to nobody.
  */
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsessions FROM PUBLIC;

@@ -34,6 +34,7 @@
 #include "session.h"
 #include "store.h"
 #include "token.h"
+#include "useragent.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -207,11 +208,36 @@ enforce_session_cap(Datum guid)
 }
 
 /*
+ * The device fields (arguments 1 to 3) given as NULL, derived from the
+ * user_agent argument (5, not NULL) into args/nulls (4 to 6).
+ */
+static void
+derive_device_fields(FunctionCallInfo fcinfo, Datum *args, char *nulls)
+{
+	text	   *agent = PG_GETARG_TEXT_PP(5);
+	AsUserAgentFields derived;
+	char	   *values[3];
+	int			i;
+
+	as_useragent_fields(VARDATA_ANY(agent), VARSIZE_ANY_EXHDR(agent), &derived);
+	values[0] = derived.smartphone;
+	values[1] = derived.operating_system;
+	values[2] = derived.application;
+	for (i = 0; i < 3; i++)
+		if (PG_ARGISNULL(1 + i))
+		{
+			args[4 + i] = CStringGetTextDatum(values[i]);
+			nulls[4 + i] = ' ';
+		}
+}
+
+/*
  * authsessions.create_session(user_guid, smartphone, operating_system,
  * application, ttl, user_agent, ip): open a session and return
  * {"ID", "Token", "ExpirationDate"}.  The token is returned here only; its
  * hash is stored.  user_guid is required (22004); the other arguments may be
- * NULL (ttl then means authsessions.idle_timeout).  An unknown user, also one
+ * NULL (ttl then means authsessions.idle_timeout; a NULL device field is
+ * derived from user_agent when that is given).  An unknown user, also one
  * deleted concurrently, raises PT404 err_UserNotFound.
  */
 Datum
@@ -271,6 +297,9 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	}
 	args[8] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
 	nulls[8] = PG_ARGISNULL(6) ? 'n' : ' ';
+	if (!PG_ARGISNULL(5) &&
+		(PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3)))
+		derive_device_fields(fcinfo, args, nulls);
 
 	/*
 	 * One statement (Q_CREATE_SESSION) updates the user row first (listed,

@@ -17,7 +17,7 @@
 --                       with "role": "authsessions_admin" selects it.
 --   authsessions_app    the application backend: upsert_user, delete_user,
 --                       create_session, validate, check_token, end_session,
---                       purge.
+--                       purge, parse_user_agent.
 --                       A JWT with "role": "authsessions_app" selects it.
 -- None of them gets anything in schema authsessions_data: the tables are
 -- reached only through the functions of schema authsessions.
@@ -94,6 +94,7 @@ GRANT EXECUTE ON FUNCTION
 	authsessions.create_session(uuid, text, text, text, interval, text, inet),
 	authsessions.validate(text),
 	authsessions.check_token(text),
+	authsessions.parse_user_agent(text),
 	authsessions.end_session(text),
 	authsessions.purge(interval, integer)
 TO authsessions_app;

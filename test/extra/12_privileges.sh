@@ -228,6 +228,8 @@ calls() { # calls FUNCTION-NAMES...
 		check_token) echo "42501|call check_token|SELECT authsessions.check_token('$(tok a1)')" ;;
 		end_session) echo "42501|call end_session|SELECT authsessions.end_session('$(tok a1)')" ;;
 		purge) echo "42501|call purge|SELECT authsessions.purge('0 seconds')" ;;
+		parse_user_agent) echo "42501|call parse_user_agent|SELECT authsessions.parse_user_agent('curl/8.4.0')" ;;
+		parse_user_agent_raw) echo "42501|call parse_user_agent_raw|SELECT authsessions.parse_user_agent_raw('curl/8.4.0')" ;;
 		repair_summary)
 			echo "42501|call repair_summary|SELECT authsessions.repair_summary()"
 			echo "42501|call repair_summary(guid)|SELECT authsessions.repair_summary('00000000-0000-4000-8000-0000000000a1')"
@@ -250,19 +252,21 @@ settings() { # settings LOAD-CALL
 
 run_cases "$NOBODY" public < <(
 	common_attacks
-	calls list user_sessions revoke upsert_user delete_user create_session validate check_token end_session purge repair_summary
+	calls list user_sessions revoke upsert_user delete_user create_session validate check_token end_session purge repair_summary \
+		parse_user_agent parse_user_agent_raw
 	echo "42501|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$ADMIN" admin < <(
 	common_attacks
-	calls upsert_user delete_user create_session validate check_token end_session purge repair_summary
+	calls upsert_user delete_user create_session validate check_token end_session purge repair_summary \
+		parse_user_agent parse_user_agent_raw
 	settings "SELECT authsessions.list()"
 	# USAGE without the grant option: a warning, nothing granted (checked below)
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$APP" app < <(
 	common_attacks
-	calls list user_sessions revoke repair_summary
+	calls list user_sessions revoke repair_summary parse_user_agent_raw
 	settings "SELECT authsessions.validate('x')"
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
@@ -293,8 +297,8 @@ expect "PUBLIC (a role without grants) may execute no authsessions function" "0"
 expect "the admin role may execute exactly list, user_sessions and revoke" "list,revoke,user_sessions" \
 	"SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$ADMIN', oid, 'EXECUTE')"
-expect "the app role may execute exactly the seven lifecycle functions" \
-	"check_token,create_session,delete_user,end_session,purge,upsert_user,validate" \
+expect "the app role may execute exactly the seven lifecycle functions and parse_user_agent" \
+	"check_token,create_session,delete_user,end_session,parse_user_agent,purge,upsert_user,validate" \
 	"SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$APP', oid, 'EXECUTE')"
 for role in "$NOBODY" "$ADMIN" "$APP"; do
@@ -390,6 +394,6 @@ expect "admin: the hostile sub claim was recorded verbatim, nothing ran" "x'); D
 expect "admin: the only change is the intended revoke" "1" \
 	"SELECT count(*) FROM authsessions_data.sessions WHERE revoked_at > now() - interval '1 minute' AND id = $(sid b1)"
 expect "admin: ACLs and definitions still unchanged" "t" \
-	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate', 'check_token')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
+	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate', 'check_token', 'parse_user_agent', 'parse_user_agent_raw')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
 
 tc_summary

@@ -524,9 +524,9 @@ done_case "admin GET / (OpenAPI) -> exactly list, revoke, user_sessions; summary
 
 req GET "$PG/" -H "$APP_AUTH"
 want_status 200
-want_jq "($rpc_paths) == [\"/rpc/check_token\", \"/rpc/create_session\", \"/rpc/delete_user\", \"/rpc/end_session\", \"/rpc/purge\", \"/rpc/upsert_user\", \"/rpc/validate\"]" \
+want_jq "($rpc_paths) == [\"/rpc/check_token\", \"/rpc/create_session\", \"/rpc/delete_user\", \"/rpc/end_session\", \"/rpc/parse_user_agent\", \"/rpc/purge\", \"/rpc/upsert_user\", \"/rpc/validate\"]" \
 	"the app's /rpc/ paths are $(jq -c "$rpc_paths" <<<"$BODY" 2>/dev/null)"
-done_case "app GET / (OpenAPI) -> exactly the seven application functions"
+done_case "app GET / (OpenAPI) -> exactly the eight application functions"
 
 req GET "$PG/"
 want_status 200

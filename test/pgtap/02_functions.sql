@@ -1,15 +1,16 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the eleven functions: signature with argument names and
+-- For each of the thirteen functions (parse_user_agent_raw is internal): signature with argument names and
 -- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
 -- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
 -- SECURITY INVOKER without SET (the read paths list, user_sessions,
--- validate and check_token; repair_summary, the DBA's, is a writer), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
+-- validate and check_token, and the User-Agent parsers; repair_summary, the DBA's, is a writer), not STRICT,
+-- PARALLEL UNSAFE (SAFE: the User-Agent parsers), a non-empty comment and extension
 -- membership.  Then the same rules over whatever function schema
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(141);
+SELECT plan(165);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -57,7 +58,13 @@ INSERT INTO expected_functions VALUES
 	 'bigint', 'volatile', true),
 	(11, 'check_token', '{text}', '{token}',
 	 'token text',
-	 'jsonb', 'stable', false);
+	 'jsonb', 'stable', false),
+	(12, 'parse_user_agent', '{text}', '{user_agent}',
+	 'user_agent text',
+	 'jsonb', 'stable', false),
+	(13, 'parse_user_agent_raw', '{text}', '{user_agent}',
+	 'user_agent text',
+	 'text[]', 'stable', false);
 
 -- The expected functions joined to pg_proc; p.* is NULL for a missing one,
 -- so that a missing function fails each test instead of skipping it.
@@ -69,7 +76,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 11 functions ------------------------------------
+-- Per function: 12 tests x 13 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -94,7 +101,10 @@ SELECT is(proconfig, CASE WHEN definer THEN ARRAY['search_path=pg_catalog, pg_te
 					  ELSE ' has no SET clause' END)
   FROM f ORDER BY ord;
 
-SELECT is(proparallel::text, 'u', sig || ' is PARALLEL UNSAFE') FROM f ORDER BY ord;
+-- the User-Agent parsers read no table: PARALLEL SAFE
+SELECT is(proparallel::text, CASE WHEN name LIKE 'parse_user_agent%' THEN 's' ELSE 'u' END,
+		  sig || CASE WHEN name LIKE 'parse_user_agent%' THEN ' is PARALLEL SAFE' ELSE ' is PARALLEL UNSAFE' END)
+  FROM f ORDER BY ord;
 
 SELECT is(proargnames, argnames, sig || ' names its arguments ' || array_to_string(argnames, ', '))
   FROM f ORDER BY ord;
@@ -126,8 +136,8 @@ SELECT p.*, p.oid::regprocedure::text AS sig
 SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
 	      'create_session', 'validate', 'check_token', 'end_session', 'purge',
-	      'repair_summary'],
-	'schema authsessions holds exactly the eleven documented functions');
+	      'repair_summary', 'parse_user_agent', 'parse_user_agent_raw'],
+	'schema authsessions holds exactly the twelve documented functions and the internal parse_user_agent_raw');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),
@@ -145,9 +155,11 @@ SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE NOT prosecdef),
 	ARRAY['authsessions.check_token(text)',
 		  'authsessions.list(integer,integer,uuid)',
+		  'authsessions.parse_user_agent(text)',
+		  'authsessions.parse_user_agent_raw(text)',
 		  'authsessions.user_sessions(uuid,integer,integer)',
 		  'authsessions.validate(text)'],
-	'the only SECURITY INVOKER functions of schema authsessions are the four read paths');
+	'the only SECURITY INVOKER functions of schema authsessions are the four read paths and the User-Agent parsers (they run no SQL)');
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions

@@ -9,7 +9,7 @@
 -- end_session record the role in effect and the login that ended a session.
 -- Roles are created here and disappear with the ROLLBACK.
 BEGIN;
-SELECT plan(90);
+SELECT plan(99);
 
 -- The functions, as function_privs_are wants them.
 CREATE TEMP TABLE fns (ord int PRIMARY KEY, name name, args name[], admin bool, app bool);
@@ -24,9 +24,11 @@ INSERT INTO fns VALUES
 	(8, 'end_session',    '{text}',                                   false, true),
 	(9, 'purge',          '{interval,integer}',                       false, true),
 	(10, 'repair_summary', '{uuid}',                                  false, false),
-	(11, 'check_token',   '{text}',                                   false, true);
+	(11, 'check_token',   '{text}',                                   false, true),
+	(12, 'parse_user_agent', '{text}',                                false, true),
+	(13, 'parse_user_agent_raw', '{text}',                            false, false);
 
--- PUBLIC: nothing at all (18 tests) ----------------------------------------
+-- PUBLIC: nothing at all (20 tests) ----------------------------------------
 
 SELECT schema_privs_are('authsessions', 'public', '{}',
 	'PUBLIC has no privilege on schema authsessions');
@@ -86,11 +88,12 @@ GRANT EXECUTE ON FUNCTION
 	authsessions.create_session(uuid, text, text, text, interval, text, inet),
 	authsessions.validate(text),
 	authsessions.check_token(text),
+	authsessions.parse_user_agent(text),
 	authsessions.end_session(text),
 	authsessions.purge(interval, integer)
 	TO regress_app;
 
--- Catalogue view of those grants (30 tests).
+-- Catalogue view of those grants (34 tests).
 SELECT function_privs_are('authsessions', name, args, 'regress_admin',
 		CASE WHEN admin THEN '{EXECUTE}' ELSE '{}' END::name[],
 		format('regress_admin %s execute authsessions.%s(%s)',
@@ -126,7 +129,7 @@ SELECT 'alice', (j->>'ID')::bigint, j->>'Token'
   FROM authsessions.create_session('00000000-0000-4000-8000-00000000a11c', 'iPhone', 'iOS', 'app') AS j;
 GRANT ALL ON fx TO PUBLIC;
 
--- The admin role, behaving (17 tests) --------------------------------------
+-- The admin role, behaving (18 tests) --------------------------------------
 
 SET ROLE regress_admin;
 
@@ -155,6 +158,8 @@ SELECT throws_ok($$SELECT authsessions.purge()$$,
 	'42501', NULL, 'regress_admin cannot call purge()');
 SELECT throws_ok($$SELECT authsessions.repair_summary()$$,
 	'42501', NULL, 'regress_admin cannot call repair_summary()');
+SELECT throws_ok($$SELECT authsessions.parse_user_agent('curl/8.4.0')$$,
+	'42501', NULL, 'regress_admin cannot call parse_user_agent()');
 SELECT throws_ok($$SELECT * FROM authsessions_data.sessions$$,
 	'42501', NULL, 'regress_admin cannot read authsessions_data.sessions');
 SELECT throws_ok($$SELECT * FROM authsessions_data.users$$,
@@ -171,7 +176,7 @@ SELECT is(s.revoked_by_role, 'regress_admin',
 SELECT is(s.revoked_by_login, session_user::text, 'revoke() recorded session_user in revoked_by_login')
   FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'alice';
 
--- The application role, behaving (15 tests) --------------------------------
+-- The application role, behaving (17 tests) --------------------------------
 
 SET ROLE regress_app;
 
@@ -189,6 +194,11 @@ SELECT is(authsessions.end_session(token), '{"Success": true}'::jsonb,
 	'regress_app can call end_session()')
   FROM fx WHERE who = 'bob';
 SELECT lives_ok($$SELECT authsessions.purge()$$, 'regress_app can call purge()');
+SELECT is(authsessions.parse_user_agent('curl/8.4.0'),
+	'{"Smartphone": "-", "Application": "curl- v. 8.4.0", "OperatingSystem": "Other- v. "}'::jsonb,
+	'regress_app can call parse_user_agent()');
+SELECT throws_ok($$SELECT authsessions.parse_user_agent_raw('curl/8.4.0')$$,
+	'42501', NULL, 'regress_app cannot call parse_user_agent_raw() (internal)');
 
 SELECT throws_ok($$SELECT authsessions.list()$$,
 	'42501', NULL, 'regress_app cannot call list()');

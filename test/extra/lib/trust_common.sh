@@ -48,6 +48,7 @@ GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
                           authsessions.create_session(uuid, text, text, text, interval, text, inet),
                           authsessions.validate(text),
                           authsessions.check_token(text),
+                          authsessions.parse_user_agent(text),
                           authsessions.end_session(text),
                           authsessions.purge(interval, integer)
       TO :"app";
