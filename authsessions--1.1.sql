@@ -285,7 +285,8 @@ AS 'MODULE_PATHNAME', 'authsessions_parse_user_agent'
 LANGUAGE C STABLE PARALLEL SAFE SECURITY INVOKER;
 
 COMMENT ON FUNCTION authsessions.parse_user_agent(text) IS
-$$Derive the device fields of a session from a User-Agent, as create_session does for those it is given as NULL.
+$$Derive the device fields of a session from a User-Agent.
+create_session derives those it is given as NULL the same way.
 Returns {"Smartphone", "OperatingSystem", "Application"}: Application is the browser's family, "- v. " and its version (major.minor.patch, stopping at the first missing part), e.g. "Chrome Mobile- v. 85.0.4183"; OperatingSystem likewise (with patch_minor), e.g. "Android- v. 10"; Smartphone the device's brand and model (its family when it has no brand), "-" for a desktop, a bot or an unknown device. An unknown or malformed agent gives "-", "Other- v. ", "Other- v. ". Rules: ua-parser's uap-core, the release the extension was built with.
 Errors: 22004 for a NULL user_agent; 22001 for one over 1024 characters.$$;
 
@@ -299,7 +300,9 @@ AS 'MODULE_PATHNAME', 'authsessions_parse_user_agent_raw'
 LANGUAGE C STABLE PARALLEL SAFE SECURITY INVOKER;
 
 COMMENT ON FUNCTION authsessions.parse_user_agent_raw(text) IS
-$$Internal (the uap-core conformance suite), granted to nobody: what the ua-parser rules say of a User-Agent, uncached, as {browser family, major, minor, patch, OS family, major, minor, patch, patch_minor, device family, brand, model}, NULL where absent.
+$$Internal: the raw ua-parser fields of a User-Agent, for the conformance suite.
+Granted to nobody; not part of the API.
+Returns what the rules say, uncached, as text[] {browser family, major, minor, patch, OS family, major, minor, patch, patch_minor, device family, brand, model}, NULL where absent.
 Errors: 22004 for a NULL user_agent; 22001 for one over 1024 characters.$$;
 
 CREATE FUNCTION authsessions.validate(token text)

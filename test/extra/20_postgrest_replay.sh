@@ -116,7 +116,7 @@ t_case "EXECUTE privileges: admin exactly list/user_sessions/revoke, app exactly
 while IFS='|' read -r r fns; do
 	case $r in
 	authsessions_admin) want="list revoke user_sessions" ;;
-	authsessions_app) want="check_token create_session delete_user end_session purge upsert_user validate" ;;
+	authsessions_app) want="check_token create_session delete_user end_session parse_user_agent purge upsert_user validate" ;;
 	*) want="" ;;
 	esac
 	t_check '[[ "$fns" == "$want" ]]' "$r may execute '$fns', expected '$want'"
