@@ -180,7 +180,8 @@ cleanup_dbs() {
 # write_report dir: BENCHMARKS.md (BENCH_OUT) from the raw figures in dir
 # (results.tsv, datasets.tsv, memory.tsv, servers.tsv, meta.tsv), through
 # bench/report.sql in database BENCH_DB, followed by bench/http.md (the last
-# bench/http.sh run's section) and bench/analysis.md.
+# bench/http.sh run's section), bench/useragent.md (bench/useragent.sh's)
+# and bench/analysis.md.
 # Raw figures of runs before BENCH_VERSIONS (no version column, no
 # servers.tsv) are read as figures of the version meta.tsv's server names.
 write_report() {
@@ -222,6 +223,11 @@ write_report() {
 		if [[ -f bench/http.md ]]; then
 			echo
 			cat bench/http.md
+		fi
+		# bench/useragent.sh's figures, kept from its last run
+		if [[ -f bench/useragent.md ]]; then
+			echo
+			cat bench/useragent.md
 		fi
 		if [[ -f bench/analysis.md ]]; then
 			echo

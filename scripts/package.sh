@@ -194,6 +194,9 @@ fi
 cd "$SRC"
 # Every installed server-dev major that debian/pgversions accepts.
 export PG_SUPPORTED_VERSIONS=installed
+# The build fetches uap-core into this cache (scripts/uap-core.sh); debhelper
+# points HOME elsewhere, so name the caller's cache: a warm one needs no registry.
+export AUTHSESSIONS_UAP_CACHE=${AUTHSESSIONS_UAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authsessions/uap-core}
 mapfile -t versions < <(pg_buildext supported-versions)
 if ((${#versions[@]} == 0)); then
 	record FAIL "build: no postgresql-server-dev-NN that debian/pgversions ($(xargs <debian/pgversions)) accepts"

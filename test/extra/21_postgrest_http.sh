@@ -577,12 +577,12 @@ done_case "PostgREST stopped: GET /list -> 503 HTTP503 (nginx)"
 
 # --- an upgrade on a direct connection, picked up after NOTIFY pgrst -------------------------
 # A database still at 1.0 (the installed library is newer), roles.sql loaded
-# as 1.0 shipped it (without check_token, new in 1.1), a PostgREST on it;
+# as 1.0 shipped it (without check_token and parse_user_agent, new in 1.1), a PostgREST on it;
 # then ALTER EXTENSION ... UPDATE and a grant of the new function on a
 # direct connection.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE ${DB}_up" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "CREATE EXTENSION authsessions VERSION '1.0'" >/dev/null
-sed '/authsessions\.check_token(text),/d' examples/postgrest/roles.sql |
+sed '/authsessions\.check_token(text),/d; /authsessions\.parse_user_agent(text),/d' examples/postgrest/roles.sql |
 	PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" >/dev/null
 start_postgrest "${DB}_up"
 PG=$POSTGREST_URL
