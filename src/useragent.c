@@ -173,7 +173,7 @@ uap_section_rules(int section, int *count)
 }
 
 /* Report PCRE2 out of memory. */
-static pg_noreturn void
+pg_noreturn static void
 uap_out_of_memory(void)
 {
 	ereport(ERROR,
