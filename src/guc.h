@@ -24,5 +24,6 @@ extern int	authsessions_max_ttl;
 extern int	authsessions_max_page_size;
 extern int	authsessions_max_sessions_per_user;
 extern int	authsessions_session_limit_action;
+extern char *authsessions_notify_channel;
 
 #endif							/* AUTHSESSIONS_GUC_H */
