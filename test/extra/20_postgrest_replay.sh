@@ -112,10 +112,10 @@ for r in $EXAMPLE_ROLES; do
 	t_end
 done
 
-t_case "EXECUTE privileges: admin exactly list/user_sessions/revoke, app exactly the lifecycle, anon and authenticator none"
+t_case "EXECUTE privileges: admin exactly list/user_sessions/revoke/revoke_user, app exactly the lifecycle, anon and authenticator none"
 while IFS='|' read -r r fns; do
 	case $r in
-	authsessions_admin) want="list revoke user_sessions" ;;
+	authsessions_admin) want="list revoke revoke_user user_sessions" ;;
 	authsessions_app) want="check_token create_session delete_user end_session purge upsert_user validate" ;;
 	*) want="" ;;
 	esac
