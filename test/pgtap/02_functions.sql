@@ -1,6 +1,6 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the eleven functions: signature with argument names and
+-- For each of the twelve functions: signature with argument names and
 -- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
 -- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
 -- SECURITY INVOKER without SET (the read paths list, user_sessions,
@@ -9,7 +9,7 @@
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(141);
+SELECT plan(153);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -57,7 +57,10 @@ INSERT INTO expected_functions VALUES
 	 'bigint', 'volatile', true),
 	(11, 'check_token', '{text}', '{token}',
 	 'token text',
-	 'jsonb', 'stable', false);
+	 'jsonb', 'stable', false),
+	(12, 'revoke_user', '{uuid}', '{UserGuid}',
+	 '"UserGuid" uuid',
+	 'jsonb', 'volatile', true);
 
 -- The expected functions joined to pg_proc; p.* is NULL for a missing one,
 -- so that a missing function fails each test instead of skipping it.
@@ -69,7 +72,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 11 functions ------------------------------------
+-- Per function: 12 tests x 12 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -126,8 +129,8 @@ SELECT p.*, p.oid::regprocedure::text AS sig
 SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
 	      'create_session', 'validate', 'check_token', 'end_session', 'purge',
-	      'repair_summary'],
-	'schema authsessions holds exactly the eleven documented functions');
+	      'repair_summary', 'revoke_user'],
+	'schema authsessions holds exactly the twelve documented functions');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),

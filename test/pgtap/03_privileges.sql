@@ -226,8 +226,9 @@ SELECT is(
 	  WHERE name LIKE 'authsessions.%'),
 	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.max_page_size=superuser',
 	      'authsessions.max_sessions_per_user=superuser', 'authsessions.max_ttl=superuser',
+	      'authsessions.notify_channel=superuser',
 	      'authsessions.session_limit_action=superuser', 'authsessions.touch_interval=superuser'],
-	'the six authsessions settings exist and only a superuser may change them');
+	'the seven authsessions settings exist and only a superuser may change them');
 SET ROLE regress_app;
 SELECT throws_ok($$SET authsessions.idle_timeout = '400d'$$, '42501', NULL,
 	'regress_app cannot change authsessions.idle_timeout');
