@@ -58,7 +58,7 @@ as_notify_session_ended(int64 id, Datum user_guid, NotifyReason reason)
 
 	if (!as_notify_enabled())
 		return;
-	if (reason < 0 || reason >= lengthof(reason_names))
+	if ((int) reason < 0 || (int) reason >= (int) lengthof(reason_names))
 		elog(ERROR, "authsessions: unknown reason %d", (int) reason);
 
 	/* the uuid as uuid_out writes it, without allocating */

@@ -14,10 +14,10 @@
 /* Why a session ended: the "Reason" of its notification. */
 typedef enum NotifyReason
 {
-	NOTIFY_REASON_REVOKED,				/* revoke, revoke_user (and self-service) */
-	NOTIFY_REASON_LOGOUT,				/* end_session (and logout) */
-	NOTIFY_REASON_EVICTED,				/* max_sessions_per_user's eviction */
-	NOTIFY_REASON_USER_DELETED			/* delete_user, one per active session */
+	NOTIFY_REASON_REVOKED,		/* revoke, revoke_user, self-service revokes */
+	NOTIFY_REASON_LOGOUT,		/* end_session, logout */
+	NOTIFY_REASON_EVICTED,		/* max_sessions_per_user's eviction */
+	NOTIFY_REASON_USER_DELETED	/* delete_user, one per active session */
 } NotifyReason;
 
 extern bool as_notify_enabled(void);
