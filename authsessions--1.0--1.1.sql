@@ -33,17 +33,102 @@ Argument: "Session", the session ID (required; the body is {"Session": 123}).
 Returns {"Success": true}. Records who revoked it: revoked_by (the sub claim of request.jwt.claims, otherwise the calling role), revoked_by_role (the role in effect for the call) and revoked_by_login (session_user).
 Errors: PT404 err_NoActiveSession when no active session has that ID; 22004 for a NULL Session; 25006 in a read-only transaction; any constraint or trigger added to the tables applies as to an UPDATE.$$;
 
-COMMENT ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet) IS
-$$Open a session at login and hand out its token, once.
-Returns {"ID", "Token", "ExpirationDate"}; only the token's SHA-256 is stored.
-Arguments: user_guid (required); smartphone, operating_system, application (up to 256 characters), user_agent (up to 1024), ip: optional, NULL allowed; ttl: this session's idle timeout, whole seconds, no months, at most authsessions.max_ttl (NULL: authsessions.idle_timeout).
-With authsessions.max_sessions_per_user set and that many sessions active, authsessions.session_limit_action decides: evict_oldest ends the least recently used ones, refuse raises PT429 err_TooManySessions.
-Errors: PT404 err_UserNotFound for an unknown user; PT429 err_TooManySessions; 22004 for a NULL user_guid; 22023 for a bad ttl; 22001 for a field too long; 25006 in a read-only transaction.$$;
-
 COMMENT ON FUNCTION authsessions.validate(text) IS
 $$Check a token on a request and slide its session's expiry.
 Returns the session as one user_sessions element when it is active, otherwise null (also for a NULL, empty or malformed token: never an error).
-Slides LastUpdated and ExpirationDate once least(authsessions.touch_interval, half the session's idle timeout) has passed since LastUpdated, only in a READ WRITE, READ COMMITTED transaction, and never waits for a lock: a touch it cannot make now is made by a later call.$$;
+Slides LastUpdated and ExpirationDate (to least(now + the idle timeout, the session's absolute lifetime), never backwards) once least(authsessions.touch_interval, half the session's idle timeout) has passed since LastUpdated, only in a READ WRITE, READ COMMITTED transaction, and never waits for a lock: a touch it cannot make now is made by a later call.$$;
+
+-- Absolute lifetime -------------------------------------------------------
+
+/*
+ * A session's own lifetime bound, from create_session's new max_lifetime
+ * argument; NULL for every session made before (authsessions.max_lifetime
+ * bounds those, and every other, from created_at).  Adding a nullable
+ * column without a default rewrites nothing.
+ */
+ALTER TABLE authsessions_data.sessions ADD COLUMN max_expires_at timestamptz;
+COMMENT ON COLUMN authsessions_data.sessions.max_expires_at IS
+'the latest expiry the session may have: created_at + the max_lifetime argument of create_session; NULL without one (authsessions.max_lifetime after created_at bounds every session too)';
+
+/*
+ * create_session gains max_lifetime, so it is a new function: create it,
+ * give it the EXECUTE grants the old one had, then drop the old one (the
+ * rule of doc/testing.md, "Contributing").  GRANT inside an extension
+ * script also records its privileges as the extension's initial ones
+ * (pg_init_privs), which would hide the DBA's grants from pg_dump: the
+ * initial privileges are put back as this script's REVOKE left them, as in
+ * a fresh install.  The grants are made by the superuser running the
+ * update, so their grantor is the function's owner.
+ */
+CREATE FUNCTION authsessions.create_session(
+	user_guid uuid,
+	smartphone text DEFAULT NULL,
+	operating_system text DEFAULT NULL,
+	application text DEFAULT NULL,
+	ttl interval DEFAULT NULL,
+	user_agent text DEFAULT NULL,
+	ip inet DEFAULT NULL,
+	max_lifetime interval DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_create_session'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet, interval) IS
+$$Open a session at login and hand out its token, once.
+Returns {"ID", "Token", "ExpirationDate"}; only the token's SHA-256 is stored.
+Arguments: user_guid (required); smartphone, operating_system, application (up to 256 characters), user_agent (up to 1024), ip: optional, NULL allowed; ttl: this session's idle timeout, whole seconds, no months, at most authsessions.max_ttl (NULL: authsessions.idle_timeout); max_lifetime: this session's absolute lifetime, whole seconds, no months, at most authsessions.max_lifetime when that is set (NULL: the setting alone).
+ExpirationDate is least(now + ttl, creation + the lifetime), also when validate slides it; a ttl above the lifetime is not an error.
+With authsessions.max_sessions_per_user set and that many sessions active, authsessions.session_limit_action decides: evict_oldest ends the least recently used ones, refuse raises PT429 err_TooManySessions.
+Errors: PT404 err_UserNotFound for an unknown user; PT429 err_TooManySessions; 22004 for a NULL user_guid; 22023 for a bad ttl or max_lifetime; 22001 for a field too long; 25006 in a read-only transaction.$$;
+
+-- Nobody may call it until granted, as in a fresh install.
+REVOKE ALL ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet, interval) FROM PUBLIC;
+
+DO $$
+DECLARE
+	old_fn CONSTANT pg_catalog.regprocedure :=
+		'authsessions.create_session(uuid, text, text, text, interval, text, inet)';
+	new_fn CONSTANT pg_catalog.regprocedure :=
+		'authsessions.create_session(uuid, text, text, text, interval, text, inet, interval)';
+	init pg_catalog.aclitem[];
+	g record;
+BEGIN
+	SELECT i.initprivs INTO init FROM pg_catalog.pg_init_privs i
+	WHERE i.objoid OPERATOR(pg_catalog.=) new_fn::pg_catalog.oid
+	  AND i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+	  AND i.objsubid OPERATOR(pg_catalog.=) 0;
+	FOR g IN
+		SELECT a.grantee, a.is_grantable
+		FROM pg_catalog.pg_proc p,
+			pg_catalog.aclexplode(COALESCE(p.proacl,
+				pg_catalog.acldefault('f', p.proowner))) WITH ORDINALITY AS a
+		WHERE p.oid OPERATOR(pg_catalog.=) old_fn::pg_catalog.oid
+		  AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+		  AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+		ORDER BY a.ordinality
+	LOOP
+		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s',
+			new_fn,
+			CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+				ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+			CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+	END LOOP;
+	IF init IS NULL THEN
+		DELETE FROM pg_catalog.pg_init_privs i
+		WHERE i.objoid OPERATOR(pg_catalog.=) new_fn::pg_catalog.oid
+		  AND i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+		  AND i.objsubid OPERATOR(pg_catalog.=) 0;
+	ELSE
+		UPDATE pg_catalog.pg_init_privs i SET initprivs = init
+		WHERE i.objoid OPERATOR(pg_catalog.=) new_fn::pg_catalog.oid
+		  AND i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+		  AND i.objsubid OPERATOR(pg_catalog.=) 0;
+	END IF;
+END
+$$;
+
+DROP FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet);
 
 -- Reads from a hot standby -------------------------------------------------
 

@@ -129,7 +129,8 @@ CREATE TABLE authsessions_data.sessions (
 	ip inet,
 	purge_hint timestamptz NOT NULL,
 	revoked_by_role text,
-	revoked_by_login text
+	revoked_by_login text,
+	max_expires_at timestamptz
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE authsessions_data.sessions IS
 'authsessions: login sessions; token_hash is the SHA-256 of the token secret, the token itself is never stored';
@@ -147,6 +148,8 @@ COMMENT ON COLUMN authsessions_data.sessions.revoked_by_role IS
 'the role in effect for the call that ended the session (PostgREST''s JWT role, unchanged by SECURITY DEFINER)';
 COMMENT ON COLUMN authsessions_data.sessions.revoked_by_login IS
 'session_user of the call that ended the session (the role that logged in)';
+COMMENT ON COLUMN authsessions_data.sessions.max_expires_at IS
+'the latest expiry the session may have: created_at + the max_lifetime argument of create_session; NULL without one (authsessions.max_lifetime after created_at bounds every session too)';
 
 -- A user's sessions: user_sessions, ON DELETE CASCADE, the copies upsert_user
 -- rewrites, evictions, and the recompute of a user's summary.
@@ -259,18 +262,20 @@ CREATE FUNCTION authsessions.create_session(
 	application text DEFAULT NULL,
 	ttl interval DEFAULT NULL,
 	user_agent text DEFAULT NULL,
-	ip inet DEFAULT NULL)
+	ip inet DEFAULT NULL,
+	max_lifetime interval DEFAULT NULL)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'authsessions_create_session'
 LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 
-COMMENT ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet) IS
+COMMENT ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet, interval) IS
 $$Open a session at login and hand out its token, once.
 Returns {"ID", "Token", "ExpirationDate"}; only the token's SHA-256 is stored.
-Arguments: user_guid (required); smartphone, operating_system, application (up to 256 characters), user_agent (up to 1024), ip: optional, NULL allowed; ttl: this session's idle timeout, whole seconds, no months, at most authsessions.max_ttl (NULL: authsessions.idle_timeout).
+Arguments: user_guid (required); smartphone, operating_system, application (up to 256 characters), user_agent (up to 1024), ip: optional, NULL allowed; ttl: this session's idle timeout, whole seconds, no months, at most authsessions.max_ttl (NULL: authsessions.idle_timeout); max_lifetime: this session's absolute lifetime, whole seconds, no months, at most authsessions.max_lifetime when that is set (NULL: the setting alone).
+ExpirationDate is least(now + ttl, creation + the lifetime), also when validate slides it; a ttl above the lifetime is not an error.
 With authsessions.max_sessions_per_user set and that many sessions active, authsessions.session_limit_action decides: evict_oldest ends the least recently used ones, refuse raises PT429 err_TooManySessions.
-Errors: PT404 err_UserNotFound for an unknown user; PT429 err_TooManySessions; 22004 for a NULL user_guid; 22023 for a bad ttl; 22001 for a field too long; 25006 in a read-only transaction.$$;
+Errors: PT404 err_UserNotFound for an unknown user; PT429 err_TooManySessions; 22004 for a NULL user_guid; 22023 for a bad ttl or max_lifetime; 22001 for a field too long; 25006 in a read-only transaction.$$;
 
 CREATE FUNCTION authsessions.validate(token text)
 RETURNS jsonb
@@ -280,7 +285,7 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
 COMMENT ON FUNCTION authsessions.validate(text) IS
 $$Check a token on a request and slide its session's expiry.
 Returns the session as one user_sessions element when it is active, otherwise null (also for a NULL, empty or malformed token: never an error).
-Slides LastUpdated and ExpirationDate once least(authsessions.touch_interval, half the session's idle timeout) has passed since LastUpdated, only in a READ WRITE, READ COMMITTED transaction, and never waits for a lock: a touch it cannot make now is made by a later call.$$;
+Slides LastUpdated and ExpirationDate (to least(now + the idle timeout, the session's absolute lifetime), never backwards) once least(authsessions.touch_interval, half the session's idle timeout) has passed since LastUpdated, only in a READ WRITE, READ COMMITTED transaction, and never waits for a lock: a touch it cannot make now is made by a later call.$$;
 
 /*
  * check_token: validate's read without the touch.  STABLE: it writes

@@ -8,7 +8,7 @@ CREATE ROLE regress_app;
 GRANT USAGE ON SCHEMA authsessions TO regress_app;
 GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
 	authsessions.delete_user(uuid),
-	authsessions.create_session(uuid, text, text, text, interval, text, inet),
+	authsessions.create_session(uuid, text, text, text, interval, text, inet, interval),
 	authsessions.validate(text), authsessions.end_session(text),
 	authsessions.purge(interval, integer) TO regress_app;
 SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', true) AS user_id;

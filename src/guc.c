@@ -29,6 +29,9 @@ int			authsessions_touch_interval = 60;
 /* the longest idle timeout a session may ask for, in seconds (400 days) */
 int			authsessions_max_ttl = 400 * 86400;
 
+/* a session's absolute lifetime from its creation, in seconds; 0: none */
+int			authsessions_max_lifetime = 0;
+
 /* the largest page_size accepted by list and user_sessions */
 int			authsessions_max_page_size = 1000;
 
@@ -71,6 +74,14 @@ _PG_init(void)
 							NULL,
 							&authsessions_max_ttl,
 							400 * 86400, 1, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("authsessions.max_lifetime",
+							"Absolute lifetime of a session from its creation; 0 means none.",
+							"ExpirationDate never passes CreatedAt plus this, at creation nor when validate slides it.",
+							&authsessions_max_lifetime,
+							0, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
 

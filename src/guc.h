@@ -21,6 +21,7 @@ typedef enum SessionLimitAction
 extern int	authsessions_idle_timeout;
 extern int	authsessions_touch_interval;
 extern int	authsessions_max_ttl;
+extern int	authsessions_max_lifetime;
 extern int	authsessions_max_page_size;
 extern int	authsessions_max_sessions_per_user;
 extern int	authsessions_session_limit_action;

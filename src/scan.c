@@ -77,6 +77,8 @@ typedef struct ScanCatalog
 	AttrNumber	s_smartphone;
 	AttrNumber	s_operating_system;
 	AttrNumber	s_application;
+	AttrNumber	s_created_at;
+	AttrNumber	s_max_expires_at;
 } ScanCatalog;
 
 static ScanCatalog catalog;
@@ -176,6 +178,8 @@ catalog_load(void)
 	catalog.s_smartphone = data_attnum(catalog.sessions, "smartphone");
 	catalog.s_operating_system = data_attnum(catalog.sessions, "operating_system");
 	catalog.s_application = data_attnum(catalog.sessions, "application");
+	catalog.s_created_at = data_attnum(catalog.sessions, "created_at");
+	catalog.s_max_expires_at = data_attnum(catalog.sessions, "max_expires_at");
 
 	catalog.valid = true;
 }
@@ -266,6 +270,11 @@ copy_session(TupleTableSlot *slot, SessionRow *row)
 	row->last_updated = DatumGetTimestampTz(slot_notnull(slot, catalog.s_last_updated));
 	row->expires_at = DatumGetTimestampTz(slot_notnull(slot, catalog.s_expires_at));
 	row->idle_timeout = DatumGetInt32(slot_notnull(slot, catalog.s_idle_timeout));
+	row->created_at = DatumGetTimestampTz(slot_notnull(slot, catalog.s_created_at));
+	if (slot->tts_isnull[catalog.s_max_expires_at - 1])
+		TIMESTAMP_NOEND(row->max_expires_at);
+	else
+		row->max_expires_at = DatumGetTimestampTz(slot->tts_values[catalog.s_max_expires_at - 1]);
 	row->smartphone = slot_text(slot, catalog.s_smartphone);
 	row->operating_system = slot_text(slot, catalog.s_operating_system);
 	row->application = slot_text(slot, catalog.s_application);

@@ -22,6 +22,8 @@ typedef struct SessionRow
 	TimestampTz last_updated;
 	TimestampTz expires_at;
 	int32		idle_timeout;
+	TimestampTz created_at;
+	TimestampTz max_expires_at; /* DT_NOEND when the column is NULL */
 	char	   *name;
 	bool		is_operator;
 	char	   *smartphone;		/* NULL for SQL NULL */

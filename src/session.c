@@ -150,6 +150,53 @@ session_ttl(FunctionCallInfo fcinfo, int argno)
 	return (int32) secs;
 }
 
+/*
+ * The max_lifetime argument of create_session, in seconds, or 0 when it is
+ * NULL.  Positive, and at most authsessions.max_lifetime when that is set;
+ * without the setting, at most the setting's own largest value (INT_MAX
+ * seconds, about 68 years).
+ */
+static int32
+session_lifetime_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int64		secs;
+	int64		limit = authsessions_max_lifetime > 0 ?
+		authsessions_max_lifetime : PG_INT32_MAX;
+
+	if (PG_ARGISNULL(argno))
+		return 0;
+	secs = as_args_interval_seconds(PG_GETARG_INTERVAL_P(argno),
+									"max_lifetime");
+	if (secs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"max_lifetime\" must be positive")));
+	if (secs > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"max_lifetime\" must be at most %lld seconds",
+						(long long) limit),
+				 authsessions_max_lifetime > 0 ?
+				 errhint("It may only shorten the setting authsessions.max_lifetime.") : 0));
+	return (int32) secs;
+}
+
+/*
+ * The latest expiry a session may be given (DT_NOEND: none): its own bound
+ * (max_expires_at, from create_session's max_lifetime argument), and
+ * authsessions.max_lifetime after its creation as the setting is now.
+ */
+TimestampTz
+as_session_expiry_bound(TimestampTz created_at, TimestampTz max_expires_at)
+{
+	TimestampTz bound = max_expires_at;
+
+	if (authsessions_max_lifetime > 0)
+		bound = Min(bound, created_at +
+					(TimestampTz) authsessions_max_lifetime * USECS_PER_SEC);
+	return bound;
+}
+
 /* Raise PT404 err_UserNotFound for the user_guid guid. */
 static void
 report_user_not_found(Datum guid)
@@ -208,10 +255,12 @@ enforce_session_cap(Datum guid)
 
 /*
  * authsessions.create_session(user_guid, smartphone, operating_system,
- * application, ttl, user_agent, ip): open a session and return
+ * application, ttl, user_agent, ip, max_lifetime): open a session and return
  * {"ID", "Token", "ExpirationDate"}.  The token is returned here only; its
  * hash is stored.  user_guid is required (22004); the other arguments may be
- * NULL (ttl then means authsessions.idle_timeout).  An unknown user, also one
+ * NULL (ttl then means authsessions.idle_timeout, max_lifetime the setting
+ * authsessions.max_lifetime alone).  ExpirationDate is least(now + ttl,
+ * the lifetime bound), and the argument's bound is kept in max_expires_at.  An unknown user, also one
  * deleted concurrently, raises PT404 err_UserNotFound.
  */
 Datum
@@ -229,9 +278,12 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 		{3, "application", AUTHSESSIONS_MAX_DEVICE},
 		{5, "user_agent", AUTHSESSIONS_MAX_USER_AGENT},
 	};
-	Datum		args[9];
-	char		nulls[9];
+	Datum		args[10];
+	char		nulls[10];
 	int32		ttl;
+	int32		lifetime;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz max_expires_at;
 	TimestampTz expires_at;
 	uint8		secret[AUTHSESSIONS_SECRET_BYTES];
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
@@ -252,8 +304,15 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 		as_args_text(fcinfo, fields[i].argno, fields[i].name,
 					 fields[i].maxchars);
 	ttl = session_ttl(fcinfo, 4);
-	expires_at = GetCurrentTransactionStartTimestamp() +
-		(TimestampTz) ttl * USECS_PER_SEC;
+	lifetime = session_lifetime_arg(fcinfo, 7);
+
+	/* now() of the INSERT below, which is its created_at */
+	if (lifetime > 0)
+		max_expires_at = now + (TimestampTz) lifetime * USECS_PER_SEC;
+	else
+		TIMESTAMP_NOEND(max_expires_at);
+	expires_at = Min(now + (TimestampTz) ttl * USECS_PER_SEC,
+					 as_session_expiry_bound(now, max_expires_at));
 
 	as_token_new_secret(secret, hash);
 
@@ -271,6 +330,8 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	}
 	args[8] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
 	nulls[8] = PG_ARGISNULL(6) ? 'n' : ' ';
+	args[9] = TimestampTzGetDatum(max_expires_at);
+	nulls[9] = lifetime > 0 ? ' ' : 'n';
 
 	/*
 	 * One statement (Q_CREATE_SESSION) updates the user row first (listed,
@@ -380,7 +441,9 @@ session_result(const SessionRow *row, MemoryContext caller,
  * authsessions.validate(token): the session of an active token as one
  * user_sessions element, otherwise NULL (NULL, empty and malformed tokens
  * included: never an error).  Slides the expiry once least(touch_interval,
- * idle_timeout / 2) has passed since LastUpdated, never backwards, and only
+ * idle_timeout / 2) has passed since LastUpdated, to least(now + idle
+ * timeout, the session's lifetime bound), never backwards (so not at all
+ * once the bound is reached), and only
  * when touch_allowed() and neither the session nor its user row is locked
  * by another transaction: validate never waits, and a touch it cannot make
  * is made by the next call (nothing of it is written).  The function is SECURITY
@@ -407,7 +470,10 @@ authsessions_validate(PG_FUNCTION_ARGS)
 	 */
 	due = now - Min((TimestampTz) authsessions_touch_interval * USECS_PER_SEC,
 					(TimestampTz) row.idle_timeout * USECS_PER_SEC / 2);
-	new_expiry = now + (TimestampTz) row.idle_timeout * USECS_PER_SEC;
+	/* never past the session's lifetime: no touch once it is reached */
+	new_expiry = Min(now + (TimestampTz) row.idle_timeout * USECS_PER_SEC,
+					 as_session_expiry_bound(row.created_at,
+											 row.max_expires_at));
 	if (touch_allowed() && row.last_updated <= due && new_expiry > row.expires_at)
 	{
 		Datum		args[4];

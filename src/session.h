@@ -19,5 +19,7 @@
 
 extern void as_session_json(JsonOut *out, const SessionRow *row);
 extern Jsonb *as_session_success(bool success);
+extern TimestampTz as_session_expiry_bound(TimestampTz created_at,
+										   TimestampTz max_expires_at);
 
 #endif							/* AUTHSESSIONS_SESSION_H */

@@ -143,13 +143,14 @@ static const StoreStatement statements[Q_COUNT] = {
 		" INSERT INTO authsessions_data.sessions"
 		" (user_id, user_guid, user_name, user_is_operator, token_hash,"
 		"  created_at, last_updated, expires_at, idle_timeout, smartphone,"
-		"  operating_system, application, user_agent, ip, purge_hint)"
+		"  operating_system, application, user_agent, ip, purge_hint,"
+		"  max_expires_at)"
 		" SELECT u.id, u.guid, u.name, u.is_operator, $2,"
-		"   now(), now(), $3, $4, $5, $6, $7, $8, $9, $3 FROM u"
+		"   now(), now(), $3, $4, $5, $6, $7, $8, $9, $3, $10 FROM u"
 		" RETURNING id, ctid",
-		SPI_OK_INSERT_RETURNING, 9,
+		SPI_OK_INSERT_RETURNING, 10,
 		{UUIDOID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, INETOID}
+		TEXTOID, TEXTOID, INETOID, TIMESTAMPTZOID}
 	},
 	/* the user's id, its row locked (waiting for its writers) */
 	[Q_LOCK_USER] = {

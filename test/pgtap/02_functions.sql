@@ -37,11 +37,12 @@ INSERT INTO expected_functions VALUES
 	(5, 'delete_user', '{uuid}', '{guid}',
 	 'guid uuid',
 	 'jsonb', 'volatile', true),
-	(6, 'create_session', '{uuid,text,text,text,interval,text,inet}',
-	 '{user_guid,smartphone,operating_system,application,ttl,user_agent,ip}',
+	(6, 'create_session', '{uuid,text,text,text,interval,text,inet,interval}',
+	 '{user_guid,smartphone,operating_system,application,ttl,user_agent,ip,max_lifetime}',
 	 'user_guid uuid, smartphone text DEFAULT NULL::text, operating_system text DEFAULT NULL::text, '
 	 'application text DEFAULT NULL::text, ttl interval DEFAULT NULL::interval, '
-	 'user_agent text DEFAULT NULL::text, ip inet DEFAULT NULL::inet',
+	 'user_agent text DEFAULT NULL::text, ip inet DEFAULT NULL::inet, '
+	 'max_lifetime interval DEFAULT NULL::interval',
 	 'jsonb', 'volatile', true),
 	(7, 'validate', '{text}', '{token}',
 	 'token text',

@@ -19,7 +19,7 @@ INSERT INTO fns VALUES
 	(3, 'revoke',         '{bigint}',                                 true,  false),
 	(4, 'upsert_user',    '{uuid,text,boolean}',                      false, true),
 	(5, 'delete_user',    '{uuid}',                                   false, true),
-	(6, 'create_session', '{uuid,text,text,text,interval,text,inet}', false, true),
+	(6, 'create_session', '{uuid,text,text,text,interval,text,inet,interval}', false, true),
 	(7, 'validate',       '{text}',                                   false, true),
 	(8, 'end_session',    '{text}',                                   false, true),
 	(9, 'purge',          '{interval,integer}',                       false, true),
@@ -83,7 +83,7 @@ GRANT USAGE ON SCHEMA authsessions TO regress_app;
 GRANT EXECUTE ON FUNCTION
 	authsessions.upsert_user(uuid, text, boolean),
 	authsessions.delete_user(uuid),
-	authsessions.create_session(uuid, text, text, text, interval, text, inet),
+	authsessions.create_session(uuid, text, text, text, interval, text, inet, interval),
 	authsessions.validate(text),
 	authsessions.check_token(text),
 	authsessions.end_session(text),
