@@ -152,7 +152,7 @@ session_ttl(FunctionCallInfo fcinfo, int argno)
 
 /*
  * The max_lifetime argument of create_session, in seconds, or 0 when it is
- * NULL.  Positive, and at most authsessions.max_lifetime when that is set;
+ * NULL or absent (1.0's create_session, which then fails with 55000).  Positive, and at most authsessions.max_lifetime when that is set;
  * without the setting, at most the setting's own largest value (INT_MAX
  * seconds, about 68 years).
  */
@@ -163,7 +163,8 @@ session_lifetime_arg(FunctionCallInfo fcinfo, int argno)
 	int64		limit = authsessions_max_lifetime > 0 ?
 		authsessions_max_lifetime : PG_INT32_MAX;
 
-	if (PG_ARGISNULL(argno))
+	/* 1.0's create_session, before ALTER EXTENSION UPDATE, has no such argument */
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		return 0;
 	secs = as_args_interval_seconds(PG_GETARG_INTERVAL_P(argno),
 									"max_lifetime");
