@@ -152,9 +152,10 @@ session_ttl(FunctionCallInfo fcinfo, int argno)
 
 /*
  * The max_lifetime argument of create_session, in seconds, or 0 when it is
- * NULL or absent (1.0's create_session, which then fails with 55000).  Positive, and at most authsessions.max_lifetime when that is set;
- * without the setting, at most the setting's own largest value (INT_MAX
- * seconds, about 68 years).
+ * NULL or absent (1.0's create_session, which then fails with 55000).
+ * Positive, and at most authsessions.max_lifetime when that is set; without
+ * the setting, at most the setting's own largest value (INT_MAX seconds,
+ * about 68 years).
  */
 static int32
 session_lifetime_arg(FunctionCallInfo fcinfo, int argno)
@@ -163,7 +164,7 @@ session_lifetime_arg(FunctionCallInfo fcinfo, int argno)
 	int64		limit = authsessions_max_lifetime > 0 ?
 		authsessions_max_lifetime : PG_INT32_MAX;
 
-	/* 1.0's create_session, before ALTER EXTENSION UPDATE, has no such argument */
+	/* 1.0's create_session (before ALTER EXTENSION UPDATE) has no such one */
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		return 0;
 	secs = as_args_interval_seconds(PG_GETARG_INTERVAL_P(argno),
@@ -185,14 +186,15 @@ session_lifetime_arg(FunctionCallInfo fcinfo, int argno)
 /*
  * The latest expiry a session may be given (DT_NOEND: none): its own bound
  * (max_expires_at, from create_session's max_lifetime argument), and
- * authsessions.max_lifetime after its creation as the setting is now.
+ * authsessions.max_lifetime after its creation as the setting is now (not
+ * for a created_at edited to infinity by hand, which nothing can follow).
  */
 TimestampTz
 as_session_expiry_bound(TimestampTz created_at, TimestampTz max_expires_at)
 {
 	TimestampTz bound = max_expires_at;
 
-	if (authsessions_max_lifetime > 0)
+	if (authsessions_max_lifetime > 0 && !TIMESTAMP_NOT_FINITE(created_at))
 		bound = Min(bound, created_at +
 					(TimestampTz) authsessions_max_lifetime * USECS_PER_SEC);
 	return bound;
@@ -260,9 +262,10 @@ enforce_session_cap(Datum guid)
  * {"ID", "Token", "ExpirationDate"}.  The token is returned here only; its
  * hash is stored.  user_guid is required (22004); the other arguments may be
  * NULL (ttl then means authsessions.idle_timeout, max_lifetime the setting
- * authsessions.max_lifetime alone).  ExpirationDate is least(now + ttl,
- * the lifetime bound), and the argument's bound is kept in max_expires_at.  An unknown user, also one
- * deleted concurrently, raises PT404 err_UserNotFound.
+ * authsessions.max_lifetime alone).  ExpirationDate is least(now + ttl, the
+ * lifetime bound); the argument's bound is kept in max_expires_at.  An
+ * unknown user, also one deleted concurrently, raises PT404
+ * err_UserNotFound.
  */
 Datum
 authsessions_create_session(PG_FUNCTION_ARGS)
@@ -444,8 +447,8 @@ session_result(const SessionRow *row, MemoryContext caller,
  * included: never an error).  Slides the expiry once least(touch_interval,
  * idle_timeout / 2) has passed since LastUpdated, to least(now + idle
  * timeout, the session's lifetime bound), never backwards (so not at all
- * once the bound is reached), and only
- * when touch_allowed() and neither the session nor its user row is locked
+ * once the bound is reached), and only when touch_allowed() and neither
+ * the session nor its user row is locked
  * by another transaction: validate never waits, and a touch it cannot make
  * is made by the next call (nothing of it is written).  The function is SECURITY
  * INVOKER: it reads through scan.c, which needs no rights and resolves no

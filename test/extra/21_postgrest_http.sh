@@ -577,12 +577,15 @@ done_case "PostgREST stopped: GET /list -> 503 HTTP503 (nginx)"
 
 # --- an upgrade on a direct connection, picked up after NOTIFY pgrst -------------------------
 # A database still at 1.0 (the installed library is newer), roles.sql loaded
-# as 1.0 shipped it (without check_token, new in 1.1), a PostgREST on it;
+# as 1.0 shipped it (without check_token, new in 1.1, and with 1.0's
+# create_session, which had no max_lifetime), a PostgREST on it;
 # then ALTER EXTENSION ... UPDATE and a grant of the new function on a
 # direct connection.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE ${DB}_up" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "CREATE EXTENSION authsessions VERSION '1.0'" >/dev/null
-sed '/authsessions\.check_token(text),/d' examples/postgrest/roles.sql |
+sed -e '/authsessions\.check_token(text),/d' \
+	-e 's/create_session(uuid, text, text, text, interval, text, inet, interval)/create_session(uuid, text, text, text, interval, text, inet)/' \
+	examples/postgrest/roles.sql |
 	PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" >/dev/null
 start_postgrest "${DB}_up"
 PG=$POSTGREST_URL
@@ -619,6 +622,12 @@ done
 want_status 200
 want_jq '. == 0'
 done_case "$RELOAD after the upgrade -> POST /rpc/repair_summary answers 200, 0"
+psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "SELECT authsessions.upsert_user('$USER_GUID', 'upgraded')" >/dev/null
+req POST "$PG/rpc/create_session" -H "$APP_AUTH" -H "$JSON" \
+	--data-binary "{\"user_guid\": \"$USER_GUID\", \"max_lifetime\": \"1 hour\"}"
+want_status 200
+want_jq '(keys == ["ExpirationDate", "ID", "Token"]) and ((.ExpirationDate | fromdateiso8601) - now | . > 3000 and . <= 3600)'
+done_case "after the upgrade: the app's grant on 1.0's create_session carried over to the new one, POST with max_lifetime -> 200, expiring within the hour"
 postgrest_stop_postgrest
 
 tc_summary

@@ -359,7 +359,7 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side, rea
 	('delete_user', 'read-only', format('authsessions.delete_user(%s::uuid)', hv('uuid_known')), '25006', NULL, false, true),
 	('delete_user', 'read-only, NULL', 'authsessions.delete_user(NULL)', '25006', NULL, false, true);
 
--- create_session(user_guid, smartphone, operating_system, application, ttl, user_agent, ip)
+-- create_session(user_guid, smartphone, operating_system, application, ttl, user_agent, ip, max_lifetime)
 INSERT INTO hb_cases (fn, label, call, expected)
 SELECT 'create_session', f.name || ' ' || t.k,
 	format('authsessions.create_session(%s::uuid, %s => %s) ? ''Token''', hv('uuid_known'), f.name, hv(t.k)),
@@ -370,6 +370,13 @@ INSERT INTO hb_cases (fn, label, call, expected)
 SELECT 'create_session', 'ttl ' || i.label,
 	format('authsessions.create_session(%s::uuid, ttl => %s) ? ''Token''', hv('uuid_known'), i.v),
 	CASE WHEN i.ttl_ok THEN '00000' ELSE '22023' END
+FROM hb_intervals i;
+-- max_lifetime: as ttl, but bounded by 2147483647 s (the setting's range;
+-- authsessions.max_lifetime is 0 here), not by max_ttl
+INSERT INTO hb_cases (fn, label, call, expected)
+SELECT 'create_session', 'max_lifetime ' || i.label,
+	format('authsessions.create_session(%s::uuid, max_lifetime => %s) ? ''Token''', hv('uuid_known'), i.v),
+	CASE WHEN i.ttl_ok OR i.label = '400 days 1 s' THEN '00000' ELSE '22023' END
 FROM hb_intervals i;
 INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side, read_only, pre) VALUES
 	('create_session', 'NULL user_guid', 'authsessions.create_session(NULL)', '22004', NULL, false, false, NULL),
