@@ -102,6 +102,10 @@ CREATE INDEX users_listed_name_guid_idx
  * still active (at most once per idle timeout), so a revoked session is
  * purged once its last expiry, too, is older than purge's cutoff.
  *
+ * max_expires_at is the session's own absolute bound (created_at +
+ * create_session's max_lifetime argument; NULL without one): no expiry,
+ * first or slid, passes it, nor created_at + authsessions.max_lifetime.
+ *
  * user_guid, user_name and user_is_operator copy the user's guid, name and
  * is_operator, so that validate answers from the session row alone.
  * create_session takes them from the user row it locks, and upsert_user
