@@ -122,7 +122,7 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
 
 COMMENT ON FUNCTION authsessions.check_request() IS
 $$PostgREST's db-pre-request hook: cut off JWTs whose session has ended.
-Reads the bearer JWT from request.headers and verifies it with the key of authsessions.jwt_secret_file (HS256 signature, exp, nbf, aud when authsessions.jwt_audience is set). A JWT with a sid claim passes only while that session is active and belongs to its sub; requests without a JWT, and JWTs without sid, pass.
+Returns nothing (void) when the request may go on. Reads the bearer JWT from request.headers and verifies it with the key of authsessions.jwt_secret_file (HS256 signature, exp, nbf, aud when authsessions.jwt_audience is set). A JWT with a sid claim passes only while that session is active and belongs to its sub; requests without a JWT, and JWTs without sid, pass.
 Errors: PT401 err_SessionEnded (HTTP 401) for a revoked, ended, expired or foreign session, or a JWT that fails verification; 55000 when the signing key is not available.$$;
 
 /*
