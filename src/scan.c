@@ -3,7 +3,7 @@
  * scan.c
  *	  The reads, by index scans through the table and index access methods:
  *	  the session of a token (validate, which first reads the row where the
- *	  token's locator says), the sessions of a user (user_sessions, through
+ *	  token's locator says), the session of an ID (check_request), the sessions of a user (user_sessions, through
  *	  sessions_user_id_idx) and the users with an active session (list, from
  *	  the users' summary, summary.c).
  *

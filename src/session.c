@@ -4,8 +4,8 @@
  *	  The session lifecycle, for the application backend: create_session,
  *	  validate (and check_token, its read without the touch, and issue_jwt,
  *	  a JWT bound to the session, made after the same read and touch),
- *	  end_session and purge; and the session object and the {"Success": ...} result of
- *	  the documented API (session.h).
+ *	  end_session and purge; and the session object and the
+ *	  {"Success": ...} result of the documented API (session.h).
  *
  * Writers refuse a read-only transaction with 25006 before doing anything
  * else.  validate and check_token never raise for a token: a NULL,
