@@ -1,7 +1,8 @@
 -- Settings: authsessions.idle_timeout, touch_interval, max_ttl,
--- max_page_size, max_sessions_per_user, session_limit_action; all
--- PGC_SUSET, durations with units, prefix reserved.  (What the session cap
--- does to create_session: sql/create_session.sql.)
+-- max_page_size, max_sessions_per_user, session_limit_action and the jwt_*
+-- ones (what they do: sql/issue_jwt.sql); all PGC_SUSET but
+-- jwt_secret_file (PGC_SIGHUP), durations with units, prefix reserved.
+-- (What the session cap does to create_session: sql/create_session.sql.)
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 CREATE ROLE regress_app;
@@ -21,7 +22,9 @@ SHOW authsessions.max_page_size;
 SHOW authsessions.max_sessions_per_user;
 SHOW authsessions.session_limit_action;
 SELECT name, setting, unit, vartype, context, min_val, max_val, boot_val
-FROM pg_settings WHERE name LIKE 'authsessions.%' ORDER BY name COLLATE "C";
+FROM pg_settings WHERE name LIKE 'authsessions.%'
+	AND name <> 'authsessions.jwt_secret_file' -- a path of the test cluster (sql/issue_jwt.sql)
+ORDER BY name COLLATE "C";
 SELECT enumvals FROM pg_settings WHERE name = 'authsessions.session_limit_action';
 
 -- Durations take units; a bare number is seconds.

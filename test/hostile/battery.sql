@@ -437,6 +437,24 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only, pre) 
 	('check_token', 'the live token, touch_interval 0', format('authsessions.check_token(%s) ->> ''UserName''', hv('tok_live')), '00000', 'hostile fixture', false,
 	 $$SELECT set_config('authsessions.touch_interval', '0', true)$$);
 
+-- issue_jwt(token, ttl): validate's outcomes, a JWT for the live token; ttl
+-- 1 second to authsessions.jwt_max_ttl (1 hour), whole seconds, no months
+INSERT INTO hb_cases (fn, label, call, expected, expect_result)
+SELECT 'issue_jwt', 'token ' || k, format('authsessions.issue_jwt(%s)', hv(k)), '00000', '<NULL>'
+FROM hb_values WHERE k NOT IN ('tok_live');
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only, pre) VALUES
+	('issue_jwt', 'the live token', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', false, NULL),
+	('issue_jwt', 'the live token, read-only', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', true, NULL),
+	('issue_jwt', 'NULL', 'authsessions.issue_jwt(NULL)', '00000', '<NULL>', false, NULL),
+	('issue_jwt', 'the live token, touch_interval 0', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', false,
+	 $$SELECT set_config('authsessions.touch_interval', '0', true)$$);
+INSERT INTO hb_cases (fn, label, call, expected, expect_result)
+SELECT 'issue_jwt', 'ttl ' || i.label,
+	format('authsessions.issue_jwt(%s, %s) ? ''JWT''', hv('tok_live'), i.v),
+	CASE WHEN i.label IN ('NULL', '1 second', '1 day -86399 s') THEN '00000' ELSE '22023' END,
+	CASE WHEN i.label IN ('NULL', '1 second', '1 day -86399 s') THEN 'true' END
+FROM hb_intervals i;
+
 -- end_session(token): {"Success": false} for anything but a live token
 INSERT INTO hb_cases (fn, label, call, expected, expect_result)
 SELECT 'end_session', 'token ' || k, format('authsessions.end_session(%s)', hv(k)),
@@ -479,6 +497,7 @@ SELECT fn, s FROM (VALUES
 	('create_session', ARRAY['22004', '22023', '22001', 'PT404', '25006']),
 	('validate', ARRAY[]::text[]),
 	('check_token', ARRAY[]::text[]),
+	('issue_jwt', ARRAY['22023']),
 	('end_session', ARRAY['22004', '25006']),
 	('purge', ARRAY['22023', '25006'])
 ) d(fn, states), unnest(states || ARRAY['00000']) s;

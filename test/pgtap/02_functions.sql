@@ -1,15 +1,16 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the eleven functions: signature with argument names and
+-- For each of the seventeen functions: signature with argument names and
 -- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
 -- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
 -- SECURITY INVOKER without SET (the read paths list, user_sessions,
--- validate and check_token; repair_summary, the DBA's, is a writer), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
+-- validate, check_token, issue_jwt, check_request and my_sessions;
+-- repair_summary, the DBA's, is a writer), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
 -- membership.  Then the same rules over whatever function schema
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(141);
+SELECT plan(213);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -58,7 +59,25 @@ INSERT INTO expected_functions VALUES
 	 'bigint', 'volatile', true),
 	(11, 'check_token', '{text}', '{token}',
 	 'token text',
-	 'jsonb', 'stable', false);
+	 'jsonb', 'stable', false),
+	(12, 'issue_jwt', '{text,interval}', '{token,ttl}',
+	 'token text, ttl interval DEFAULT NULL::interval',
+	 'jsonb', 'volatile', false),
+	(13, 'check_request', '{}', '{}',
+	 '',
+	 'void', 'volatile', false),
+	(14, 'my_sessions', '{integer,integer}', '{page,page_size}',
+	 'page integer DEFAULT 1, page_size integer DEFAULT 50',
+	 'jsonb', 'stable', false),
+	(15, 'revoke_my_session', '{bigint}', '{Session}',
+	 '"Session" bigint',
+	 'jsonb', 'volatile', true),
+	(16, 'revoke_my_other_sessions', '{}', '{}',
+	 '',
+	 'jsonb', 'volatile', true),
+	(17, 'logout', '{}', '{}',
+	 '',
+	 'jsonb', 'volatile', true);
 
 -- The expected functions joined to pg_proc; p.* is NULL for a missing one,
 -- so that a missing function fails each test instead of skipping it.
@@ -70,7 +89,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 11 functions ------------------------------------
+-- Per function: 12 tests x 17 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -97,7 +116,8 @@ SELECT is(proconfig, CASE WHEN definer THEN ARRAY['search_path=pg_catalog, pg_te
 
 SELECT is(proparallel::text, 'u', sig || ' is PARALLEL UNSAFE') FROM f ORDER BY ord;
 
-SELECT is(proargnames, argnames, sig || ' names its arguments ' || array_to_string(argnames, ', '))
+SELECT is(coalesce(proargnames, '{}'), argnames,
+		  sig || ' names its arguments ' || array_to_string(argnames, ', '))
   FROM f ORDER BY ord;
 
 SELECT is(pg_catalog.pg_get_function_arguments(fn), arguments,
@@ -127,8 +147,9 @@ SELECT p.*, p.oid::regprocedure::text AS sig
 SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
 	      'create_session', 'validate', 'check_token', 'end_session', 'purge',
-	      'repair_summary'],
-	'schema authsessions holds exactly the eleven documented functions');
+	      'repair_summary', 'issue_jwt', 'check_request', 'my_sessions',
+	      'revoke_my_session', 'revoke_my_other_sessions', 'logout'],
+	'schema authsessions holds exactly the seventeen documented functions');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),
@@ -144,11 +165,14 @@ SELECT is(
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE NOT prosecdef),
-	ARRAY['authsessions.check_token(text)',
+	ARRAY['authsessions.check_request()',
+		  'authsessions.check_token(text)',
+		  'authsessions.issue_jwt(text,interval)',
 		  'authsessions.list(integer,integer,uuid)',
+		  'authsessions.my_sessions(integer,integer)',
 		  'authsessions.user_sessions(uuid,integer,integer)',
 		  'authsessions.validate(text)'],
-	'the only SECURITY INVOKER functions of schema authsessions are the four read paths');
+	'the only SECURITY INVOKER functions of schema authsessions are the seven read paths');
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions

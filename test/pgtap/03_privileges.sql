@@ -222,11 +222,14 @@ RESET ROLE;
 SELECT is(
 	(SELECT array_agg(name || '=' || context ORDER BY name) FROM pg_catalog.pg_settings
 	  WHERE name LIKE 'authsessions.%'),
-	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.max_lifetime=superuser',
+	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.jwt_audience=superuser',
+	      'authsessions.jwt_max_ttl=superuser', 'authsessions.jwt_operator_role=superuser',
+	      'authsessions.jwt_role=superuser', 'authsessions.jwt_secret_file=sighup',
+	      'authsessions.jwt_ttl=superuser', 'authsessions.max_lifetime=superuser',
 	      'authsessions.max_page_size=superuser',
 	      'authsessions.max_sessions_per_user=superuser', 'authsessions.max_ttl=superuser',
 	      'authsessions.session_limit_action=superuser', 'authsessions.touch_interval=superuser'],
-	'the seven authsessions settings exist and only a superuser may change them');
+	'the thirteen authsessions settings exist and only a superuser may change them (jwt_secret_file: postgresql.conf only)');
 SET ROLE regress_app;
 SELECT throws_ok($$SET authsessions.idle_timeout = '400d'$$, '42501', NULL,
 	'regress_app cannot change authsessions.idle_timeout');
