@@ -179,7 +179,8 @@ cleanup_dbs() {
 }
 # write_report dir: BENCHMARKS.md (BENCH_OUT) from the raw figures in dir
 # (results.tsv, datasets.tsv, memory.tsv, servers.tsv, meta.tsv), through
-# bench/report.sql in database BENCH_DB, followed by bench/analysis.md.
+# bench/report.sql in database BENCH_DB, followed by bench/http.md (the last
+# bench/http.sh run's section) and bench/analysis.md.
 # Raw figures of runs before BENCH_VERSIONS (no version column, no
 # servers.tsv) are read as figures of the version meta.tsv's server names.
 write_report() {
@@ -217,6 +218,11 @@ write_report() {
 	done <"$dir/meta.tsv"
 	{
 		psql_db "$REPORT_V" "$BENCH_DB" -A -t -f bench/report.sql "${vars[@]}"
+		# bench/http.sh's figures, kept from its last run
+		if [[ -f bench/http.md ]]; then
+			echo
+			cat bench/http.md
+		fi
 		if [[ -f bench/analysis.md ]]; then
 			echo
 			cat bench/analysis.md

@@ -19,7 +19,11 @@
 #define ERRCODE_AUTHSESSIONS_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
 
 extern void as_session_json(JsonOut *out, const SessionRow *row);
+extern void as_session_json_current(JsonOut *out, const SessionRow *row,
+									bool current);
 extern Jsonb *as_session_success(bool success);
 extern Jsonb *as_session_revoked(int64 n);
+extern TimestampTz as_session_expiry_bound(TimestampTz created_at,
+										   TimestampTz max_expires_at);
 
 #endif							/* AUTHSESSIONS_SESSION_H */

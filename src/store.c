@@ -20,7 +20,11 @@
  * first and the user's session rows second, so two writers of one user
  * cannot deadlock:
  *	- revoke and end_session lock the user of the session (Q_REVOKE,
- *	  Q_END_SESSION), then update the session and the user's summary.
+ *	  Q_END_SESSION), then update the session and the user's summary; so
+ *	  do revoke_my_session and logout (Q_REVOKE_OWN).
+ *	- revoke_my_other_sessions locks the user row (Q_LOCK_REPAIR_USER),
+ *	  ends the sessions (Q_REVOKE_OTHERS), then recomputes the summary
+ *	  (Q_RECOMPUTE_SUMMARY) with a snapshot that sees them ended.
  *	- create_session updates the user row first (Q_CREATE_SESSION), then
  *	  inserts its session; with a cap it locks the user row (Q_LOCK_USER),
  *	  counts and ends the oldest sessions (Q_EVICT) and recomputes the
@@ -179,13 +183,14 @@ static const StoreStatement statements[Q_COUNT] = {
 		" INSERT INTO authsessions_data.sessions"
 		" (user_id, user_guid, user_name, user_is_operator, token_hash,"
 		"  created_at, last_updated, expires_at, idle_timeout, smartphone,"
-		"  operating_system, application, user_agent, ip, purge_hint)"
+		"  operating_system, application, user_agent, ip, purge_hint,"
+		"  max_expires_at)"
 		" SELECT u.id, u.guid, u.name, u.is_operator, $2,"
-		"   now(), now(), $3, $4, $5, $6, $7, $8, $9, $3 FROM u"
+		"   now(), now(), $3, $4, $5, $6, $7, $8, $9, $3, $10 FROM u"
 		" RETURNING id, ctid",
-		SPI_OK_INSERT_RETURNING, 9,
+		SPI_OK_INSERT_RETURNING, 10,
 		{UUIDOID, BYTEAOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, INETOID}
+		TEXTOID, TEXTOID, INETOID, TIMESTAMPTZOID}
 	},
 	/* the user's id, its row locked (waiting for its writers) */
 	[Q_LOCK_USER] = {
@@ -294,6 +299,24 @@ static const StoreStatement statements[Q_COUNT] = {
 		"     WHERE s.user_id = u.id AND " ACTIVE_SESSION ")"
 		" WHERE u.id = $1 AND " SUMMARY_WRONG,
 		SPI_OK_UPDATE, 1, {INT4OID}
+	},
+	/* revoke_my_session and logout: session $1 only if it is user $4's */
+	[Q_REVOKE_OWN] = {
+		END_ACTIVE_SESSION("s.id = $1 AND s.user_id = $4"),
+		SPI_OK_UPDATE_RETURNING, 4, {INT8OID, TEXTOID, TEXTOID, INT4OID}
+	},
+	/*
+	 * revoke_my_other_sessions: every active session of user $1 but $2,
+	 * after Q_LOCK_REPAIR_USER locked the user row; Q_RECOMPUTE_SUMMARY
+	 * follows.  Returns the ended sessions' IDs.
+	 */
+	[Q_REVOKE_OTHERS] = {
+		"UPDATE authsessions_data.sessions s"
+		" SET revoked_at = now(), revoked_by = $3, revoked_by_role = $4,"
+		"   revoked_by_login = session_user"
+		" WHERE s.user_id = $1 AND s.id <> $2 AND " ACTIVE_SESSION
+		" RETURNING s.id",
+		SPI_OK_UPDATE_RETURNING, 4, {INT4OID, INT8OID, TEXTOID, TEXTOID}
 	},
 };
 

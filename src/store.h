@@ -34,6 +34,8 @@ typedef enum StoreQuery
 	Q_REPAIR_CANDIDATES,
 	Q_LOCK_REPAIR_USER,
 	Q_REPAIR_USER,
+	Q_REVOKE_OWN,
+	Q_REVOKE_OTHERS,
 	Q_COUNT
 } StoreQuery;
 

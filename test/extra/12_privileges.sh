@@ -229,6 +229,12 @@ calls() { # calls FUNCTION-NAMES...
 		check_token) echo "42501|call check_token|SELECT authsessions.check_token('$(tok a1)')" ;;
 		end_session) echo "42501|call end_session|SELECT authsessions.end_session('$(tok a1)')" ;;
 		purge) echo "42501|call purge|SELECT authsessions.purge('0 seconds')" ;;
+		issue_jwt) echo "42501|call issue_jwt|SELECT authsessions.issue_jwt('$(tok a1)')" ;;
+		check_request) echo "42501|call check_request|SELECT authsessions.check_request()" ;;
+		my_sessions) echo "42501|call my_sessions|SELECT authsessions.my_sessions()" ;;
+		revoke_my_session) echo "42501|call revoke_my_session|SELECT authsessions.revoke_my_session($(sid a1))" ;;
+		revoke_my_other_sessions) echo "42501|call revoke_my_other_sessions|SELECT authsessions.revoke_my_other_sessions()" ;;
+		logout) echo "42501|call logout|SELECT authsessions.logout()" ;;
 		repair_summary)
 			echo "42501|call repair_summary|SELECT authsessions.repair_summary()"
 			echo "42501|call repair_summary(guid)|SELECT authsessions.repair_summary('00000000-0000-4000-8000-0000000000a1')"
@@ -247,23 +253,28 @@ settings() { # settings LOAD-CALL
 	echo "42501|SET max_sessions_per_user|SET authsessions.max_sessions_per_user = 0"
 	echo "42501|SET session_limit_action|SET authsessions.session_limit_action = 'refuse'"
 	echo "42501|ALTER DATABASE SET|ALTER DATABASE $TC_DB SET authsessions.max_ttl = '100000d'"
+	echo "42501|SET jwt_role|SET authsessions.jwt_role = 'authsessions_admin'"
+	echo "42501|SET jwt_operator_role|SET authsessions.jwt_operator_role = 'postgres'"
+	echo "42501|SET jwt_max_ttl|SET authsessions.jwt_max_ttl = '100000d'"
+	echo "42501|SET jwt_audience|SET authsessions.jwt_audience = ''"
+	echo "55P02|SET jwt_secret_file|SET authsessions.jwt_secret_file = '/etc/passwd'"
 }
 
 run_cases "$NOBODY" public < <(
 	common_attacks
-	calls list user_sessions revoke revoke_user upsert_user delete_user create_session validate check_token end_session purge repair_summary
+	calls list user_sessions revoke revoke_user upsert_user delete_user create_session validate check_token end_session purge repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout
 	echo "42501|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$ADMIN" admin < <(
 	common_attacks
-	calls upsert_user delete_user create_session validate check_token end_session purge repair_summary
+	calls upsert_user delete_user create_session validate check_token end_session purge repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout
 	settings "SELECT authsessions.list()"
 	# USAGE without the grant option: a warning, nothing granted (checked below)
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$APP" app < <(
 	common_attacks
-	calls list user_sessions revoke revoke_user repair_summary
+	calls list user_sessions revoke revoke_user repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout
 	settings "SELECT authsessions.validate('x')"
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
@@ -391,6 +402,6 @@ expect "admin: the hostile sub claim was recorded verbatim, nothing ran" "x'); D
 expect "admin: the only change is the intended revoke" "1" \
 	"SELECT count(*) FROM authsessions_data.sessions WHERE revoked_at > now() - interval '1 minute' AND id = $(sid b1)"
 expect "admin: ACLs and definitions still unchanged" "t" \
-	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate', 'check_token')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
+	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate', 'check_token', 'issue_jwt', 'check_request', 'my_sessions')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
 
 tc_summary

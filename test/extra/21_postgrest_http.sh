@@ -561,23 +561,23 @@ done_case "app POST /rpc/validate after end_session -> 200 null"
 rpc_paths='[.paths | keys[] | select(startswith("/rpc/"))] | sort'
 req GET "$PG/" -H "$ADMIN_AUTH"
 want_status 200
-want_jq ".swagger == \"2.0\" and ($rpc_paths) == [\"/rpc/list\", \"/rpc/revoke\", \"/rpc/revoke_user\", \"/rpc/user_sessions\"]" \
+want_jq ".swagger == \"2.0\" and ($rpc_paths) == [\"/rpc/check_request\", \"/rpc/list\", \"/rpc/revoke\", \"/rpc/revoke_user\", \"/rpc/user_sessions\"]" \
 	"the admin's /rpc/ paths are $(jq -c "$rpc_paths" <<<"$BODY" 2>/dev/null)"
 summary=$(sql -c "SELECT split_part(obj_description('authsessions.list'::regproc, 'pg_proc'), E'\n', 1)")
 want "$(jq -r '.paths["/rpc/list"].get.summary' <<<"$BODY" 2>/dev/null)" "$summary" "list's summary"
 want_jq '[.definitions // {} | keys[]] | all(startswith("authsessions_data") | not)' "a table of authsessions_data is listed"
-done_case "admin GET / (OpenAPI) -> exactly list, revoke, revoke_user, user_sessions; summary = the COMMENT's first line"
+done_case "admin GET / (OpenAPI) -> exactly list, revoke, revoke_user, user_sessions and check_request; summary = the COMMENT's first line"
 
 req GET "$PG/" -H "$APP_AUTH"
 want_status 200
-want_jq "($rpc_paths) == [\"/rpc/check_token\", \"/rpc/create_session\", \"/rpc/delete_user\", \"/rpc/end_session\", \"/rpc/purge\", \"/rpc/upsert_user\", \"/rpc/validate\"]" \
+want_jq "($rpc_paths) == [\"/rpc/check_request\", \"/rpc/check_token\", \"/rpc/create_session\", \"/rpc/delete_user\", \"/rpc/end_session\", \"/rpc/issue_jwt\", \"/rpc/purge\", \"/rpc/upsert_user\", \"/rpc/validate\"]" \
 	"the app's /rpc/ paths are $(jq -c "$rpc_paths" <<<"$BODY" 2>/dev/null)"
-done_case "app GET / (OpenAPI) -> exactly the seven application functions"
+done_case "app GET / (OpenAPI) -> exactly the eight application functions and check_request"
 
 req GET "$PG/"
 want_status 200
-want_jq "(.paths // {} | [keys[] | select(startswith(\"/rpc/\"))]) == []" "the anonymous role sees /rpc/ paths"
-done_case "no JWT: GET / (OpenAPI) -> 200, no function listed"
+want_jq "(.paths // {} | [keys[] | select(startswith(\"/rpc/\"))]) == [\"/rpc/check_request\"]" "the anonymous role sees other /rpc/ paths"
+done_case "no JWT: GET / (OpenAPI) -> 200, only check_request (the db-pre-request hook) listed"
 
 # --- a schema change, picked up after NOTIFY pgrst ---------------------------------------------------
 sql >/dev/null <<-'EOF'
@@ -623,12 +623,18 @@ done_case "PostgREST stopped: GET /list -> 503 HTTP503 (nginx)"
 
 # --- an upgrade on a direct connection, picked up after NOTIFY pgrst -------------------------
 # A database still at 1.0 (the installed library is newer), roles.sql loaded
-# as 1.0 shipped it (without check_token and revoke_user, new in 1.1), a
-# PostgREST on it; then ALTER EXTENSION ... UPDATE and a grant of the new
-# function on a direct connection.
+# as 1.0 shipped it (without check_token, revoke_user, issue_jwt,
+# check_request and the self-service grants, new in 1.1, and with 1.0's
+# create_session, which had no max_lifetime), a PostgREST on it;
+# then ALTER EXTENSION ... UPDATE and a grant of the new function on a
+# direct connection.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE ${DB}_up" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "CREATE EXTENSION authsessions VERSION '1.0'" >/dev/null
-sed -e '/authsessions\.check_token(text),/d' -e '/authsessions\.revoke_user(uuid),/d' examples/postgrest/roles.sql |
+sed -e '/authsessions\.check_token(text),/d' -e '/authsessions\.revoke_user(uuid),/d' \
+	-e '/authsessions\.issue_jwt(text, interval),/d' \
+	-e '/authsessions\.check_request()/d' -e '/authsessions\.my_sessions(/d' \
+	-e 's/create_session(uuid, text, text, text, interval, text, inet, interval)/create_session(uuid, text, text, text, interval, text, inet)/' \
+	examples/postgrest/roles.sql |
 	PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" >/dev/null
 start_postgrest "${DB}_up"
 PG=$POSTGREST_URL
@@ -665,6 +671,12 @@ done
 want_status 200
 want_jq '. == 0'
 done_case "$RELOAD after the upgrade -> POST /rpc/repair_summary answers 200, 0"
+psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "SELECT authsessions.upsert_user('$USER_GUID', 'upgraded')" >/dev/null
+req POST "$PG/rpc/create_session" -H "$APP_AUTH" -H "$JSON" \
+	--data-binary "{\"user_guid\": \"$USER_GUID\", \"max_lifetime\": \"1 hour\"}"
+want_status 200
+want_jq '(keys == ["ExpirationDate", "ID", "Token"]) and ((.ExpirationDate | fromdateiso8601) - now | . > 3000 and . <= 3600)'
+done_case "after the upgrade: the app's grant on 1.0's create_session carried over to the new one, POST with max_lifetime -> 200, expiring within the hour"
 postgrest_stop_postgrest
 
 tc_summary

@@ -211,6 +211,22 @@ t_end
 route POST "/revoke-user?UserGuid=$GUID&select=x&limit=1" 'POST /rpc/revoke_user' -H 'Content-Type: application/json' \
 	--data-binary "{\"UserGuid\": \"$GUID\"}"
 
+# Self-service (/api/v1/my/...): the same rules.
+BASE_ADMIN=$BASE
+BASE="http://127.0.0.1:$SITE_PORT/api/v1/my"
+route GET /sessions 'GET /rpc/my_sessions'
+route GET '/sessions?page=2&page_size=10' 'GET /rpc/my_sessions?page=2&page_size=10'
+route GET '/sessions?limit=1&order=ID&page_size=3&guid=x' 'GET /rpc/my_sessions?page_size=3'
+route POST '/sessions/revoke?Session=9' 'POST /rpc/revoke_my_session' -H 'Content-Type: application/json' --data-binary '{"Session": 5}'
+route POST /sessions/revoke-others 'POST /rpc/revoke_my_other_sessions'
+route POST '/sessions/logout?select=x' 'POST /rpc/logout' -H 'Content-Type: application/json' --data-binary '{}'
+req GET "$BASE/sessions" -H 'Authorization: Bearer a.b.c' -H 'Cookie: s=1'
+t_case "GET /api/v1/my/sessions: Authorization passed, Cookie dropped"
+t_check '[[ $(upstream_header authorization) == "Bearer a.b.c" ]]' "authorization=$(upstream_header authorization)"
+t_check '[[ -z $(upstream_header cookie) ]]' "cookie=$(upstream_header cookie)"
+t_end
+BASE=$BASE_ADMIN
+
 req GET "$BASE/list" -H 'Range: 0-0' -H 'If-Range: "x"' -H 'Range-Unit: items'
 t_case "GET /list with Range: 0-0 -> no Range or If-Range header upstream"
 t_status 200
@@ -260,6 +276,10 @@ not_found "/api/admin/v1/authenticated-sessions/revoke_user" POST
 not_found "/rpc/revoke_user" POST
 not_found "/api/admin/v1/authenticated-sessions/"
 not_found "/rpc/list"
+not_found "/api/v1/my/sessions/"
+not_found "/api/v1/my/sessions/123"
+not_found "/api/v1/my/"
+not_found "/rpc/logout" POST
 not_found "/rpc/create_session" POST
 not_found "/"
 
@@ -281,6 +301,12 @@ not_allowed PUT /revoke-user POST
 not_allowed DELETE /revoke-user POST
 not_allowed POST /list 'GET, HEAD'
 not_allowed DELETE "/user-sessions/$GUID" 'GET, HEAD'
+BASE="http://127.0.0.1:$SITE_PORT/api/v1/my"
+not_allowed POST /sessions 'GET, HEAD'
+not_allowed GET /sessions/revoke POST
+not_allowed GET /sessions/revoke-others POST
+not_allowed DELETE /sessions/logout POST
+BASE=$BASE_ADMIN
 
 # PostgREST gone: move the echo server to another port and reload nginx.
 DEAD_PORT=$ECHO_PORT

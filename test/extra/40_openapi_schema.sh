@@ -130,11 +130,29 @@ real "revoke-user {\"guid\": ...}: PGRST202" $REVOKE_USER post POST /rpc/revoke_
 real "revoke-user with the application role" $REVOKE_USER post POST /rpc/revoke_user "{\"UserGuid\": \"$USER_GUID\"}" --role authsessions_app --sub b
 real "revoke-user without a JWT" $REVOKE_USER post POST /rpc/revoke_user "{\"UserGuid\": \"$USER_GUID\"}"
 
+# The self-service paths, with a JWT of issue_jwt (the test cluster's key,
+# scripts/pgenv.sh) in the Authorization header, as PostgREST passes it.
+MY=/v1/my/sessions
+USER_JWT=$(sql -c "SELECT authsessions.issue_jwt(authsessions.create_session('$USER2_GUID', 'me') ->> 'Token') ->> 'JWT'")
+AS_USER=(--role authsessions_user --sub "$USER2_GUID" --header "Authorization: Bearer $USER_JWT")
+real "my_sessions" "$MY" get GET /rpc/my_sessions "${AS_USER[@]}"
+MY_BODY=$BODY
+real "my_sessions?page_size=0" "$MY" get GET '/rpc/my_sessions?page_size=0' "${AS_USER[@]}"
+real "my_sessions with a JWT that is not issue_jwt's" "$MY" get GET /rpc/my_sessions --role authsessions_user --sub x
+real "my_sessions with the admin role" "$MY" get GET /rpc/my_sessions --role $ADMIN --sub a
+real "revoke_my_session of another user's session" "$MY/revoke" post POST /rpc/revoke_my_session "{\"Session\": $target}" "${AS_USER[@]}"
+real "revoke_my_session {\"Session\": \"abc\"}" "$MY/revoke" post POST /rpc/revoke_my_session '{"Session": "abc"}' "${AS_USER[@]}"
+real "revoke_my_other_sessions" "$MY/revoke-others" post POST /rpc/revoke_my_other_sessions '{}' "${AS_USER[@]}"
+real "logout" "$MY/logout" post POST /rpc/logout '{}' "${AS_USER[@]}"
+real "my_sessions after logout: err_SessionEnded" "$MY" get GET /rpc/my_sessions "${AS_USER[@]}"
+
 # --- mutations: each must be rejected ------------------------------------------------------------
 # mutate NAME PATH METHOD STATUS JSON JQ_MUTATION
 mutate() {
 	add_case "rejects: $1" "$2" "$3" "$4" "$(jq -c "$6" <<<"$5")" invalid
 }
+mutate "my session without Current" "$MY" get 200 "$MY_BODY" 'del(.[0].Current)'
+mutate "Current as a string" "$MY" get 200 "$MY_BODY" '.[0].Current = "true"'
 mutate "list item with an extra key" $LIST get 200 "$LIST_BODY" '.[0].Extra = 1'
 mutate "list item without IsOperator" $LIST get 200 "$LIST_BODY" 'del(.[0].IsOperator)'
 mutate "SessionCount as a string" $LIST get 200 "$LIST_BODY" '.[0].SessionCount |= tostring'

@@ -372,7 +372,7 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side, rea
 	('delete_user', 'read-only', format('authsessions.delete_user(%s::uuid)', hv('uuid_known')), '25006', NULL, false, true),
 	('delete_user', 'read-only, NULL', 'authsessions.delete_user(NULL)', '25006', NULL, false, true);
 
--- create_session(user_guid, smartphone, operating_system, application, ttl, user_agent, ip)
+-- create_session(user_guid, smartphone, operating_system, application, ttl, user_agent, ip, max_lifetime)
 INSERT INTO hb_cases (fn, label, call, expected)
 SELECT 'create_session', f.name || ' ' || t.k,
 	format('authsessions.create_session(%s::uuid, %s => %s) ? ''Token''', hv('uuid_known'), f.name, hv(t.k)),
@@ -383,6 +383,13 @@ INSERT INTO hb_cases (fn, label, call, expected)
 SELECT 'create_session', 'ttl ' || i.label,
 	format('authsessions.create_session(%s::uuid, ttl => %s) ? ''Token''', hv('uuid_known'), i.v),
 	CASE WHEN i.ttl_ok THEN '00000' ELSE '22023' END
+FROM hb_intervals i;
+-- max_lifetime: as ttl, but bounded by 2147483647 s (the setting's range;
+-- authsessions.max_lifetime is 0 here), not by max_ttl
+INSERT INTO hb_cases (fn, label, call, expected)
+SELECT 'create_session', 'max_lifetime ' || i.label,
+	format('authsessions.create_session(%s::uuid, max_lifetime => %s) ? ''Token''', hv('uuid_known'), i.v),
+	CASE WHEN i.ttl_ok OR i.label = '400 days 1 s' THEN '00000' ELSE '22023' END
 FROM hb_intervals i;
 INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side, read_only, pre) VALUES
 	('create_session', 'NULL user_guid', 'authsessions.create_session(NULL)', '22004', NULL, false, false, NULL),
@@ -443,6 +450,24 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only, pre) 
 	('check_token', 'the live token, touch_interval 0', format('authsessions.check_token(%s) ->> ''UserName''', hv('tok_live')), '00000', 'hostile fixture', false,
 	 $$SELECT set_config('authsessions.touch_interval', '0', true)$$);
 
+-- issue_jwt(token, ttl): validate's outcomes, a JWT for the live token; ttl
+-- 1 second to authsessions.jwt_max_ttl (1 hour), whole seconds, no months
+INSERT INTO hb_cases (fn, label, call, expected, expect_result)
+SELECT 'issue_jwt', 'token ' || k, format('authsessions.issue_jwt(%s)', hv(k)), '00000', '<NULL>'
+FROM hb_values WHERE k NOT IN ('tok_live');
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only, pre) VALUES
+	('issue_jwt', 'the live token', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', false, NULL),
+	('issue_jwt', 'the live token, read-only', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', true, NULL),
+	('issue_jwt', 'NULL', 'authsessions.issue_jwt(NULL)', '00000', '<NULL>', false, NULL),
+	('issue_jwt', 'the live token, touch_interval 0', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', false,
+	 $$SELECT set_config('authsessions.touch_interval', '0', true)$$);
+INSERT INTO hb_cases (fn, label, call, expected, expect_result)
+SELECT 'issue_jwt', 'ttl ' || i.label,
+	format('authsessions.issue_jwt(%s, %s) ? ''JWT''', hv('tok_live'), i.v),
+	CASE WHEN i.label IN ('NULL', '1 second', '1 day -86399 s') THEN '00000' ELSE '22023' END,
+	CASE WHEN i.label IN ('NULL', '1 second', '1 day -86399 s') THEN 'true' END
+FROM hb_intervals i;
+
 -- end_session(token): {"Success": false} for anything but a live token
 INSERT INTO hb_cases (fn, label, call, expected, expect_result)
 SELECT 'end_session', 'token ' || k, format('authsessions.end_session(%s)', hv(k)),
@@ -486,6 +511,7 @@ SELECT fn, s FROM (VALUES
 	('create_session', ARRAY['22004', '22023', '22001', 'PT404', '25006']),
 	('validate', ARRAY[]::text[]),
 	('check_token', ARRAY[]::text[]),
+	('issue_jwt', ARRAY['22023']),
 	('end_session', ARRAY['22004', '25006']),
 	('purge', ARRAY['22023', '25006'])
 ) d(fn, states), unnest(states || ARRAY['00000']) s;

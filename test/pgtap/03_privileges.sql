@@ -19,7 +19,7 @@ INSERT INTO fns VALUES
 	(3, 'revoke',         '{bigint}',                                 true,  false),
 	(4, 'upsert_user',    '{uuid,text,boolean}',                      false, true),
 	(5, 'delete_user',    '{uuid}',                                   false, true),
-	(6, 'create_session', '{uuid,text,text,text,interval,text,inet}', false, true),
+	(6, 'create_session', '{uuid,text,text,text,interval,text,inet,interval}', false, true),
 	(7, 'validate',       '{text}',                                   false, true),
 	(8, 'end_session',    '{text}',                                   false, true),
 	(9, 'purge',          '{interval,integer}',                       false, true),
@@ -85,14 +85,14 @@ GRANT USAGE ON SCHEMA authsessions TO regress_app;
 GRANT EXECUTE ON FUNCTION
 	authsessions.upsert_user(uuid, text, boolean),
 	authsessions.delete_user(uuid),
-	authsessions.create_session(uuid, text, text, text, interval, text, inet),
+	authsessions.create_session(uuid, text, text, text, interval, text, inet, interval),
 	authsessions.validate(text),
 	authsessions.check_token(text),
 	authsessions.end_session(text),
 	authsessions.purge(interval, integer)
 	TO regress_app;
 
--- Catalogue view of those grants (24 tests).
+-- Catalogue view of those grants (32 tests).
 SELECT function_privs_are('authsessions', name, args, 'regress_admin',
 		CASE WHEN admin THEN '{EXECUTE}' ELSE '{}' END::name[],
 		format('regress_admin %s execute authsessions.%s(%s)',
@@ -224,11 +224,15 @@ RESET ROLE;
 SELECT is(
 	(SELECT array_agg(name || '=' || context ORDER BY name) FROM pg_catalog.pg_settings
 	  WHERE name LIKE 'authsessions.%'),
-	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.max_page_size=superuser',
+	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.jwt_audience=superuser',
+	      'authsessions.jwt_max_ttl=superuser', 'authsessions.jwt_operator_role=superuser',
+	      'authsessions.jwt_role=superuser', 'authsessions.jwt_secret_file=sighup',
+	      'authsessions.jwt_ttl=superuser', 'authsessions.max_lifetime=superuser',
+	      'authsessions.max_page_size=superuser',
 	      'authsessions.max_sessions_per_user=superuser', 'authsessions.max_ttl=superuser',
 	      'authsessions.notify_channel=superuser',
 	      'authsessions.session_limit_action=superuser', 'authsessions.touch_interval=superuser'],
-	'the seven authsessions settings exist and only a superuser may change them');
+	'the fourteen authsessions settings exist and only a superuser may change them (jwt_secret_file: postgresql.conf only)');
 SET ROLE regress_app;
 SELECT throws_ok($$SET authsessions.idle_timeout = '400d'$$, '42501', NULL,
 	'regress_app cannot change authsessions.idle_timeout');

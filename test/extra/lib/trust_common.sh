@@ -46,7 +46,7 @@ SQL
 GRANT USAGE ON SCHEMA authsessions TO :"app";
 GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
                           authsessions.delete_user(uuid),
-                          authsessions.create_session(uuid, text, text, text, interval, text, inet),
+                          authsessions.create_session(uuid, text, text, text, interval, text, inet, interval),
                           authsessions.validate(text),
                           authsessions.check_token(text),
                           authsessions.end_session(text),
