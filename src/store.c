@@ -308,15 +308,17 @@ static const StoreStatement statements[Q_COUNT] = {
 	/*
 	 * revoke_my_other_sessions: every active session of user $1 but $2,
 	 * after Q_LOCK_REPAIR_USER locked the user row; Q_RECOMPUTE_SUMMARY
-	 * follows.  Returns the ended sessions' IDs.
+	 * follows.  Returns the ended sessions' IDs in order (the order of their
+	 * notifications, as revoke_user's).
 	 */
 	[Q_REVOKE_OTHERS] = {
-		"UPDATE authsessions_data.sessions s"
-		" SET revoked_at = now(), revoked_by = $3, revoked_by_role = $4,"
-		"   revoked_by_login = session_user"
-		" WHERE s.user_id = $1 AND s.id <> $2 AND " ACTIVE_SESSION
-		" RETURNING s.id",
-		SPI_OK_UPDATE_RETURNING, 4, {INT4OID, INT8OID, TEXTOID, TEXTOID}
+		"WITH r AS (UPDATE authsessions_data.sessions s"
+		"   SET revoked_at = now(), revoked_by = $3, revoked_by_role = $4,"
+		"     revoked_by_login = session_user"
+		"   WHERE s.user_id = $1 AND s.id <> $2 AND " ACTIVE_SESSION
+		"   RETURNING s.id)"
+		" SELECT r.id FROM r ORDER BY r.id",
+		SPI_OK_SELECT, 4, {INT4OID, INT8OID, TEXTOID, TEXTOID}
 	},
 };
 

@@ -8,8 +8,10 @@
 # exactly what the case's committed transactions sent: no sleep, no
 # timing (the 60 s wait for the sentinel only bounds a failure).  Checks
 # the exact payload {"ID": n, "UserGuid": "...", "Reason": "..."}, one per
-# ended session, for revoke, revoke_user, end_session, an eviction and
-# delete_user (active sessions only); nothing before the commit, nothing on
+# ended session, for revoke, revoke_user, end_session, an eviction,
+# delete_user (active sessions only) and the self-service revoke_my_session,
+# revoke_my_other_sessions and logout (called with issue_jwt's JWT in
+# request.headers, as PostgREST sets it); nothing before the commit, nothing on
 # rollback or a rolled back savepoint, nothing with the channel empty, for
 # a call that ends nothing, for expiry or purge; a channel set by ALTER
 # DATABASE ... SET and one whose name needs quoting in LISTEN.
@@ -86,7 +88,8 @@ sub payload {
 sub one { my ($dbh, $sql, @args) = @_; return ($dbh->selectrow_array($sql, undef, @args))[0]; }
 
 my %g = (a => '00000000-0000-4000-8000-00000000000a', b => '00000000-0000-4000-8000-00000000000b',
-	c => '00000000-0000-4000-8000-00000000000c', d => '00000000-0000-4000-8000-00000000000d');
+	c => '00000000-0000-4000-8000-00000000000c', d => '00000000-0000-4000-8000-00000000000d',
+	e => '00000000-0000-4000-8000-00000000000e');
 $writer->do('SELECT authsessions.upsert_user(?, ?)', undef, $g{$_}, "user $_") for sort keys %g;
 sub login {
 	my ($who, $dev) = @_;
@@ -178,6 +181,43 @@ my ($e4) = login('b', 'e4');
 $writer->do('RESET authsessions.max_sessions_per_user');
 want('a login at the cap (2, with 3 active) evicts 2 -> two notifications, reason evicted',
 	map { payload($_, $g{b}, 'evicted') } @e[0, 1]);
+
+# --- self-service: the bearer JWT's user ends its own sessions ---------------
+# request.headers as PostgREST sets it, with issue_jwt's JWT for this token
+sub bearer {
+	my ($token) = @_;
+	my $jwt = one($writer, q(SELECT authsessions.issue_jwt(?) ->> 'JWT'), $token);
+	$writer->do(q(SELECT set_config('request.headers',
+		json_build_object('authorization', 'Bearer ' || ?::text)::text, false)), undef, $jwt);
+}
+my ($s1, $s1tok) = login('e', 's1');
+my @s = map { (login('e', "s$_"))[0] } 2 .. 5;
+bearer($s1tok);
+$r = one($writer, 'SELECT authsessions.revoke_my_session(?)::text', $s[0]);
+check('revoke_my_session -> {"Success": true}', $r eq '{"Success": true}', "got $r");
+want('revoke_my_session -> one notification, reason revoked', payload($s[0], $g{e}, 'revoked'));
+eval { $writer->do('SELECT authsessions.revoke_my_session(?)', undef, $e4) };
+check("revoke_my_session of another user's session -> PT404", ($writer->state // '') eq 'PT404');
+check('... which stays active', active($e4) == 1);
+$writer->begin_work;
+$writer->do('SELECT authsessions.revoke_my_session(?)', undef, $s[1]);
+$writer->rollback;
+want("another user's session, and a revoke_my_session rolled back -> nothing");
+$writer->begin_work;
+$r = one($writer, 'SELECT authsessions.revoke_my_other_sessions()::text');
+check('revoke_my_other_sessions -> {"Revoked": 3}', $r eq '{"Revoked": 3}', "got $r");
+want('revoke_my_other_sessions in an open transaction -> nothing yet');
+$writer->commit;
+want('... its COMMIT -> one notification per session it ended, in ID order, reason revoked',
+	map { payload($_, $g{e}, 'revoked') } @s[1 .. 3]);
+$r = one($writer, 'SELECT authsessions.revoke_my_other_sessions()::text');
+check('revoke_my_other_sessions again -> {"Revoked": 0}', $r eq '{"Revoked": 0}', "got $r");
+want('... and nothing');
+$r = one($writer, 'SELECT authsessions.logout()::text');
+check('logout -> {"Success": true}', $r eq '{"Success": true}', "got $r");
+want('logout -> one notification for the JWT\'s session, reason logout', payload($s1, $g{e}, 'logout'));
+check('... which is no longer active', active($s1) == 0);
+$writer->do(q(RESET "request.headers"));
 
 # --- delete_user: one per ACTIVE session ------------------------------------
 my ($d2) = login('d', 'd2');
