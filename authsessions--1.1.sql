@@ -12,7 +12,7 @@
  */
 CREATE SCHEMA authsessions;
 COMMENT ON SCHEMA authsessions IS
-'authsessions: the session store API (admin: list, user_sessions, revoke; application: upsert_user, delete_user, create_session, parse_user_agent, validate, check_token, end_session, purge)';
+'authsessions: the session store API (admin: list, user_sessions, revoke, revoke_user; application: upsert_user, delete_user, create_session, parse_user_agent, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
 
 CREATE SCHEMA authsessions_data;
 COMMENT ON SCHEMA authsessions_data IS
@@ -102,6 +102,10 @@ CREATE INDEX users_listed_name_guid_idx
  * still active (at most once per idle timeout), so a revoked session is
  * purged once its last expiry, too, is older than purge's cutoff.
  *
+ * max_expires_at is the session's own absolute bound (created_at +
+ * create_session's max_lifetime argument; NULL without one): no expiry,
+ * first or slid, passes it, nor created_at + authsessions.max_lifetime.
+ *
  * user_guid, user_name and user_is_operator copy the user's guid, name and
  * is_operator, so that validate answers from the session row alone.
  * create_session takes them from the user row it locks, and upsert_user
@@ -129,7 +133,8 @@ CREATE TABLE authsessions_data.sessions (
 	ip inet,
 	purge_hint timestamptz NOT NULL,
 	revoked_by_role text,
-	revoked_by_login text
+	revoked_by_login text,
+	max_expires_at timestamptz
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE authsessions_data.sessions IS
 'authsessions: login sessions; token_hash is the SHA-256 of the token secret, the token itself is never stored';
@@ -147,6 +152,8 @@ COMMENT ON COLUMN authsessions_data.sessions.revoked_by_role IS
 'the role in effect for the call that ended the session (PostgREST''s JWT role, unchanged by SECURITY DEFINER)';
 COMMENT ON COLUMN authsessions_data.sessions.revoked_by_login IS
 'session_user of the call that ended the session (the role that logged in)';
+COMMENT ON COLUMN authsessions_data.sessions.max_expires_at IS
+'the latest expiry the session may have: created_at + the max_lifetime argument of create_session; NULL without one (authsessions.max_lifetime after created_at bounds every session too)';
 
 -- A user's sessions: user_sessions, ON DELETE CASCADE, the copies upsert_user
 -- rewrites, evictions, and the recompute of a user's summary.
@@ -225,6 +232,18 @@ Argument: "Session", the session ID (required; the body is {"Session": 123}).
 Returns {"Success": true}. Records who revoked it: revoked_by (the sub claim of request.jwt.claims, otherwise the calling role), revoked_by_role (the role in effect for the call) and revoked_by_login (session_user).
 Errors: PT404 err_NoActiveSession when no active session has that ID; 22004 for a NULL Session; 25006 in a read-only transaction; any constraint or trigger added to the tables applies as to an UPDATE.$$;
 
+CREATE FUNCTION authsessions.revoke_user("UserGuid" uuid)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_revoke_user'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION authsessions.revoke_user(uuid) IS
+$$Revoke every active session of one user.
+Argument: "UserGuid", the user's guid (required; the body is {"UserGuid": "..."}).
+Returns {"Revoked": n}, the number of sessions it ended; each records revoked_at, revoked_by, revoked_by_role and revoked_by_login as revoke does. Locks the user row first: a login committed before is revoked, one waiting for the lock is not.
+Errors: PT404 err_NoActiveSession when the user has no active session (also for an unknown user); 22004 for a NULL UserGuid; 25006 in a read-only transaction.$$;
+
 -- Session lifecycle, for the application backend ---------------------------
 
 CREATE FUNCTION authsessions.upsert_user(
@@ -259,18 +278,20 @@ CREATE FUNCTION authsessions.create_session(
 	application text DEFAULT NULL,
 	ttl interval DEFAULT NULL,
 	user_agent text DEFAULT NULL,
-	ip inet DEFAULT NULL)
+	ip inet DEFAULT NULL,
+	max_lifetime interval DEFAULT NULL)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'authsessions_create_session'
 LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 
-COMMENT ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet) IS
+COMMENT ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet, interval) IS
 $$Open a session at login and hand out its token, once.
 Returns {"ID", "Token", "ExpirationDate"}; only the token's SHA-256 is stored.
-Arguments: user_guid (required); smartphone, operating_system, application (up to 256 characters), user_agent (up to 1024), ip: optional, NULL allowed (a NULL smartphone, operating_system or application is derived from user_agent when that is given, as parse_user_agent does); ttl: this session's idle timeout, whole seconds, no months, at most authsessions.max_ttl (NULL: authsessions.idle_timeout).
+Arguments: user_guid (required); smartphone, operating_system, application (up to 256 characters), user_agent (up to 1024), ip: optional, NULL allowed (a NULL smartphone, operating_system or application is derived from user_agent when that is given, as parse_user_agent does); ttl: this session's idle timeout, whole seconds, no months, at most authsessions.max_ttl (NULL: authsessions.idle_timeout); max_lifetime: this session's absolute lifetime, whole seconds, no months, at most authsessions.max_lifetime when that is set (NULL: the setting alone).
+ExpirationDate is least(now + ttl, creation + the lifetime), also when validate slides it; a ttl above the lifetime is not an error.
 With authsessions.max_sessions_per_user set and that many sessions active, authsessions.session_limit_action decides: evict_oldest ends the least recently used ones, refuse raises PT429 err_TooManySessions.
-Errors: PT404 err_UserNotFound for an unknown user; PT429 err_TooManySessions; 22004 for a NULL user_guid; 22023 for a bad ttl; 22001 for a field too long; 25006 in a read-only transaction.$$;
+Errors: PT404 err_UserNotFound for an unknown user; PT429 err_TooManySessions; 22004 for a NULL user_guid; 22023 for a bad ttl or max_lifetime; 22001 for a field too long; 25006 in a read-only transaction.$$;
 
 /*
  * The device fields from a User-Agent, with the ua-parser rules (uap-core,
@@ -291,7 +312,7 @@ Returns {"Smartphone", "OperatingSystem", "Application"}: Application is the bro
 Errors: 22004 for a NULL user_agent; 22001 for one over 1024 characters.$$;
 
 /*
- * Internal, for the conformance suite (test/extra/17_uap_conformance.sh):
+ * Internal, for the conformance suite (test/extra/19_uap_conformance.sh):
  * granted to nobody, not part of the API.
  */
 CREATE FUNCTION authsessions.parse_user_agent_raw(user_agent text)
@@ -313,7 +334,7 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
 COMMENT ON FUNCTION authsessions.validate(text) IS
 $$Check a token on a request and slide its session's expiry.
 Returns the session as one user_sessions element when it is active, otherwise null (also for a NULL, empty or malformed token: never an error).
-Slides LastUpdated and ExpirationDate once least(authsessions.touch_interval, half the session's idle timeout) has passed since LastUpdated, only in a READ WRITE, READ COMMITTED transaction, and never waits for a lock: a touch it cannot make now is made by a later call.$$;
+Slides LastUpdated and ExpirationDate (to least(now + the idle timeout, the session's absolute lifetime), never backwards) once least(authsessions.touch_interval, half the session's idle timeout) has passed since LastUpdated, only in a READ WRITE, READ COMMITTED transaction, and never waits for a lock: a touch it cannot make now is made by a later call.$$;
 
 /*
  * check_token: validate's read without the touch.  STABLE: it writes
@@ -358,6 +379,94 @@ $$Delete sessions that expired or were revoked more than older_than ago.
 Returns the number of sessions deleted, at most batch. A revoked or logged-out session is deleted once the expiry it had when it ended is older than older_than too (revokes stay cheap HOT updates). Arguments: older_than (default 7 days, not negative, no months), batch (default 10000, 1 to 1000000); NULL means the default.
 Errors: 22023 for a bad older_than or batch; 25006 in a read-only transaction.$$;
 
+-- Session-bound JWTs and self-service ------------------------------------
+
+/*
+ * issue_jwt: validate's read and touch (SECURITY INVOKER like validate: the
+ * touch runs as the owner, set up in C), then an HS256 JWT signed with the
+ * key of authsessions.jwt_secret_file.  VOLATILE: it slides the expiry.
+ */
+CREATE FUNCTION authsessions.issue_jwt(token text, ttl interval DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_issue_jwt'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.issue_jwt(text, interval) IS
+$$Issue a JWT bound to the session of a token, for PostgREST.
+Returns {"JWT", "ExpirationDate"} when the token is an active session (validated and slid as validate does), otherwise null (also for a NULL, empty or malformed token: never an error about the token).
+The JWT is HS256, signed with the key in authsessions.jwt_secret_file, with the claims role (authsessions.jwt_role, or authsessions.jwt_operator_role for an operator when set), sub (UserGuid), sid (the session ID), iat, exp and aud (when authsessions.jwt_audience is set). exp and ExpirationDate: now + ttl, at most the session's expiry.
+Arguments: token; ttl (NULL or omitted: authsessions.jwt_ttl, capped at authsessions.jwt_max_ttl; whole seconds, no months, 1 second to authsessions.jwt_max_ttl).
+Errors: 22023 for a bad ttl; 55000 when the signing key is not available.$$;
+
+/*
+ * check_request: PostgREST's db-pre-request.  SECURITY INVOKER: it reads
+ * one session by primary key through the table access method (scan.c),
+ * which checks no privilege and resolves no name.  VOLATILE: its answer
+ * depends on the clock and on revokes committed during the statement.
+ */
+CREATE FUNCTION authsessions.check_request()
+RETURNS void
+AS 'MODULE_PATHNAME', 'authsessions_check_request'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.check_request() IS
+$$PostgREST's db-pre-request hook: cut off JWTs whose session has ended.
+Returns nothing (void) when the request may go on. Reads the bearer JWT from request.headers and verifies it with the key of authsessions.jwt_secret_file (HS256 signature, exp, nbf, aud when authsessions.jwt_audience is set). A JWT with a sid claim passes only while that session is active and belongs to its sub; requests without a JWT, and JWTs without sid, pass.
+Errors: PT401 err_SessionEnded (HTTP 401) for a revoked, ended, expired or foreign session, or a JWT that fails verification; 55000 when the signing key is not available.$$;
+
+/*
+ * The self-service functions take the caller's user and session from the
+ * verified bearer JWT (as check_request does), never from an argument.
+ * my_sessions reads like user_sessions (SECURITY INVOKER); the writers are
+ * SECURITY DEFINER with a pinned search_path like revoke.
+ */
+CREATE FUNCTION authsessions.my_sessions(
+	page integer DEFAULT 1,
+	page_size integer DEFAULT 50)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_my_sessions'
+LANGUAGE C STABLE PARALLEL UNSAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.my_sessions(integer, integer) IS
+$$Active sessions of the signed-in user (the user of the bearer JWT's session).
+Returns a JSON array of the user_sessions objects plus "Current" (true for the JWT's own session), newest LastUpdated first.
+Arguments: page (default 1), page_size (default 50, 1 to authsessions.max_page_size). NULL means the default.
+Errors: PT401 err_NoSession without a session-bound JWT; PT401 err_SessionEnded when its session has ended; 22023 for a page below 1 or a page_size out of range.$$;
+
+CREATE FUNCTION authsessions.revoke_my_session("Session" bigint)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_revoke_my_session'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION authsessions.revoke_my_session(bigint) IS
+$$Revoke one active session of the signed-in user.
+Argument: "Session", the session ID (required; the body is {"Session": 123}).
+Returns {"Success": true}. revoked_by is the user's UserGuid.
+Errors: PT404 err_NoActiveSession when the user has no active session with that ID (also when it is another user's); PT401 err_NoSession / err_SessionEnded; 22004 for a NULL Session; 25006 in a read-only transaction.$$;
+
+CREATE FUNCTION authsessions.revoke_my_other_sessions()
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_revoke_my_other_sessions'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION authsessions.revoke_my_other_sessions() IS
+$$Revoke every active session of the signed-in user except the current one.
+Returns {"Revoked": n}. revoked_by is the user's UserGuid.
+Errors: PT401 err_NoSession / err_SessionEnded; 25006 in a read-only transaction.$$;
+
+CREATE FUNCTION authsessions.logout()
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_logout'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION authsessions.logout() IS
+$$Sign out: end the session of the bearer JWT; its JWTs get 401 from the next request.
+Returns {"Success": true} ({"Success": false} if a concurrent revoke ended it first). revoked_by is the user's UserGuid.
+Errors: PT401 err_NoSession / err_SessionEnded; 25006 in a read-only transaction.$$;
+
 -- Maintenance ---------------------------------------------------------------
 
 CREATE FUNCTION authsessions.repair_summary(guid uuid DEFAULT NULL)
@@ -377,10 +486,15 @@ Errors: 25006 in a read-only transaction.$$;
  *   GRANT USAGE ON SCHEMA authsessions TO admin_role;
  *   GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
  *       authsessions.user_sessions(uuid, integer, integer),
- *       authsessions.revoke(bigint) TO admin_role;
+ *       authsessions.revoke(bigint),
+ *       authsessions.revoke_user(uuid) TO admin_role;
  * and an application backend role USAGE plus EXECUTE on upsert_user,
- * delete_user, create_session, validate, check_token, end_session, purge
- * and parse_user_agent.  parse_user_agent_raw is internal (tests).
+ * delete_user, create_session, validate, check_token, issue_jwt,
+ * end_session, purge and parse_user_agent (parse_user_agent_raw is
+ * internal, for tests).  The role of issue_jwt's JWTs (authsessions_user)
+ * gets my_sessions, revoke_my_session, revoke_my_other_sessions and logout;
+ * every role PostgREST switches to gets check_request
+ * (examples/postgrest/roles.sql).
  * repair_summary is for the DBA: the extension grants it to nobody.
  */
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsessions FROM PUBLIC;

@@ -6,7 +6,11 @@
 #   pgenv_install_deps   apt-install what building and testing need, if missing
 #   pgenv_build_install  make + make install, warnings as errors
 #   pgenv_start          initdb + start a private cluster; exports PGHOST,
-#                        PGPORT, PGUSER, PGDATABASE; stops it again on EXIT
+#                        PGPORT, PGUSER, PGDATABASE; stops it again on EXIT.
+#                        It also writes a random JWT signing key (64 bytes,
+#                        mode 0600, the server's user) named by
+#                        authsessions.jwt_secret_file, and exports its path
+#                        as AUTHSESSIONS_JWT_KEY_FILE
 #   pgenv_stop           stop the cluster and delete its directory (idempotent)
 #
 # Works as root (the server runs as the `postgres` OS user through runuser:
@@ -186,6 +190,14 @@ pgenv_start() {
 		exit 1
 	}
 
+	# The JWT signing key that issue_jwt and check_request read (and the HTTP
+	# suites' PostgREST): random bytes as text, no trailing newline.
+	AUTHSESSIONS_JWT_KEY_FILE=$PGENV_DIR/jwt.key
+	(umask 077 && head -c 48 /dev/urandom | base64 -w0 | tr "+/" "-_" >"$AUTHSESSIONS_JWT_KEY_FILE")
+	chmod 600 "$AUTHSESSIONS_JWT_KEY_FILE"
+	((EUID == 0)) && chown postgres: "$AUTHSESSIONS_JWT_KEY_FILE"
+	export AUTHSESSIONS_JWT_KEY_FILE
+
 	# Settings for a disposable test server.
 	cat >>"$PGENV_DIR/data/postgresql.conf" <<-EOF
 
@@ -199,6 +211,7 @@ pgenv_start() {
 		log_min_messages = warning
 		max_prepared_transactions = 10
 		timezone = 'UTC'
+		authsessions.jwt_secret_file = '$AUTHSESSIONS_JWT_KEY_FILE'
 	EOF
 
 	if ! _pgenv_as_owner pg_ctl -D "$PGENV_DIR/data" -l "$PGENV_DIR/server.log" \

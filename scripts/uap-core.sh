@@ -18,7 +18,7 @@
 #                                    a private directory (no system state
 #                                    touched), checked against UAP_CORE_DEB_SHA256,
 #                                    and its regexes.yaml must be byte for byte
-#                                    npm's (test/extra/17_uap_conformance.sh)
+#                                    npm's (test/extra/19_uap_conformance.sh)
 #
 # A warm cache (AUTHSESSIONS_UAP_CACHE, default ~/.cache/authsessions/uap-core)
 # needs no registry.  Updating the rules: change the version and both sha256

@@ -1,14 +1,15 @@
 -- Settings: authsessions.idle_timeout, touch_interval, max_ttl,
--- max_page_size, max_sessions_per_user, session_limit_action; all
--- PGC_SUSET, durations with units, prefix reserved.  (What the session cap
--- does to create_session: sql/create_session.sql.)
+-- max_page_size, max_sessions_per_user, session_limit_action and the jwt_*
+-- ones (what they do: sql/issue_jwt.sql); all PGC_SUSET but
+-- jwt_secret_file (PGC_SIGHUP), durations with units, prefix reserved.
+-- (What the session cap does to create_session: sql/create_session.sql.)
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 CREATE ROLE regress_app;
 GRANT USAGE ON SCHEMA authsessions TO regress_app;
 GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
 	authsessions.delete_user(uuid),
-	authsessions.create_session(uuid, text, text, text, interval, text, inet),
+	authsessions.create_session(uuid, text, text, text, interval, text, inet, interval),
 	authsessions.validate(text), authsessions.end_session(text),
 	authsessions.purge(interval, integer) TO regress_app;
 SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', true) AS user_id;
@@ -21,7 +22,9 @@ SHOW authsessions.max_page_size;
 SHOW authsessions.max_sessions_per_user;
 SHOW authsessions.session_limit_action;
 SELECT name, setting, unit, vartype, context, min_val, max_val, boot_val
-FROM pg_settings WHERE name LIKE 'authsessions.%' ORDER BY name COLLATE "C";
+FROM pg_settings WHERE name LIKE 'authsessions.%'
+	AND name <> 'authsessions.jwt_secret_file' -- a path of the test cluster (sql/issue_jwt.sql)
+ORDER BY name COLLATE "C";
 SELECT enumvals FROM pg_settings WHERE name = 'authsessions.session_limit_action';
 
 -- Durations take units; a bare number is seconds.

@@ -4,9 +4,10 @@
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
 
--- No function is STRICT (a STRICT one would answer NULL instead), and each
--- one's comment says what NULL means.
-SELECT p.proname, p.proisstrict, obj_description(p.oid, 'pg_proc') ~ 'NULL' AS comment_covers_null
+-- No function is STRICT (a STRICT one would answer NULL instead), and the
+-- comment of each one that takes arguments says what NULL means.
+SELECT p.proname, p.proisstrict,
+	p.pronargs = 0 OR obj_description(p.oid, 'pg_proc') ~ 'NULL' AS comment_covers_null
 FROM pg_proc p WHERE p.pronamespace = 'authsessions'::regnamespace ORDER BY p.proname;
 
 SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', true) AS user_id;
@@ -48,6 +49,14 @@ SELECT authsessions.validate(NULL) IS NULL AS sql_null,
 -- check_token(token): likewise.
 SELECT authsessions.check_token(NULL) IS NULL AS sql_null,
 	authsessions.check_token(NULL) IS DISTINCT FROM 'null'::jsonb AS not_json_null;
+-- issue_jwt(token, ttl): NULL for a NULL token, whatever the ttl; a NULL
+-- ttl means authsessions.jwt_ttl.
+SELECT authsessions.issue_jwt(NULL) IS NULL AS sql_null,
+	authsessions.issue_jwt(NULL, NULL) IS NULL AS sql_null_ttl_null;
+-- my_sessions(page, page_size): NULLs mean the defaults (then PT401
+-- without a session-bound JWT, as here); revoke_my_session(NULL): 22004.
+SELECT authsessions.my_sessions(NULL, NULL);
+SELECT authsessions.revoke_my_session(NULL);
 
 -- end_session(token)
 SELECT authsessions.end_session(NULL);
@@ -57,6 +66,12 @@ SELECT authsessions.end_session(NULL);
 SELECT authsessions.revoke(NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT authsessions.revoke("Session" => NULL);
+\echo :LAST_ERROR_SQLSTATE
+
+-- revoke_user("UserGuid")
+SELECT authsessions.revoke_user(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.revoke_user("UserGuid" => NULL);
 \echo :LAST_ERROR_SQLSTATE
 
 -- user_sessions(guid, page, page_size)

@@ -1,7 +1,7 @@
 -- The device fields from a User-Agent: parse_user_agent(user_agent) and
 -- create_session's derivation of the fields it is given as NULL (uap-core's
 -- rules, src/useragent.c; every case of uap-core's own test files runs in
--- test/extra/17_uap_conformance.sh, the hostile databases and a cancel in
+-- test/extra/19_uap_conformance.sh, the hostile databases and a cancel in
 -- test/extra/18_useragent_hostile.sh).
 \set VERBOSITY terse
 CREATE EXTENSION authsessions;
@@ -75,5 +75,15 @@ WHERE id IN (:full_id, :partial_id, :unknown_id, :none_id) ORDER BY id;
 SELECT e - 'ID' - 'LastUpdated' - 'ExpirationDate' AS session
 FROM jsonb_array_elements(authsessions.user_sessions('83bde819-ec08-4cee-b635-884145630d0b')) AS e
 WHERE (e ->> 'ID')::bigint = :full_id;
+-- every argument given (ip and max_lifetime, the eighth, too): the fields
+-- are derived, user_agent and ip kept, and the lifetime bounds the expiry
+SELECT (authsessions.create_session('83bde819-ec08-4cee-b635-884145630d0b', NULL, NULL, NULL,
+	'1 hour', agent, '192.0.2.1', '10 minutes') ->> 'ID')::bigint AS id
+FROM agents WHERE n = 1 \gset all_
+SELECT smartphone, operating_system, application,
+	user_agent = (SELECT agent FROM agents WHERE n = 1) AS agent_kept, ip,
+	max_expires_at = created_at + interval '10 minutes' AS lifetime_kept,
+	expires_at = max_expires_at AS expiry_bounded
+FROM authsessions_data.sessions WHERE id = :all_id;
 
 DROP EXTENSION authsessions;

@@ -21,8 +21,16 @@ typedef enum SessionLimitAction
 extern int	authsessions_idle_timeout;
 extern int	authsessions_touch_interval;
 extern int	authsessions_max_ttl;
+extern int	authsessions_max_lifetime;
 extern int	authsessions_max_page_size;
 extern int	authsessions_max_sessions_per_user;
 extern int	authsessions_session_limit_action;
+extern char *authsessions_notify_channel;
+extern char *authsessions_jwt_secret_file;
+extern char *authsessions_jwt_role;
+extern char *authsessions_jwt_operator_role;
+extern char *authsessions_jwt_audience;
+extern int	authsessions_jwt_ttl;
+extern int	authsessions_jwt_max_ttl;
 
 #endif							/* AUTHSESSIONS_GUC_H */

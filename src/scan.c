@@ -3,7 +3,7 @@
  * scan.c
  *	  The reads, by index scans through the table and index access methods:
  *	  the session of a token (validate, which first reads the row where the
- *	  token's locator says), the sessions of a user (user_sessions, through
+ *	  token's locator says), the session of an ID (check_request), the sessions of a user (user_sessions, through
  *	  sessions_user_id_idx) and the users with an active session (list, from
  *	  the users' summary, summary.c).
  *
@@ -77,6 +77,8 @@ typedef struct ScanCatalog
 	AttrNumber	s_smartphone;
 	AttrNumber	s_operating_system;
 	AttrNumber	s_application;
+	AttrNumber	s_created_at;
+	AttrNumber	s_max_expires_at;
 } ScanCatalog;
 
 static ScanCatalog catalog;
@@ -176,6 +178,8 @@ catalog_load(void)
 	catalog.s_smartphone = data_attnum(catalog.sessions, "smartphone");
 	catalog.s_operating_system = data_attnum(catalog.sessions, "operating_system");
 	catalog.s_application = data_attnum(catalog.sessions, "application");
+	catalog.s_created_at = data_attnum(catalog.sessions, "created_at");
+	catalog.s_max_expires_at = data_attnum(catalog.sessions, "max_expires_at");
 
 	catalog.valid = true;
 }
@@ -266,6 +270,11 @@ copy_session(TupleTableSlot *slot, SessionRow *row)
 	row->last_updated = DatumGetTimestampTz(slot_notnull(slot, catalog.s_last_updated));
 	row->expires_at = DatumGetTimestampTz(slot_notnull(slot, catalog.s_expires_at));
 	row->idle_timeout = DatumGetInt32(slot_notnull(slot, catalog.s_idle_timeout));
+	row->created_at = DatumGetTimestampTz(slot_notnull(slot, catalog.s_created_at));
+	if (slot->tts_isnull[catalog.s_max_expires_at - 1])
+		TIMESTAMP_NOEND(row->max_expires_at);
+	else
+		row->max_expires_at = DatumGetTimestampTz(slot->tts_values[catalog.s_max_expires_at - 1]);
 	row->smartphone = slot_text(slot, catalog.s_smartphone);
 	row->operating_system = slot_text(slot, catalog.s_operating_system);
 	row->application = slot_text(slot, catalog.s_application);
@@ -280,6 +289,23 @@ scan_session_active(TupleTableSlot *slot, TimestampTz now)
 {
 	return slot->tts_isnull[catalog.s_revoked_at - 1] &&
 		DatumGetTimestampTz(slot_notnull(slot, catalog.s_expires_at)) > now;
+}
+
+/*
+ * When the slot's session is active at now, copy it with its user's fields
+ * (from the row's copies: no users lookup) into row; false otherwise.
+ */
+static bool
+copy_active_session(TupleTableSlot *slot, TimestampTz now, SessionRow *row)
+{
+	slot_getallattrs(slot);
+	if (!scan_session_active(slot, now))
+		return false;
+	copy_session(slot, row);
+	row->guid = uuid_text(slot_notnull(slot, catalog.s_user_guid));
+	row->name = TextDatumGetCString(slot_notnull(slot, catalog.s_user_name));
+	row->is_operator = DatumGetBool(slot_notnull(slot, catalog.s_user_is_operator));
+	return true;
 }
 
 /*
@@ -362,19 +388,38 @@ as_scan_session_by_token(const uint8 *hash, ItemPointer locator,
 							AccessShareLock, F_BYTEAEQ,
 							PointerGetDatum(as_token_hash_bytea(hash)),
 							snapshot, slot);
-	if (found)
-	{
-		slot_getallattrs(slot);
-		found = scan_session_active(slot, now);
-		if (found)
-		{
-			/* the user's fields from the row's copies: no users lookup */
-			copy_session(slot, row);
-			row->guid = uuid_text(slot_notnull(slot, catalog.s_user_guid));
-			row->name = TextDatumGetCString(slot_notnull(slot, catalog.s_user_name));
-			row->is_operator = DatumGetBool(slot_notnull(slot, catalog.s_user_is_operator));
-		}
-	}
+	found = found && copy_active_session(slot, now, row);
+
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+
+	UnregisterSnapshot(snapshot);
+	return found;
+}
+
+/*
+ * The active session with this ID (check_request's one primary-key lookup),
+ * read like as_scan_session_by_token: latest snapshot, the user's fields
+ * from the session row's copies.  False when there is no such active
+ * session.
+ */
+bool
+as_scan_session_by_id(int64 id, SessionRow *row)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	Snapshot	snapshot;
+	Relation	rel;
+	TupleTableSlot *slot;
+	bool		found;
+
+	catalog_load();
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+
+	rel = table_open(catalog.sessions, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	found = scan_by_key(rel, catalog.sessions_pkey, AccessShareLock, F_INT8EQ,
+						Int64GetDatum(id), snapshot, slot) &&
+		copy_active_session(slot, now, row);
 
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);

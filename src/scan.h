@@ -22,6 +22,8 @@ typedef struct SessionRow
 	TimestampTz last_updated;
 	TimestampTz expires_at;
 	int32		idle_timeout;
+	TimestampTz created_at;
+	TimestampTz max_expires_at; /* DT_NOEND when the column is NULL */
 	char	   *name;
 	bool		is_operator;
 	char	   *smartphone;		/* NULL for SQL NULL */
@@ -41,6 +43,7 @@ typedef struct ListRow
 extern void as_scan_check_catalog(void);
 extern bool as_scan_session_by_token(const uint8 *hash, ItemPointer locator,
 									 SessionRow *row);
+extern bool as_scan_session_by_id(int64 id, SessionRow *row);
 extern int	as_scan_user_sessions(Datum guid, SessionRow **rows);
 extern text *as_scan_user_name(Datum guid);
 extern int	as_scan_list(text *cursor_name, pg_uuid_t *cursor_guid,

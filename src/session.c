@@ -2,9 +2,10 @@
  *
  * session.c
  *	  The session lifecycle, for the application backend: create_session,
- *	  validate (and check_token, its read without the touch), end_session
- *	  and purge; and the session object and the {"Success": ...} result of
- *	  the documented API (session.h).
+ *	  validate (and check_token, its read without the touch, and issue_jwt,
+ *	  a JWT bound to the session, made after the same read and touch),
+ *	  end_session and purge; and the session object and the
+ *	  {"Success": ...} result of the documented API (session.h).
  *
  * Writers refuse a read-only transaction with 25006 before doing anything
  * else.  validate and check_token never raise for a token: a NULL,
@@ -28,8 +29,10 @@
 #include "fmgr.h"
 #include "guc.h"
 #include "jsonout.h"
+#include "jwt.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
+#include "notify.h"
 #include "scan.h"
 #include "session.h"
 #include "store.h"
@@ -37,12 +40,14 @@
 #include "useragent.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(authsessions_create_session);
 PG_FUNCTION_INFO_V1(authsessions_validate);
+PG_FUNCTION_INFO_V1(authsessions_issue_jwt);
 PG_FUNCTION_INFO_V1(authsessions_check_token);
 PG_FUNCTION_INFO_V1(authsessions_end_session);
 PG_FUNCTION_INFO_V1(authsessions_purge);
@@ -53,6 +58,10 @@ PG_FUNCTION_INFO_V1(authsessions_purge);
 /* length limits, in characters */
 #define AUTHSESSIONS_MAX_DEVICE		256
 #define AUTHSESSIONS_MAX_USER_AGENT	1024
+
+/* seconds from the Unix epoch to PostgreSQL's (2000-01-01) */
+#define UNIX_OFFSET_SECS \
+	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
 
 #define DEFAULT_PURGE_AGE	(7 * SECS_PER_DAY)
 #define DEFAULT_PURGE_BATCH 10000
@@ -97,6 +106,36 @@ as_session_json(JsonOut *out, const SessionRow *row)
 }
 
 /*
+ * A session object of my_sessions: as_session_json's keys plus "Current",
+ * true for the session of the caller's JWT.
+ */
+void
+as_session_json_current(JsonOut *out, const SessionRow *row, bool current)
+{
+	/* in jsonb's order: shorter first, then bytewise */
+	static const char *const names[] = {
+		"ID", "UserID", "Current", "UserGuid", "UserName", "IsOperator",
+		"Smartphone", "Application", "LastUpdated", "ExpirationDate",
+		"OperatingSystem"
+	};
+	static JsonKeys keys = JSON_KEYS(names);
+
+	as_json_begin_object(out, &keys);
+	as_json_int(out, row->id);
+	as_json_int(out, row->user_id);
+	as_json_bool(out, current);
+	as_json_string(out, row->guid);
+	as_json_string(out, row->name);
+	as_json_bool(out, row->is_operator);
+	json_string_or_null(out, row->smartphone);
+	json_string_or_null(out, row->application);
+	as_json_timestamp(out, row->last_updated);
+	as_json_timestamp(out, row->expires_at);
+	json_string_or_null(out, row->operating_system);
+	as_json_end_object(out);
+}
+
+/*
  * {"Success": true} or {"Success": false}, in the current memory context:
  * the result of end_session, delete_user and revoke.
  */
@@ -110,6 +149,25 @@ as_session_success(bool success)
 
 	as_json_begin_object(&out, &keys);
 	as_json_bool(&out, success);
+	as_json_end_object(&out);
+	result = as_json_finish(&out);
+	pfree(out.buf.data);
+	return result;
+}
+
+/*
+ * {"Revoked": n}, in the current memory context: the result of revoke_user.
+ */
+Jsonb *
+as_session_revoked(int64 n)
+{
+	static const char *const names[] = {"Revoked"};
+	static JsonKeys keys = JSON_KEYS(names);
+	JsonOut		out = {0};
+	Jsonb	   *result;
+
+	as_json_begin_object(&out, &keys);
+	as_json_int(&out, n);
 	as_json_end_object(&out);
 	result = as_json_finish(&out);
 	pfree(out.buf.data);
@@ -151,6 +209,56 @@ session_ttl(FunctionCallInfo fcinfo, int argno)
 	return (int32) secs;
 }
 
+/*
+ * The max_lifetime argument of create_session, in seconds, or 0 when it is
+ * NULL or absent (1.0's create_session, which then fails with 55000).
+ * Positive, and at most authsessions.max_lifetime when that is set; without
+ * the setting, at most the setting's own largest value (INT_MAX seconds,
+ * about 68 years).
+ */
+static int32
+session_lifetime_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int64		secs;
+	int64		limit = authsessions_max_lifetime > 0 ?
+		authsessions_max_lifetime : PG_INT32_MAX;
+
+	/* 1.0's create_session (before ALTER EXTENSION UPDATE) has no such one */
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return 0;
+	secs = as_args_interval_seconds(PG_GETARG_INTERVAL_P(argno),
+									"max_lifetime");
+	if (secs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"max_lifetime\" must be positive")));
+	if (secs > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"max_lifetime\" must be at most %lld seconds",
+						(long long) limit),
+				 authsessions_max_lifetime > 0 ?
+				 errhint("It may only shorten the setting authsessions.max_lifetime.") : 0));
+	return (int32) secs;
+}
+
+/*
+ * The latest expiry a session may be given (DT_NOEND: none): its own bound
+ * (max_expires_at, from create_session's max_lifetime argument), and
+ * authsessions.max_lifetime after its creation as the setting is now (not
+ * for a created_at edited to infinity by hand, which nothing can follow).
+ */
+TimestampTz
+as_session_expiry_bound(TimestampTz created_at, TimestampTz max_expires_at)
+{
+	TimestampTz bound = max_expires_at;
+
+	if (authsessions_max_lifetime > 0 && !TIMESTAMP_NOT_FINITE(created_at))
+		bound = Min(bound, created_at +
+					(TimestampTz) authsessions_max_lifetime * USECS_PER_SEC);
+	return bound;
+}
+
 /* Raise PT404 err_UserNotFound for the user_guid guid. */
 static void
 report_user_not_found(Datum guid)
@@ -168,8 +276,8 @@ report_user_not_found(Datum guid)
  * row (waiting for the user's other writers, so concurrent logins of one
  * user count one after another), count its active sessions with a snapshot
  * taken under the lock, and when n >= cap either end the n - cap + 1 least
- * recently used (evict_oldest) or refuse with PT429 (refuse).  Returns
- * false for an unknown user.
+ * recently used (evict_oldest, each announced by notify.c) or refuse with
+ * PT429 (refuse).  Returns false for an unknown user.
  */
 static bool
 enforce_session_cap(Datum guid)
@@ -178,6 +286,8 @@ enforce_session_cap(Datum guid)
 	bool		isnull;
 	int32		user_id;
 	int64		active;
+	int			evicted;
+	int			i;
 
 	if (as_store_exec(Q_LOCK_USER, &guid, NULL, false, 0) != 1)
 		return false;
@@ -202,7 +312,10 @@ enforce_session_cap(Datum guid)
 
 	args[1] = Int64GetDatum(active - authsessions_max_sessions_per_user + 1);
 	args[2] = CStringGetTextDatum(as_args_role_name());
-	as_store_exec(Q_EVICT, args, NULL, false, 0);
+	evicted = as_store_exec(Q_EVICT, args, NULL, false, 0);
+	for (i = 0; i < evicted; i++)
+		as_notify_session_ended(DatumGetInt64(as_store_value(i, 1)), guid,
+								NOTIFY_REASON_EVICTED);
 	as_store_exec(Q_RECOMPUTE_SUMMARY, args, NULL, false, 0);
 	return true;
 }
@@ -233,12 +346,15 @@ derive_device_fields(FunctionCallInfo fcinfo, Datum *args, char *nulls)
 
 /*
  * authsessions.create_session(user_guid, smartphone, operating_system,
- * application, ttl, user_agent, ip): open a session and return
+ * application, ttl, user_agent, ip, max_lifetime): open a session and return
  * {"ID", "Token", "ExpirationDate"}.  The token is returned here only; its
  * hash is stored.  user_guid is required (22004); the other arguments may be
- * NULL (ttl then means authsessions.idle_timeout; a NULL device field is
- * derived from user_agent when that is given).  An unknown user, also one
- * deleted concurrently, raises PT404 err_UserNotFound.
+ * NULL (ttl then means authsessions.idle_timeout, max_lifetime the setting
+ * authsessions.max_lifetime alone; a NULL device field is derived from
+ * user_agent when that is given).  ExpirationDate is least(now + ttl, the
+ * lifetime bound); the argument's bound is kept in max_expires_at.  An
+ * unknown user, also one deleted concurrently, raises PT404
+ * err_UserNotFound.
  */
 Datum
 authsessions_create_session(PG_FUNCTION_ARGS)
@@ -255,9 +371,12 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 		{3, "application", AUTHSESSIONS_MAX_DEVICE},
 		{5, "user_agent", AUTHSESSIONS_MAX_USER_AGENT},
 	};
-	Datum		args[9];
-	char		nulls[9];
+	Datum		args[10];
+	char		nulls[10];
 	int32		ttl;
+	int32		lifetime;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz max_expires_at;
 	TimestampTz expires_at;
 	uint8		secret[AUTHSESSIONS_SECRET_BYTES];
 	uint8		hash[AUTHSESSIONS_HASH_BYTES];
@@ -278,8 +397,15 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 		as_args_text(fcinfo, fields[i].argno, fields[i].name,
 					 fields[i].maxchars);
 	ttl = session_ttl(fcinfo, 4);
-	expires_at = GetCurrentTransactionStartTimestamp() +
-		(TimestampTz) ttl * USECS_PER_SEC;
+	lifetime = session_lifetime_arg(fcinfo, 7);
+
+	/* now() of the INSERT below, which is its created_at */
+	if (lifetime > 0)
+		max_expires_at = now + (TimestampTz) lifetime * USECS_PER_SEC;
+	else
+		TIMESTAMP_NOEND(max_expires_at);
+	expires_at = Min(now + (TimestampTz) ttl * USECS_PER_SEC,
+					 as_session_expiry_bound(now, max_expires_at));
 
 	as_token_new_secret(secret, hash);
 
@@ -297,6 +423,8 @@ authsessions_create_session(PG_FUNCTION_ARGS)
 	}
 	args[8] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
 	nulls[8] = PG_ARGISNULL(6) ? 'n' : ' ';
+	args[9] = TimestampTzGetDatum(max_expires_at);
+	nulls[9] = lifetime > 0 ? ' ' : 'n';
 	if (!PG_ARGISNULL(5) &&
 		(PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3)))
 		derive_device_fields(fcinfo, args, nulls);
@@ -406,28 +534,29 @@ session_result(const SessionRow *row, MemoryContext caller,
 }
 
 /*
- * authsessions.validate(token): the session of an active token as one
- * user_sessions element, otherwise NULL (NULL, empty and malformed tokens
- * included: never an error).  Slides the expiry once least(touch_interval,
- * idle_timeout / 2) has passed since LastUpdated, never backwards, and only
- * when touch_allowed() and neither the session nor its user row is locked
- * by another transaction: validate never waits, and a touch it cannot make
- * is made by the next call (nothing of it is written).  The function is SECURITY
- * INVOKER: it reads through scan.c, which needs no rights and resolves no
- * name, and runs the touch as its owner with as_store_as_owner().
+ * validate's read and touch, shared by validate and issue_jwt (whose first
+ * argument is the token too): the active session of the token into *row,
+ * its expiry slid once least(touch_interval, idle_timeout / 2) has passed
+ * since LastUpdated, to least(now + idle timeout, the session's lifetime
+ * bound), never backwards (so not at all once the bound is reached), and
+ * only when touch_allowed() and neither the session nor its user row is
+ * locked by another transaction: it never waits, and a touch it cannot make
+ * is made by the next call (nothing of it is written).  The row lives in
+ * *callcxt, left current, as read_session leaves it; false (and no context)
+ * for no active session.  The functions are SECURITY INVOKER: the read goes
+ * through scan.c, which needs no rights and resolves no name, and the touch
+ * runs as the owner of the function being called with as_store_as_owner().
  */
-Datum
-authsessions_validate(PG_FUNCTION_ARGS)
+static bool
+validate_session(FunctionCallInfo fcinfo, MemoryContext *callcxt,
+				 SessionRow *row)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext callcxt;
-	SessionRow	row;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	TimestampTz due;
 	TimestampTz new_expiry;
 
-	if (!read_session(fcinfo, &callcxt, &row))
-		PG_RETURN_NULL();
+	if (!read_session(fcinfo, callcxt, row))
+		return false;
 
 	/*
 	 * A touch is due once least(touch_interval, half the idle timeout) has
@@ -435,19 +564,22 @@ authsessions_validate(PG_FUNCTION_ARGS)
 	 * one whose idle timeout is below touch_interval.
 	 */
 	due = now - Min((TimestampTz) authsessions_touch_interval * USECS_PER_SEC,
-					(TimestampTz) row.idle_timeout * USECS_PER_SEC / 2);
-	new_expiry = now + (TimestampTz) row.idle_timeout * USECS_PER_SEC;
-	if (touch_allowed() && row.last_updated <= due && new_expiry > row.expires_at)
+					(TimestampTz) row->idle_timeout * USECS_PER_SEC / 2);
+	/* never past the session's lifetime: no touch once it is reached */
+	new_expiry = Min(now + (TimestampTz) row->idle_timeout * USECS_PER_SEC,
+					 as_session_expiry_bound(row->created_at,
+											 row->max_expires_at));
+	if (touch_allowed() && row->last_updated <= due && new_expiry > row->expires_at)
 	{
 		Datum		args[4];
 		StoreOwner	caller_id;
 
-		args[0] = Int64GetDatum(row.id);
+		args[0] = Int64GetDatum(row->id);
 		args[1] = TimestampTzGetDatum(new_expiry);
 		args[2] = TimestampTzGetDatum(due);
-		args[3] = Int32GetDatum(row.user_id);
+		args[3] = Int32GetDatum(row->user_id);
 
-		/* validate is SECURITY INVOKER: only the touch needs the owner */
+		/* SECURITY INVOKER: only the touch needs the owner */
 		as_store_as_owner(fcinfo->flinfo->fn_oid, &caller_id);
 		as_store_connect();
 
@@ -458,14 +590,110 @@ authsessions_validate(PG_FUNCTION_ARGS)
 		 */
 		if (as_store_exec(Q_TOUCH, args, NULL, false, 0) == 1)
 		{
-			row.last_updated = now;
-			row.expires_at = new_expiry;
+			row->last_updated = now;
+			row->expires_at = new_expiry;
 		}
 		as_store_finish();
 		as_store_as_caller(&caller_id);
 	}
+	return true;
+}
 
+/*
+ * authsessions.validate(token): the session of an active token as one
+ * user_sessions element, otherwise NULL (NULL, empty and malformed tokens
+ * included: never an error), its expiry slid as validate_session says.
+ */
+Datum
+authsessions_validate(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext callcxt;
+	SessionRow	row;
+
+	if (!validate_session(fcinfo, &callcxt, &row))
+		PG_RETURN_NULL();
 	PG_RETURN_JSONB_P(session_result(&row, caller, callcxt));
+}
+
+/*
+ * authsessions.issue_jwt(token, ttl): for an active token, validated and
+ * slid exactly as validate does, {"JWT", "ExpirationDate"}: an HS256 JWT
+ * with the claims role (authsessions.jwt_role, or jwt_operator_role for an
+ * operator when set), sub (UserGuid), sid (the session ID), iat, exp
+ * (min(now + ttl, the session's expiry), whole seconds) and aud (when
+ * authsessions.jwt_audience is set); ExpirationDate is exp.  NULL for a
+ * token that is not an active session (never an error about the token).
+ * ttl: NULL means authsessions.jwt_ttl (capped at jwt_max_ttl); at least 1
+ * second and at most authsessions.jwt_max_ttl, else 22023.  Raises 55000
+ * when the signing key is not available (jwt.c).
+ */
+Datum
+authsessions_issue_jwt(PG_FUNCTION_ARGS)
+{
+	static const char *const key_names[] = {"JWT", "ExpirationDate"};
+	static JsonKeys keys = JSON_KEYS(key_names);
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext callcxt;
+	SessionRow	row;
+	int64		ttl;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz exp;
+	const char *role;
+	StringInfoData payload;
+	char	   *jwt;
+	JsonOut		out = {0};
+	Jsonb	   *result;
+
+	/* the arguments first: a bad ttl is an error even for a dead token */
+	if (PG_ARGISNULL(1))
+		ttl = Min(authsessions_jwt_ttl, authsessions_jwt_max_ttl);
+	else
+	{
+		ttl = as_args_interval_seconds(PG_GETARG_INTERVAL_P(1), "ttl");
+		if (ttl < 1 || ttl > authsessions_jwt_max_ttl)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("argument \"ttl\" must be between 1 second and authsessions.jwt_max_ttl (%d seconds)",
+							authsessions_jwt_max_ttl)));
+	}
+
+	if (!validate_session(fcinfo, &callcxt, &row))
+		PG_RETURN_NULL();
+
+	/* whole seconds, never past the session's expiry */
+	exp = Min(now + (TimestampTz) ttl * USECS_PER_SEC, row.expires_at);
+	exp -= ((exp % USECS_PER_SEC) + USECS_PER_SEC) % USECS_PER_SEC;
+	role = row.is_operator && authsessions_jwt_operator_role[0] != '\0' ?
+		authsessions_jwt_operator_role : authsessions_jwt_role;
+
+	/* the claims in a fixed order; every string JSON-escaped */
+	initStringInfo(&payload);
+	appendStringInfoChar(&payload, '{');
+	if (authsessions_jwt_audience[0] != '\0')
+	{
+		appendStringInfoString(&payload, "\"aud\":");
+		escape_json(&payload, authsessions_jwt_audience);
+		appendStringInfoChar(&payload, ',');
+	}
+	appendStringInfo(&payload, "\"exp\":%lld,\"iat\":%lld,\"role\":",
+					 (long long) (exp / USECS_PER_SEC + UNIX_OFFSET_SECS),
+					 (long long) (now / USECS_PER_SEC + UNIX_OFFSET_SECS));
+	escape_json(&payload, role);
+	appendStringInfo(&payload, ",\"sid\":%lld,\"sub\":", (long long) row.id);
+	escape_json(&payload, row.guid);
+	appendStringInfoChar(&payload, '}');
+
+	jwt = as_jwt_sign(payload.data);
+	as_json_begin_object(&out, &keys);
+	as_json_string(&out, jwt);
+	as_json_timestamp(&out, exp);
+	as_json_end_object(&out);
+
+	MemoryContextSwitchTo(caller);
+	result = as_json_finish(&out);
+	MemoryContextDelete(callcxt);
+	PG_RETURN_JSONB_P(result);
 }
 
 /*
@@ -513,6 +741,9 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 	args[2] = CStringGetTextDatum(as_args_role_name());
 	as_store_connect();
 	ended = as_store_exec(Q_END_SESSION, args, NULL, false, 0) == 1;
+	if (ended)
+		as_notify_session_ended(DatumGetInt64(as_store_value(0, 1)),
+								as_store_value(0, 2), NOTIFY_REASON_LOGOUT);
 	as_store_finish();
 	PG_RETURN_JSONB_P(as_session_success(ended));
 }

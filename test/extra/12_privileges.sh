@@ -221,6 +221,7 @@ calls() { # calls FUNCTION-NAMES...
 		list) echo "42501|call list|SELECT authsessions.list()" ;;
 		user_sessions) echo "42501|call user_sessions|SELECT authsessions.user_sessions('00000000-0000-4000-8000-0000000000a1')" ;;
 		revoke) echo "42501|call revoke|SELECT authsessions.revoke($(sid a1))" ;;
+		revoke_user) echo "42501|call revoke_user|SELECT authsessions.revoke_user('00000000-0000-4000-8000-0000000000a1')" ;;
 		upsert_user) echo "42501|call upsert_user|SELECT authsessions.upsert_user('00000000-0000-4000-8000-0000000000a1', 'mallory', true)" ;;
 		delete_user) echo "42501|call delete_user|SELECT authsessions.delete_user('00000000-0000-4000-8000-0000000000a1')" ;;
 		create_session) echo "42501|call create_session|SELECT authsessions.create_session('00000000-0000-4000-8000-0000000000a1')" ;;
@@ -228,6 +229,12 @@ calls() { # calls FUNCTION-NAMES...
 		check_token) echo "42501|call check_token|SELECT authsessions.check_token('$(tok a1)')" ;;
 		end_session) echo "42501|call end_session|SELECT authsessions.end_session('$(tok a1)')" ;;
 		purge) echo "42501|call purge|SELECT authsessions.purge('0 seconds')" ;;
+		issue_jwt) echo "42501|call issue_jwt|SELECT authsessions.issue_jwt('$(tok a1)')" ;;
+		check_request) echo "42501|call check_request|SELECT authsessions.check_request()" ;;
+		my_sessions) echo "42501|call my_sessions|SELECT authsessions.my_sessions()" ;;
+		revoke_my_session) echo "42501|call revoke_my_session|SELECT authsessions.revoke_my_session($(sid a1))" ;;
+		revoke_my_other_sessions) echo "42501|call revoke_my_other_sessions|SELECT authsessions.revoke_my_other_sessions()" ;;
+		logout) echo "42501|call logout|SELECT authsessions.logout()" ;;
 		parse_user_agent) echo "42501|call parse_user_agent|SELECT authsessions.parse_user_agent('curl/8.4.0')" ;;
 		parse_user_agent_raw) echo "42501|call parse_user_agent_raw|SELECT authsessions.parse_user_agent_raw('curl/8.4.0')" ;;
 		repair_summary)
@@ -248,17 +255,22 @@ settings() { # settings LOAD-CALL
 	echo "42501|SET max_sessions_per_user|SET authsessions.max_sessions_per_user = 0"
 	echo "42501|SET session_limit_action|SET authsessions.session_limit_action = 'refuse'"
 	echo "42501|ALTER DATABASE SET|ALTER DATABASE $TC_DB SET authsessions.max_ttl = '100000d'"
+	echo "42501|SET jwt_role|SET authsessions.jwt_role = 'authsessions_admin'"
+	echo "42501|SET jwt_operator_role|SET authsessions.jwt_operator_role = 'postgres'"
+	echo "42501|SET jwt_max_ttl|SET authsessions.jwt_max_ttl = '100000d'"
+	echo "42501|SET jwt_audience|SET authsessions.jwt_audience = ''"
+	echo "55P02|SET jwt_secret_file|SET authsessions.jwt_secret_file = '/etc/passwd'"
 }
 
 run_cases "$NOBODY" public < <(
 	common_attacks
-	calls list user_sessions revoke upsert_user delete_user create_session validate check_token end_session purge repair_summary \
+	calls list user_sessions revoke revoke_user upsert_user delete_user create_session validate check_token end_session purge repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout \
 		parse_user_agent parse_user_agent_raw
 	echo "42501|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$ADMIN" admin < <(
 	common_attacks
-	calls upsert_user delete_user create_session validate check_token end_session purge repair_summary \
+	calls upsert_user delete_user create_session validate check_token end_session purge repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout \
 		parse_user_agent parse_user_agent_raw
 	settings "SELECT authsessions.list()"
 	# USAGE without the grant option: a warning, nothing granted (checked below)
@@ -266,7 +278,7 @@ run_cases "$ADMIN" admin < <(
 )
 run_cases "$APP" app < <(
 	common_attacks
-	calls list user_sessions revoke repair_summary parse_user_agent_raw
+	calls list user_sessions revoke revoke_user repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout parse_user_agent_raw
 	settings "SELECT authsessions.validate('x')"
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
@@ -294,7 +306,7 @@ fi
 expect "PUBLIC (a role without grants) may execute no authsessions function" "0" \
 	"SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$NOBODY', oid, 'EXECUTE')"
-expect "the admin role may execute exactly list, user_sessions and revoke" "list,revoke,user_sessions" \
+expect "the admin role may execute exactly list, user_sessions, revoke and revoke_user" "list,revoke,revoke_user,user_sessions" \
 	"SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$ADMIN', oid, 'EXECUTE')"
 expect "the app role may execute exactly the seven lifecycle functions and parse_user_agent" \
@@ -394,6 +406,6 @@ expect "admin: the hostile sub claim was recorded verbatim, nothing ran" "x'); D
 expect "admin: the only change is the intended revoke" "1" \
 	"SELECT count(*) FROM authsessions_data.sessions WHERE revoked_at > now() - interval '1 minute' AND id = $(sid b1)"
 expect "admin: ACLs and definitions still unchanged" "t" \
-	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate', 'check_token', 'parse_user_agent', 'parse_user_agent_raw')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
+	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate', 'check_token', 'issue_jwt', 'check_request', 'my_sessions', 'parse_user_agent', 'parse_user_agent_raw')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
 
 tc_summary

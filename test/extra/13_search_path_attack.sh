@@ -57,7 +57,7 @@ GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
 	authsessions.revoke(bigint) TO :"admin";
 GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
 	authsessions.delete_user(uuid),
-	authsessions.create_session(uuid, text, text, text, interval, text, inet),
+	authsessions.create_session(uuid, text, text, text, interval, text, inet, interval),
 	authsessions.validate(text), authsessions.end_session(text),
 	authsessions.purge(interval, integer) TO :"app";
 CREATE SCHEMA evil AUTHORIZATION :"attacker";

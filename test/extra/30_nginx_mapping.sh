@@ -198,6 +198,35 @@ t_end
 
 route POST '/revoke?Session=5&select=x' 'POST /rpc/revoke' -H 'Content-Type: application/json' --data-binary '{"Session": 5}'
 
+req POST "$BASE/revoke-user" -H 'Content-Type: application/json' -H 'Authorization: Bearer a.b.c' \
+	--data-binary "{\"UserGuid\": \"$GUID\"}"
+t_case 'POST /revoke-user {"UserGuid": ...} -> POST /rpc/revoke_user, the JSON body and Authorization passed on'
+t_status 200
+t_check '[[ $(upstream_line) == "POST /rpc/revoke_user" ]]' "upstream got '$(upstream_line)'"
+t_check '[[ $(upstream_header content-type) == application/json ]]' "content-type $(upstream_header content-type)"
+t_check '[[ $(upstream_header content-length) == 52 ]]' "content-length $(upstream_header content-length)"
+t_check '[[ $(upstream_header authorization) == "Bearer a.b.c" ]]' "authorization=$(upstream_header authorization)"
+t_end
+
+route POST "/revoke-user?UserGuid=$GUID&select=x&limit=1" 'POST /rpc/revoke_user' -H 'Content-Type: application/json' \
+	--data-binary "{\"UserGuid\": \"$GUID\"}"
+
+# Self-service (/api/v1/my/...): the same rules.
+BASE_ADMIN=$BASE
+BASE="http://127.0.0.1:$SITE_PORT/api/v1/my"
+route GET /sessions 'GET /rpc/my_sessions'
+route GET '/sessions?page=2&page_size=10' 'GET /rpc/my_sessions?page=2&page_size=10'
+route GET '/sessions?limit=1&order=ID&page_size=3&guid=x' 'GET /rpc/my_sessions?page_size=3'
+route POST '/sessions/revoke?Session=9' 'POST /rpc/revoke_my_session' -H 'Content-Type: application/json' --data-binary '{"Session": 5}'
+route POST /sessions/revoke-others 'POST /rpc/revoke_my_other_sessions'
+route POST '/sessions/logout?select=x' 'POST /rpc/logout' -H 'Content-Type: application/json' --data-binary '{}'
+req GET "$BASE/sessions" -H 'Authorization: Bearer a.b.c' -H 'Cookie: s=1'
+t_case "GET /api/v1/my/sessions: Authorization passed, Cookie dropped"
+t_check '[[ $(upstream_header authorization) == "Bearer a.b.c" ]]' "authorization=$(upstream_header authorization)"
+t_check '[[ -z $(upstream_header cookie) ]]' "cookie=$(upstream_header cookie)"
+t_end
+BASE=$BASE_ADMIN
+
 req GET "$BASE/list" -H 'Range: 0-0' -H 'If-Range: "x"' -H 'Range-Unit: items'
 t_case "GET /list with Range: 0-0 -> no Range or If-Range header upstream"
 t_status 200
@@ -241,8 +270,16 @@ not_found "/api/admin/v1/authenticated-sessions/user-sessions/${GUID:0:35}g"    
 not_found "/api/admin/v1/authenticated-sessions/user-sessions/$GUID/x"
 not_found "/api/admin/v1/authenticated-sessions/user-sessions/"
 not_found "/api/admin/v1/authenticated-sessions/list/"
+not_found "/api/admin/v1/authenticated-sessions/revoke-user/" POST
+not_found "/api/admin/v1/authenticated-sessions/revoke-user/$GUID" POST
+not_found "/api/admin/v1/authenticated-sessions/revoke_user" POST
+not_found "/rpc/revoke_user" POST
 not_found "/api/admin/v1/authenticated-sessions/"
 not_found "/rpc/list"
+not_found "/api/v1/my/sessions/"
+not_found "/api/v1/my/sessions/123"
+not_found "/api/v1/my/"
+not_found "/rpc/logout" POST
 not_found "/rpc/create_session" POST
 not_found "/"
 
@@ -259,8 +296,17 @@ not_allowed() {
 }
 not_allowed GET /revoke POST
 not_allowed PUT /revoke POST
+not_allowed GET /revoke-user POST
+not_allowed PUT /revoke-user POST
+not_allowed DELETE /revoke-user POST
 not_allowed POST /list 'GET, HEAD'
 not_allowed DELETE "/user-sessions/$GUID" 'GET, HEAD'
+BASE="http://127.0.0.1:$SITE_PORT/api/v1/my"
+not_allowed POST /sessions 'GET, HEAD'
+not_allowed GET /sessions/revoke POST
+not_allowed GET /sessions/revoke-others POST
+not_allowed DELETE /sessions/logout POST
+BASE=$BASE_ADMIN
 
 # PostgREST gone: move the echo server to another port and reload nginx.
 DEAD_PORT=$ECHO_PORT

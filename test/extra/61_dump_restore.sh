@@ -57,7 +57,7 @@ cleanup_dbs_first 2>/dev/null
 	CREATE EXTENSION authsessions;
 	GRANT USAGE ON SCHEMA authsessions TO $ROLE;
 	GRANT EXECUTE ON FUNCTION authsessions.validate(text),
-		authsessions.create_session(uuid, text, text, text, interval, text, inet) TO $ROLE;
+		authsessions.create_session(uuid, text, text, text, interval, text, inet, interval) TO $ROLE;
 	SELECT authsessions.upsert_user('83bde819-ec08-4cee-b635-884145630d0b', 'user', true),
 		authsessions.upsert_user('90b10bb2-8c70-456f-b960-2251ae6d8778', 'user2', false),
 		authsessions.upsert_user('00000000-0000-4000-8000-000000000003', 'gone', false),

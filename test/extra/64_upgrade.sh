@@ -75,12 +75,16 @@ tc_check "the 1.0 install script is installed beside 1.1's" test -f "$("$PG_CONF
 "${PSQL[@]}" -d postgres -c "SET client_min_messages = warning" -c "CREATE DATABASE $OLD" -c "CREATE DATABASE $NEW" \
 	-c "DROP ROLE IF EXISTS authsessions_upgrade_app" -c "CREATE ROLE authsessions_upgrade_app" \
 	-c "DROP ROLE IF EXISTS authsessions_upgrade_admin" -c "CREATE ROLE authsessions_upgrade_admin"
-GRANTS="GRANT USAGE ON SCHEMA authsessions TO authsessions_upgrade_app, authsessions_upgrade_admin;
-GRANT EXECUTE ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet),
+# The same grants on 1.0 and on a fresh 1.1, where create_session has one
+# argument more (max_lifetime): the update must carry the grant over.
+grants() { # grants CREATE_SESSION_ARGUMENTS
+	printf '%s\n' "GRANT USAGE ON SCHEMA authsessions TO authsessions_upgrade_app, authsessions_upgrade_admin;
+GRANT EXECUTE ON FUNCTION authsessions.create_session($1),
 	authsessions.validate(text), authsessions.end_session(text) TO authsessions_upgrade_app;
 GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
 	authsessions.user_sessions(uuid, integer, integer), authsessions.revoke(bigint) TO authsessions_upgrade_admin;"
-"${PSQL[@]}" -d "$OLD" -c "CREATE EXTENSION authsessions VERSION '1.0'" -c "$GRANTS"
+}
+"${PSQL[@]}" -d "$OLD" -c "CREATE EXTENSION authsessions VERSION '1.0'" -c "$(grants 'uuid, text, text, text, interval, text, inet')"
 # users and sessions in every state; the tokens kept in a table (a test's
 # own, outside the extension)
 "${PSQL[@]}" -d "$OLD" <<'SQL' >/dev/null
@@ -145,7 +149,7 @@ tc_check "list answers as under 1.0" same_file "$WORK/list-1.0" "$WORK/list-1.1"
 # validate slid LastUpdated of some sessions in between: compare the IDs
 ids() { jq -c '[.[].ID]' "$1"; }
 tc_check "user_sessions lists the same sessions as under 1.0" eq "$(ids "$WORK/us-1.1")" "$(ids "$WORK/us-1.0")"
-for grant in "authsessions_upgrade_app|authsessions.create_session(uuid,text,text,text,interval,text,inet)" \
+for grant in "authsessions_upgrade_app|authsessions.create_session(uuid,text,text,text,interval,text,inet,interval)" \
 	"authsessions_upgrade_app|authsessions.validate(text)" \
 	"authsessions_upgrade_admin|authsessions.list(integer,integer,uuid)" \
 	"authsessions_upgrade_admin|authsessions.revoke(bigint)"; do
@@ -166,7 +170,7 @@ tc_check "after the update check_token accepts every active 1.0 token, no ended 
 tc_check "after the update a login works and every summary is right (repair_summary: 0)" eq "$(paste -sd, "$WORK/v")" "t,0"
 
 # --- 4. the same schema as a fresh 1.1 ----------------------------------------
-"${PSQL[@]}" -d "$NEW" -c "CREATE EXTENSION authsessions" -c "$GRANTS"
+"${PSQL[@]}" -d "$NEW" -c "CREATE EXTENSION authsessions" -c "$(grants 'uuid, text, text, text, interval, text, inet, interval')"
 "$PGBIN/pg_dump" --schema-only -d "$OLD" --exclude-table=tokens | grep -v -E -e '^-- Dumped' -e '^\\(un)?restrict ' >"$WORK/dump-old.sql"
 "$PGBIN/pg_dump" --schema-only -d "$NEW" | grep -v -E -e '^-- Dumped' -e '^\\(un)?restrict ' >"$WORK/dump-new.sql"
 tc_check "pg_dump --schema-only of the upgraded database equals a fresh 1.1's" same_file "$WORK/dump-new.sql" "$WORK/dump-old.sql"

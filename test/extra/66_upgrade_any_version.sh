@@ -51,16 +51,22 @@ GRANT USAGE ON SCHEMA authsessions TO authsessions_upgrade_any_admin;
 GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
 	authsessions.user_sessions(uuid, integer, integer), authsessions.revoke(bigint)
 	TO authsessions_upgrade_any_admin;
+-- create_session's arguments change in 1.1: its grants must follow
+GRANT EXECUTE ON FUNCTION authsessions.create_session(uuid, text, text, text, interval, text, inet)
+	TO authsessions_upgrade_any_admin WITH GRANT OPTION;
 
 -- The test's own bookkeeping, outside the extension.
-CREATE TABLE plan (id bigint, user_no int, state text, idle int, age int);
+CREATE TABLE plan (id bigint, user_no int, state text, idle int, age int, made int);
 -- Ann: 2 active, 1 expired, 1 revoked; Bob: 1 active, 1 logged out;
 -- Cy: only an expired one (still listed, as 1.0 left it); Dee: none;
--- Eve (operator): 1 active with a ttl of its own.
+-- Eve (operator): 1 active with the 48 h default idle timeout, created 29
+-- days ago and last used 47 hours ago (made: seconds since its creation;
+-- otherwise a minute before its last use).
 INSERT INTO plan VALUES
-	(1, 1, 'active', 3600, 600), (2, 1, 'active', 3600, 60), (3, 1, 'expired', 600, 7200),
-	(4, 1, 'revoked', 3600, 300), (5, 2, 'active', 1800, 100), (6, 2, 'logged out', 1800, 900),
-	(7, 3, 'expired', 60, 86400), (8, 5, 'active', 86400, 30);
+	(1, 1, 'active', 3600, 600, NULL), (2, 1, 'active', 3600, 60, NULL),
+	(3, 1, 'expired', 600, 7200, NULL), (4, 1, 'revoked', 3600, 300, NULL),
+	(5, 2, 'active', 1800, 100, NULL), (6, 2, 'logged out', 1800, 900, NULL),
+	(7, 3, 'expired', 60, 86400, NULL), (8, 5, 'active', 172800, 169200, 29 * 86400);
 
 INSERT INTO authsessions_data.users (id, guid, name, is_operator, listed, created_at)
 SELECT i, ('00000000-0000-4000-8000-00000000000' || i)::uuid,
@@ -80,14 +86,14 @@ INSERT INTO authsessions_data.sessions
 	 operating_system, application, purge_hint)
 SELECT p.id, u.id, u.guid, u.name, u.is_operator,
 	   sha256(secret(p.id)),
-	   now() - make_interval(secs => p.age + 60),
+	   now() - make_interval(secs => coalesce(p.made, p.age + 60)),
 	   now() - make_interval(secs => p.age),
 	   now() - make_interval(secs => p.age) + make_interval(secs => p.idle),
 	   p.idle,
 	   CASE WHEN p.state IN ('revoked', 'logged out') THEN now() - interval '10 seconds' END,
 	   CASE p.state WHEN 'revoked' THEN 'admin' WHEN 'logged out' THEN 'logout' END,
 	   'phone ' || p.id, 'Android- v. 10', 'App- v. 1.' || p.id,
-	   now() - make_interval(secs => p.age + 60) + make_interval(secs => p.idle)
+	   now() - make_interval(secs => coalesce(p.made, p.age + 60)) + make_interval(secs => p.idle)
 FROM plan p JOIN authsessions_data.users u ON u.id = p.user_no;
 SELECT setval(pg_get_serial_sequence('authsessions_data.sessions', 'id'), 8);
 
@@ -125,6 +131,18 @@ tc_check "and changed no row" eq "$(rows)" "$rows_10"
 "${PSQL[@]}" -d "$DB" -c "ALTER EXTENSION authsessions UPDATE"
 tc_check "the database is at 1.1" eq "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'authsessions'")" 1.1
 tc_check "no session row lost" eq "$(q -c "SELECT count(*) FROM authsessions_data.sessions")" 8
+# authsessions.max_lifetime bounds the sessions made before the update from
+# their created_at.  Eve's, 29 days old with an hour left: a lifetime of a
+# day never shortens the expiry it has (valid, not slid); one of 30 days
+# lets it slide to created_at + 30 days, not now + 48 hours.
+exp8() { q -c "SELECT expires_at FROM authsessions_data.sessions WHERE id = 8"; }
+exp8_before=$(exp8)
+tc_check "with max_lifetime below its age, a 1.0 session still validates and keeps its expiry" \
+	eq "$(q -c "SET authsessions.max_lifetime = '1d'" -c "SELECT authsessions.validate(token) ->> 'ID' FROM tokens WHERE id = 8")|$(exp8)" "8|$exp8_before"
+tc_check "with max_lifetime 30 days, validate slides a 1.0 session to created_at + 30 days" \
+	eq "$(q -c "SET authsessions.max_lifetime = '30d'" -c "SELECT authsessions.validate(token) ->> 'ExpirationDate' FROM tokens WHERE id = 8" \
+		-c "SELECT to_char(created_at + interval '30 days', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), expires_at = created_at + interval '30 days', max_expires_at IS NULL FROM authsessions_data.sessions WHERE id = 8" | paste -sd'|')" \
+	"$(q -c "SELECT to_char(created_at + interval '30 days', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM authsessions_data.sessions WHERE id = 8")|$(q -c "SELECT to_char(created_at + interval '30 days', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM authsessions_data.sessions WHERE id = 8")|t|t"
 tc_check "every active 1.0 token validates as its own session, no other does" \
 	eq "$(q -c "SELECT string_agg(format('%s:%s', id, coalesce(authsessions.validate(token) ->> 'ID', '-')), ' ' ORDER BY id) FROM tokens")" \
 	"1:1 2:2 3:- 4:- 5:5 6:- 7:- 8:8"
@@ -140,6 +158,12 @@ tc_check "user_sessions: Ann has exactly sessions 1 and 2" \
 	eq "$(q -c "SELECT string_agg(e ->> 'ID', ',' ORDER BY (e ->> 'ID')::int) FROM jsonb_array_elements(authsessions.user_sessions('00000000-0000-4000-8000-000000000001')) e")" "1,2"
 tc_check "the admin's grants survive" \
 	eq "$(q -c "SELECT has_function_privilege('authsessions_upgrade_any_admin', 'authsessions.list(integer,integer,uuid)', 'EXECUTE')")" t
+tc_check "create_session has its 1.1 arguments, the 1.0 function is gone" \
+	eq "$(q -c "SELECT to_regprocedure('authsessions.create_session(uuid,text,text,text,interval,text,inet,interval)') IS NOT NULL, to_regprocedure('authsessions.create_session(uuid,text,text,text,interval,text,inet)') IS NULL")" "t|t"
+tc_check "the grant on create_session follows it to its new arguments (with its grant option), PUBLIC still has none" \
+	eq "$(q -c "SELECT has_function_privilege('authsessions_upgrade_any_admin', 'authsessions.create_session(uuid,text,text,text,interval,text,inet,interval)', 'EXECUTE WITH GRANT OPTION'), has_function_privilege('public', 'authsessions.create_session(uuid,text,text,text,interval,text,inet,interval)', 'EXECUTE')")" "t|f"
+tc_check "the new create_session's initial privileges are a fresh install's (the owner's only): pg_dump keeps the grant" \
+	eq "$(q -c "SELECT i.initprivs = (SELECT initprivs FROM pg_init_privs WHERE objoid = 'authsessions.validate(text)'::regprocedure), i.initprivs::text NOT LIKE '%authsessions_upgrade_any_admin%' FROM pg_init_privs i WHERE i.objoid = 'authsessions.create_session(uuid,text,text,text,interval,text,inet,interval)'::regprocedure")" "t|t"
 tc_check "the summaries are right (repair_summary finds nothing to do)" eq "$(q -c "SELECT authsessions.repair_summary()")" 0
 tc_check "an admin revokes a 1.0 session, whose token then stops" \
 	eq "$(q -c "SELECT authsessions.revoke(5)::text" -c "SELECT authsessions.validate(token) IS NULL FROM tokens WHERE id = 5" | paste -sd,)" \

@@ -292,6 +292,19 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only) VALUE
 	('revoke', 'read-only: the live session', format('authsessions.revoke((%s::jsonb->>''ID'')::bigint)', '(SELECT live::text FROM hb_fixture)'), '25006', NULL, true),
 	('revoke', 'read-only: unknown', 'authsessions.revoke(-1)', '25006', NULL, true),
 	('revoke', 'read-only: NULL', 'authsessions.revoke(NULL)', '25006', NULL, true);
+-- revoke_user("UserGuid")
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side, read_only) VALUES
+	('revoke_user', 'NULL', 'authsessions.revoke_user(NULL)', '22004', NULL, false, false),
+	('revoke_user', 'named NULL', 'authsessions.revoke_user("UserGuid" => NULL)', '22004', NULL, false, false),
+	('revoke_user', 'unknown', format('authsessions.revoke_user(%s::uuid)', hv('uuid_unknown')), 'PT404', NULL, false, false),
+	('revoke_user', 'nil uuid', format('authsessions.revoke_user(%s::uuid)', hv('uuid_nil')), 'PT404', NULL, false, false),
+	('revoke_user', 'known: its one live session', format('authsessions.revoke_user(%s::uuid)', hv('uuid_known')), '00000', '{"Revoked": 1}', false, false),
+	('revoke_user', 'known, no hyphens', format('authsessions.revoke_user(%s::uuid)', hv('uuid_nohyphen')), '00000', '{"Revoked": 1}', false, false),
+	('revoke_user', 'not a uuid', format('authsessions.revoke_user(%s::uuid)', hv('uuid_bad')), '22P02', NULL, true, false),
+	('revoke_user', 'SQL fragment', format('authsessions.revoke_user(%s::uuid)', hv('uuid_sql')), '22P02', NULL, true, false),
+	('revoke_user', '1 MB', format('authsessions.revoke_user(%s::uuid)', hv('mb1_random')), '22P02', NULL, true, false),
+	('revoke_user', 'read-only', format('authsessions.revoke_user(%s::uuid)', hv('uuid_known')), '25006', NULL, false, true),
+	('revoke_user', 'read-only, NULL', 'authsessions.revoke_user(NULL)', '25006', NULL, false, true);
 -- hostile sub claims: recorded as revoked_by verbatim, never an error; a
 -- claims setting that is not JSON is PostgREST's bug (22P02).
 -- hb_revoke_audit() revokes the live session, then reads revoked_by in a new
@@ -359,7 +372,7 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side, rea
 	('delete_user', 'read-only', format('authsessions.delete_user(%s::uuid)', hv('uuid_known')), '25006', NULL, false, true),
 	('delete_user', 'read-only, NULL', 'authsessions.delete_user(NULL)', '25006', NULL, false, true);
 
--- create_session(user_guid, smartphone, operating_system, application, ttl, user_agent, ip)
+-- create_session(user_guid, smartphone, operating_system, application, ttl, user_agent, ip, max_lifetime)
 INSERT INTO hb_cases (fn, label, call, expected)
 SELECT 'create_session', f.name || ' ' || t.k,
 	format('authsessions.create_session(%s::uuid, %s => %s) ? ''Token''', hv('uuid_known'), f.name, hv(t.k)),
@@ -370,6 +383,13 @@ INSERT INTO hb_cases (fn, label, call, expected)
 SELECT 'create_session', 'ttl ' || i.label,
 	format('authsessions.create_session(%s::uuid, ttl => %s) ? ''Token''', hv('uuid_known'), i.v),
 	CASE WHEN i.ttl_ok THEN '00000' ELSE '22023' END
+FROM hb_intervals i;
+-- max_lifetime: as ttl, but bounded by 2147483647 s (the setting's range;
+-- authsessions.max_lifetime is 0 here), not by max_ttl
+INSERT INTO hb_cases (fn, label, call, expected)
+SELECT 'create_session', 'max_lifetime ' || i.label,
+	format('authsessions.create_session(%s::uuid, max_lifetime => %s) ? ''Token''', hv('uuid_known'), i.v),
+	CASE WHEN i.ttl_ok OR i.label = '400 days 1 s' THEN '00000' ELSE '22023' END
 FROM hb_intervals i;
 INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side, read_only, pre) VALUES
 	('create_session', 'NULL user_guid', 'authsessions.create_session(NULL)', '22004', NULL, false, false, NULL),
@@ -430,6 +450,48 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only, pre) 
 	('check_token', 'the live token, touch_interval 0', format('authsessions.check_token(%s) ->> ''UserName''', hv('tok_live')), '00000', 'hostile fixture', false,
 	 $$SELECT set_config('authsessions.touch_interval', '0', true)$$);
 
+-- issue_jwt(token, ttl): validate's outcomes, a JWT for the live token; ttl
+-- 1 second to authsessions.jwt_max_ttl (1 hour), whole seconds, no months
+INSERT INTO hb_cases (fn, label, call, expected, expect_result)
+SELECT 'issue_jwt', 'token ' || k, format('authsessions.issue_jwt(%s)', hv(k)), '00000', '<NULL>'
+FROM hb_values WHERE k NOT IN ('tok_live');
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only, pre) VALUES
+	('issue_jwt', 'the live token', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', false, NULL),
+	('issue_jwt', 'the live token, read-only', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', true, NULL),
+	('issue_jwt', 'NULL', 'authsessions.issue_jwt(NULL)', '00000', '<NULL>', false, NULL),
+	('issue_jwt', 'the live token, touch_interval 0', format('authsessions.issue_jwt(%s) ? ''JWT''', hv('tok_live')), '00000', 'true', false,
+	 $$SELECT set_config('authsessions.touch_interval', '0', true)$$);
+INSERT INTO hb_cases (fn, label, call, expected, expect_result)
+SELECT 'issue_jwt', 'ttl ' || i.label,
+	format('authsessions.issue_jwt(%s, %s) ? ''JWT''', hv('tok_live'), i.v),
+	CASE WHEN i.label IN ('NULL', '1 second', '1 day -86399 s') THEN '00000' ELSE '22023' END,
+	CASE WHEN i.label IN ('NULL', '1 second', '1 day -86399 s') THEN 'true' END
+FROM hb_intervals i;
+
+-- parse_user_agent(user_agent): every text up to 1024 characters gives the
+-- three fields as strings (unknown agents the unknown ones), never an error;
+-- it writes nothing, so read-only changes nothing
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only)
+SELECT 'parse_user_agent', 'user_agent ' || k || CASE WHEN r THEN ', read-only' ELSE '' END,
+	format('(SELECT string_agg(e.key, '','' ORDER BY e.key) FROM jsonb_each(authsessions.parse_user_agent(%s)) e
+	         WHERE jsonb_typeof(e.value) = ''string'')', hv(k)),
+	CASE WHEN v IS NULL THEN '22004' WHEN char_length(v) > 1024 THEN '22001' ELSE '00000' END,
+	CASE WHEN v IS NOT NULL AND char_length(v) <= 1024 THEN 'Application,OperatingSystem,Smartphone' END,
+	r
+FROM hb_values, (VALUES (false), (true)) ro(r);
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side) VALUES
+	('parse_user_agent', 'NULL', 'authsessions.parse_user_agent(NULL)', '22004', NULL, false),
+	('parse_user_agent', 'empty: the unknown agent', format('authsessions.parse_user_agent(%s)', hv('empty')), '00000',
+	 '{"Smartphone": "-", "Application": "Other- v. ", "OperatingSystem": "Other- v. "}', false),
+	('parse_user_agent', 'SQL fragment: the unknown agent', format('authsessions.parse_user_agent(%s)', hv('sql1')), '00000',
+	 '{"Smartphone": "-", "Application": "Other- v. ", "OperatingSystem": "Other- v. "}', false),
+	('parse_user_agent', 'Chrome on Android among hostile text',
+	 format('authsessions.parse_user_agent(%s || '' (Linux; Android 10; SM-G973F) Chrome/85.0.4183.101 Mobile '' || %s)', hv('bidi'), hv('zerowidth')), '00000',
+	 '{"Smartphone": "Samsung SM-G973F", "Application": "Chrome Mobile- v. 85.0.4183", "OperatingSystem": "Android- v. 10"}', false),
+	('parse_user_agent', '1024 characters of a repeated pattern',
+	 $$authsessions.parse_user_agent(left(repeat('Mozilla/5.0 (Linux; Android ', 40), 1024)) ? 'Smartphone'$$, '00000', 'true', false),
+	('parse_user_agent', 'not text', format('authsessions.parse_user_agent(%s::integer::text)', hv('fmt')), '22P02', NULL, true);
+
 -- end_session(token): {"Success": false} for anything but a live token
 INSERT INTO hb_cases (fn, label, call, expected, expect_result)
 SELECT 'end_session', 'token ' || k, format('authsessions.end_session(%s)', hv(k)),
@@ -467,11 +529,14 @@ SELECT fn, s FROM (VALUES
 	('list', ARRAY['22023']),
 	('user_sessions', ARRAY['22004', '22023']),
 	('revoke', ARRAY['22004', 'PT404', '25006', '22P02']),	-- 22P02: claims not JSON
+	('revoke_user', ARRAY['22004', 'PT404', '25006']),
 	('upsert_user', ARRAY['22004', '22023', '22001', '25006']),
 	('delete_user', ARRAY['22004', '25006']),
 	('create_session', ARRAY['22004', '22023', '22001', 'PT404', '25006']),
 	('validate', ARRAY[]::text[]),
 	('check_token', ARRAY[]::text[]),
+	('issue_jwt', ARRAY['22023']),
+	('parse_user_agent', ARRAY['22004', '22001']),
 	('end_session', ARRAY['22004', '25006']),
 	('purge', ARRAY['22023', '25006'])
 ) d(fn, states), unnest(states || ARRAY['00000']) s;

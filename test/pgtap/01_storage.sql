@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(79);
+SELECT plan(80);
 
 -- A domain's base type and CHECK constraint, as one string.
 CREATE FUNCTION pg_temp.domain_def(d regtype) RETURNS text LANGUAGE sql STABLE AS $$
@@ -139,8 +139,9 @@ SELECT columns_are('authsessions_data', 'sessions',
 	ARRAY['id', 'user_id', 'user_guid', 'user_name', 'user_is_operator',
 	      'token_hash', 'created_at', 'last_updated', 'expires_at',
 	      'idle_timeout', 'revoked_at', 'revoked_by', 'smartphone', 'operating_system',
-	      'application', 'user_agent', 'ip', 'purge_hint', 'revoked_by_role', 'revoked_by_login'],
-	'sessions has exactly the documented columns, purge_hint and the audit columns (no token column)');
+	      'application', 'user_agent', 'ip', 'purge_hint', 'revoked_by_role', 'revoked_by_login',
+	      'max_expires_at'],
+	'sessions has exactly the documented columns, purge_hint, the audit columns and the lifetime bound (no token column)');
 SELECT col_type_is('authsessions_data', 'sessions', 'id', 'bigint', 'sessions.id is bigint');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_id', 'integer', 'sessions.user_id is integer');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_guid', 'uuid', 'sessions.user_guid is uuid');
@@ -202,13 +203,15 @@ SELECT col_type_is('authsessions_data', 'sessions', 'revoked_by_role', 'text',
 	'sessions.revoked_by_role is text');
 SELECT col_type_is('authsessions_data', 'sessions', 'revoked_by_login', 'text',
 	'sessions.revoked_by_login is text');
+SELECT col_type_is('authsessions_data', 'sessions', 'max_expires_at', 'timestamp with time zone',
+	'sessions.max_expires_at is timestamptz');
 SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_catalog.pg_attribute
 	  WHERE attrelid = 'authsessions_data.sessions'::regclass AND attnum > 0
 	    AND NOT attisdropped AND NOT attnotnull),
 	ARRAY['revoked_at', 'revoked_by', 'smartphone', 'operating_system', 'application',
-	      'user_agent', 'ip', 'revoked_by_role', 'revoked_by_login'],
-	'exactly the revocation, device and audit columns of sessions are nullable');
+	      'user_agent', 'ip', 'revoked_by_role', 'revoked_by_login', 'max_expires_at'],
+	'exactly the revocation, device, audit and lifetime bound columns of sessions are nullable');
 SELECT col_is_pk('authsessions_data', 'sessions', 'id', 'sessions.id is the primary key');
 SELECT is(
 	(SELECT attidentity::text FROM pg_catalog.pg_attribute

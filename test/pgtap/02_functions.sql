@@ -1,16 +1,18 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the thirteen functions (parse_user_agent_raw is internal): signature with argument names and
--- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
--- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
--- SECURITY INVOKER without SET (the read paths list, user_sessions,
--- validate and check_token, and the User-Agent parsers; repair_summary, the DBA's, is a writer), not STRICT,
--- PARALLEL UNSAFE (SAFE: the User-Agent parsers), a non-empty comment and extension
+-- For each of the twenty functions (parse_user_agent_raw is internal):
+-- signature with argument names and defaults (PostgREST binds arguments by
+-- name), return type, LANGUAGE C, volatility, SECURITY DEFINER with the
+-- pinned search_path (the writers) or SECURITY INVOKER without SET (the read
+-- paths list, user_sessions, validate, check_token, issue_jwt, check_request
+-- and my_sessions, and the User-Agent parsers; repair_summary, the DBA's, is
+-- a writer), not STRICT, PARALLEL UNSAFE (SAFE: the User-Agent parsers), a
+-- non-empty comment and extension
 -- membership.  Then the same rules over whatever function schema
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(165);
+SELECT plan(249);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -38,11 +40,12 @@ INSERT INTO expected_functions VALUES
 	(5, 'delete_user', '{uuid}', '{guid}',
 	 'guid uuid',
 	 'jsonb', 'volatile', true),
-	(6, 'create_session', '{uuid,text,text,text,interval,text,inet}',
-	 '{user_guid,smartphone,operating_system,application,ttl,user_agent,ip}',
+	(6, 'create_session', '{uuid,text,text,text,interval,text,inet,interval}',
+	 '{user_guid,smartphone,operating_system,application,ttl,user_agent,ip,max_lifetime}',
 	 'user_guid uuid, smartphone text DEFAULT NULL::text, operating_system text DEFAULT NULL::text, '
 	 'application text DEFAULT NULL::text, ttl interval DEFAULT NULL::interval, '
-	 'user_agent text DEFAULT NULL::text, ip inet DEFAULT NULL::inet',
+	 'user_agent text DEFAULT NULL::text, ip inet DEFAULT NULL::inet, '
+	 'max_lifetime interval DEFAULT NULL::interval',
 	 'jsonb', 'volatile', true),
 	(7, 'validate', '{text}', '{token}',
 	 'token text',
@@ -59,10 +62,31 @@ INSERT INTO expected_functions VALUES
 	(11, 'check_token', '{text}', '{token}',
 	 'token text',
 	 'jsonb', 'stable', false),
-	(12, 'parse_user_agent', '{text}', '{user_agent}',
+	(12, 'revoke_user', '{uuid}', '{UserGuid}',
+	 '"UserGuid" uuid',
+	 'jsonb', 'volatile', true),
+	(13, 'issue_jwt', '{text,interval}', '{token,ttl}',
+	 'token text, ttl interval DEFAULT NULL::interval',
+	 'jsonb', 'volatile', false),
+	(14, 'check_request', '{}', '{}',
+	 '',
+	 'void', 'volatile', false),
+	(15, 'my_sessions', '{integer,integer}', '{page,page_size}',
+	 'page integer DEFAULT 1, page_size integer DEFAULT 50',
+	 'jsonb', 'stable', false),
+	(16, 'revoke_my_session', '{bigint}', '{Session}',
+	 '"Session" bigint',
+	 'jsonb', 'volatile', true),
+	(17, 'revoke_my_other_sessions', '{}', '{}',
+	 '',
+	 'jsonb', 'volatile', true),
+	(18, 'logout', '{}', '{}',
+	 '',
+	 'jsonb', 'volatile', true),
+	(19, 'parse_user_agent', '{text}', '{user_agent}',
 	 'user_agent text',
 	 'jsonb', 'stable', false),
-	(13, 'parse_user_agent_raw', '{text}', '{user_agent}',
+	(20, 'parse_user_agent_raw', '{text}', '{user_agent}',
 	 'user_agent text',
 	 'text[]', 'stable', false);
 
@@ -76,7 +100,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 13 functions ------------------------------------
+-- Per function: 12 tests x 20 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -106,7 +130,8 @@ SELECT is(proparallel::text, CASE WHEN name LIKE 'parse_user_agent%' THEN 's' EL
 		  sig || CASE WHEN name LIKE 'parse_user_agent%' THEN ' is PARALLEL SAFE' ELSE ' is PARALLEL UNSAFE' END)
   FROM f ORDER BY ord;
 
-SELECT is(proargnames, argnames, sig || ' names its arguments ' || array_to_string(argnames, ', '))
+SELECT is(coalesce(proargnames, '{}'), argnames,
+		  sig || ' names its arguments ' || array_to_string(argnames, ', '))
   FROM f ORDER BY ord;
 
 SELECT is(pg_catalog.pg_get_function_arguments(fn), arguments,
@@ -136,8 +161,10 @@ SELECT p.*, p.oid::regprocedure::text AS sig
 SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
 	      'create_session', 'validate', 'check_token', 'end_session', 'purge',
-	      'repair_summary', 'parse_user_agent', 'parse_user_agent_raw'],
-	'schema authsessions holds exactly the twelve documented functions and the internal parse_user_agent_raw');
+	      'repair_summary', 'revoke_user', 'issue_jwt', 'check_request', 'my_sessions',
+	      'revoke_my_session', 'revoke_my_other_sessions', 'logout',
+	      'parse_user_agent', 'parse_user_agent_raw'],
+	'schema authsessions holds exactly the nineteen documented functions and the internal parse_user_agent_raw');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),
@@ -153,13 +180,16 @@ SELECT is(
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE NOT prosecdef),
-	ARRAY['authsessions.check_token(text)',
+	ARRAY['authsessions.check_request()',
+		  'authsessions.check_token(text)',
+		  'authsessions.issue_jwt(text,interval)',
 		  'authsessions.list(integer,integer,uuid)',
+		  'authsessions.my_sessions(integer,integer)',
 		  'authsessions.parse_user_agent(text)',
 		  'authsessions.parse_user_agent_raw(text)',
 		  'authsessions.user_sessions(uuid,integer,integer)',
 		  'authsessions.validate(text)'],
-	'the only SECURITY INVOKER functions of schema authsessions are the four read paths and the User-Agent parsers (they run no SQL)');
+	'the only SECURITY INVOKER functions of schema authsessions are the seven read paths and the User-Agent parsers (they run no SQL)');
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions

@@ -2,14 +2,14 @@
 --
 -- PUBLIC can execute nothing, use neither schema and touch no table or
 -- sequence.  An admin role granted what the README documents (USAGE on
--- authsessions, EXECUTE on list, user_sessions and revoke) can call exactly
+-- authsessions, EXECUTE on list, user_sessions, revoke and revoke_user) can call exactly
 -- those; an application role (USAGE, EXECUTE on the lifecycle functions)
 -- exactly those; neither reads the tables, and neither (nor PUBLIC) may call
 -- repair_summary, which the extension grants to nobody.  revoke and
 -- end_session record the role in effect and the login that ended a session.
 -- Roles are created here and disappear with the ROLLBACK.
 BEGIN;
-SELECT plan(99);
+SELECT plan(102);
 
 -- The functions, as function_privs_are wants them.
 CREATE TEMP TABLE fns (ord int PRIMARY KEY, name name, args name[], admin bool, app bool);
@@ -19,16 +19,17 @@ INSERT INTO fns VALUES
 	(3, 'revoke',         '{bigint}',                                 true,  false),
 	(4, 'upsert_user',    '{uuid,text,boolean}',                      false, true),
 	(5, 'delete_user',    '{uuid}',                                   false, true),
-	(6, 'create_session', '{uuid,text,text,text,interval,text,inet}', false, true),
+	(6, 'create_session', '{uuid,text,text,text,interval,text,inet,interval}', false, true),
 	(7, 'validate',       '{text}',                                   false, true),
 	(8, 'end_session',    '{text}',                                   false, true),
 	(9, 'purge',          '{interval,integer}',                       false, true),
 	(10, 'repair_summary', '{uuid}',                                  false, false),
 	(11, 'check_token',   '{text}',                                   false, true),
-	(12, 'parse_user_agent', '{text}',                                false, true),
-	(13, 'parse_user_agent_raw', '{text}',                            false, false);
+	(12, 'revoke_user',   '{uuid}',                                   true,  false),
+	(13, 'parse_user_agent', '{text}',                                false, true),
+	(14, 'parse_user_agent_raw', '{text}',                            false, false);
 
--- PUBLIC: nothing at all (20 tests) ----------------------------------------
+-- PUBLIC: nothing at all (21 tests) ----------------------------------------
 
 SELECT schema_privs_are('authsessions', 'public', '{}',
 	'PUBLIC has no privilege on schema authsessions');
@@ -77,7 +78,8 @@ GRANT USAGE ON SCHEMA authsessions TO regress_admin;
 GRANT EXECUTE ON FUNCTION
 	authsessions.list(integer, integer, uuid),
 	authsessions.user_sessions(uuid, integer, integer),
-	authsessions.revoke(bigint)
+	authsessions.revoke(bigint),
+	authsessions.revoke_user(uuid)
 	TO regress_admin;
 
 -- As the README documents: an application backend role.
@@ -85,7 +87,7 @@ GRANT USAGE ON SCHEMA authsessions TO regress_app;
 GRANT EXECUTE ON FUNCTION
 	authsessions.upsert_user(uuid, text, boolean),
 	authsessions.delete_user(uuid),
-	authsessions.create_session(uuid, text, text, text, interval, text, inet),
+	authsessions.create_session(uuid, text, text, text, interval, text, inet, interval),
 	authsessions.validate(text),
 	authsessions.check_token(text),
 	authsessions.parse_user_agent(text),
@@ -93,7 +95,7 @@ GRANT EXECUTE ON FUNCTION
 	authsessions.purge(interval, integer)
 	TO regress_app;
 
--- Catalogue view of those grants (34 tests).
+-- Catalogue view of those grants (36 tests).
 SELECT function_privs_are('authsessions', name, args, 'regress_admin',
 		CASE WHEN admin THEN '{EXECUTE}' ELSE '{}' END::name[],
 		format('regress_admin %s execute authsessions.%s(%s)',
@@ -232,10 +234,15 @@ RESET ROLE;
 SELECT is(
 	(SELECT array_agg(name || '=' || context ORDER BY name) FROM pg_catalog.pg_settings
 	  WHERE name LIKE 'authsessions.%'),
-	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.max_page_size=superuser',
+	ARRAY['authsessions.idle_timeout=superuser', 'authsessions.jwt_audience=superuser',
+	      'authsessions.jwt_max_ttl=superuser', 'authsessions.jwt_operator_role=superuser',
+	      'authsessions.jwt_role=superuser', 'authsessions.jwt_secret_file=sighup',
+	      'authsessions.jwt_ttl=superuser', 'authsessions.max_lifetime=superuser',
+	      'authsessions.max_page_size=superuser',
 	      'authsessions.max_sessions_per_user=superuser', 'authsessions.max_ttl=superuser',
+	      'authsessions.notify_channel=superuser',
 	      'authsessions.session_limit_action=superuser', 'authsessions.touch_interval=superuser'],
-	'the six authsessions settings exist and only a superuser may change them');
+	'the fourteen authsessions settings exist and only a superuser may change them (jwt_secret_file: postgresql.conf only)');
 SET ROLE regress_app;
 SELECT throws_ok($$SET authsessions.idle_timeout = '400d'$$, '42501', NULL,
 	'regress_app cannot change authsessions.idle_timeout');

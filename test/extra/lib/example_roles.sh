@@ -8,7 +8,7 @@
 #   example_roles_drop   drop those again (after the databases that hold
 #                        grants to them); never fails: it runs in EXIT traps
 
-EXAMPLE_ROLES="authenticator authsessions_anon authsessions_admin authsessions_app"
+EXAMPLE_ROLES="authenticator authsessions_anon authsessions_admin authsessions_app authsessions_user"
 EXAMPLE_ROLES_CREATED=""
 
 example_roles_note() {

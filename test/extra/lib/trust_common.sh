@@ -36,7 +36,8 @@ tc_grant_readme() {
 GRANT USAGE ON SCHEMA authsessions TO :"admin";
 GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
                           authsessions.user_sessions(uuid, integer, integer),
-                          authsessions.revoke(bigint)
+                          authsessions.revoke(bigint),
+                          authsessions.revoke_user(uuid)
       TO :"admin";
 SQL
 	fi
@@ -45,7 +46,7 @@ SQL
 GRANT USAGE ON SCHEMA authsessions TO :"app";
 GRANT EXECUTE ON FUNCTION authsessions.upsert_user(uuid, text, boolean),
                           authsessions.delete_user(uuid),
-                          authsessions.create_session(uuid, text, text, text, interval, text, inet),
+                          authsessions.create_session(uuid, text, text, text, interval, text, inet, interval),
                           authsessions.validate(text),
                           authsessions.check_token(text),
                           authsessions.parse_user_agent(text),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/extra/17_uap_conformance.sh: the User-Agent matcher against every case
+# test/extra/19_uap_conformance.sh: the User-Agent matcher against every case
 # of uap-core's own conformance files, of the release the extension is built
 # from (scripts/uap-core.sh tests: Debian's package of that release, whose
 # regexes.yaml is checked to be npm's): test_ua.yaml (family, major, minor,
