@@ -156,7 +156,7 @@ Writes nothing, so it answers in a READ ONLY transaction (PostgREST runs a POST 
 REVOKE ALL ON FUNCTION authsessions.check_token(text) FROM PUBLIC;
 
 COMMENT ON SCHEMA authsessions IS
-'authsessions: the session store API (admin: list, user_sessions, revoke; application: upsert_user, delete_user, create_session, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
+'authsessions: the session store API (admin: list, user_sessions, revoke, revoke_user; application: upsert_user, delete_user, create_session, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
 
 -- Maintenance ---------------------------------------------------------------
 
@@ -174,6 +174,24 @@ Errors: 25006 in a read-only transaction.$$;
 
 -- Like every function of the extension: nobody may call it until granted.
 REVOKE ALL ON FUNCTION authsessions.repair_summary(uuid) FROM PUBLIC;
+
+-- Bulk revoke -----------------------------------------------------------------
+
+CREATE FUNCTION authsessions.revoke_user("UserGuid" uuid)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_revoke_user'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION authsessions.revoke_user(uuid) IS
+$$Revoke every active session of one user.
+Argument: "UserGuid", the user's guid (required; the body is {"UserGuid": "..."}).
+Returns {"Revoked": n}, the number of sessions it ended; each records revoked_at, revoked_by, revoked_by_role and revoked_by_login as revoke does. Locks the user row first: a login committed before is revoked, one waiting for the lock is not.
+Errors: PT404 err_NoActiveSession when the user has no active session (also for an unknown user); 22004 for a NULL UserGuid; 25006 in a read-only transaction.$$;
+
+-- Like every function of the extension: nobody may call it until granted
+-- (grant it where revoke is granted).
+REVOKE ALL ON FUNCTION authsessions.revoke_user(uuid) FROM PUBLIC;
 
 -- Session-bound JWTs and self-service ------------------------------------
 

@@ -12,7 +12,7 @@
  */
 CREATE SCHEMA authsessions;
 COMMENT ON SCHEMA authsessions IS
-'authsessions: the session store API (admin: list, user_sessions, revoke; application: upsert_user, delete_user, create_session, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
+'authsessions: the session store API (admin: list, user_sessions, revoke, revoke_user; application: upsert_user, delete_user, create_session, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
 
 CREATE SCHEMA authsessions_data;
 COMMENT ON SCHEMA authsessions_data IS
@@ -232,6 +232,18 @@ Argument: "Session", the session ID (required; the body is {"Session": 123}).
 Returns {"Success": true}. Records who revoked it: revoked_by (the sub claim of request.jwt.claims, otherwise the calling role), revoked_by_role (the role in effect for the call) and revoked_by_login (session_user).
 Errors: PT404 err_NoActiveSession when no active session has that ID; 22004 for a NULL Session; 25006 in a read-only transaction; any constraint or trigger added to the tables applies as to an UPDATE.$$;
 
+CREATE FUNCTION authsessions.revoke_user("UserGuid" uuid)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_revoke_user'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION authsessions.revoke_user(uuid) IS
+$$Revoke every active session of one user.
+Argument: "UserGuid", the user's guid (required; the body is {"UserGuid": "..."}).
+Returns {"Revoked": n}, the number of sessions it ended; each records revoked_at, revoked_by, revoked_by_role and revoked_by_login as revoke does. Locks the user row first: a login committed before is revoked, one waiting for the lock is not.
+Errors: PT404 err_NoActiveSession when the user has no active session (also for an unknown user); 22004 for a NULL UserGuid; 25006 in a read-only transaction.$$;
+
 -- Session lifecycle, for the application backend ---------------------------
 
 CREATE FUNCTION authsessions.upsert_user(
@@ -441,7 +453,8 @@ Errors: 25006 in a read-only transaction.$$;
  *   GRANT USAGE ON SCHEMA authsessions TO admin_role;
  *   GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
  *       authsessions.user_sessions(uuid, integer, integer),
- *       authsessions.revoke(bigint) TO admin_role;
+ *       authsessions.revoke(bigint),
+ *       authsessions.revoke_user(uuid) TO admin_role;
  * and an application backend role USAGE plus EXECUTE on upsert_user,
  * delete_user, create_session, validate, check_token, issue_jwt,
  * end_session and purge.  The role of issue_jwt's JWTs (authsessions_user)

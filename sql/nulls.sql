@@ -68,6 +68,12 @@ SELECT authsessions.revoke(NULL);
 SELECT authsessions.revoke("Session" => NULL);
 \echo :LAST_ERROR_SQLSTATE
 
+-- revoke_user("UserGuid")
+SELECT authsessions.revoke_user(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.revoke_user("UserGuid" => NULL);
+\echo :LAST_ERROR_SQLSTATE
+
 -- user_sessions(guid, page, page_size)
 SELECT authsessions.user_sessions(NULL);
 \echo :LAST_ERROR_SQLSTATE

@@ -1,12 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * admin.c
- *	  The documented admin API: list, user_sessions and revoke.
+ *	  The documented admin API: list, user_sessions, revoke and revoke_user.
  *
  * Each function builds its whole jsonb result inside a memory context of its
  * own and copies only the finished value out, so what one call allocates is
  * freed when it returns.  list and user_sessions read by index scans
- * (scan.c); revoke writes with a prepared statement (store.c).
+ * (scan.c); revoke and revoke_user write with prepared statements
+ * (store.c) and announce the sessions they end (notify.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +18,7 @@
 #include "http.h"
 #include "jsonout.h"
 #include "miscadmin.h"
+#include "notify.h"
 #include "scan.h"
 #include "session.h"
 #include "store.h"
@@ -28,6 +30,7 @@
 PG_FUNCTION_INFO_V1(authsessions_list);
 PG_FUNCTION_INFO_V1(authsessions_user_sessions);
 PG_FUNCTION_INFO_V1(authsessions_revoke);
+PG_FUNCTION_INFO_V1(authsessions_revoke_user);
 
 /* The keys of list's objects, in jsonb's order (shorter first, then bytewise) */
 static const char *const list_key_names[] = {
@@ -187,6 +190,10 @@ authsessions_revoke(PG_FUNCTION_ARGS)
 	args[2] = CStringGetTextDatum(as_args_role_name());
 	as_store_connect();
 	ended = as_store_exec(Q_REVOKE, args, NULL, false, 0) == 1;
+	if (ended)
+		as_notify_session_ended(DatumGetInt64(args[0]),
+								as_store_value(0, 2),
+								NOTIFY_REASON_REVOKED);
 	as_store_finish();
 	if (!ended)
 		ereport(ERROR,
@@ -195,4 +202,49 @@ authsessions_revoke(PG_FUNCTION_ARGS)
 				 errdetail("No active session was found for the provided session ID.")));
 
 	PG_RETURN_JSONB_P(as_session_success(true));
+}
+
+/*
+ * authsessions.revoke_user("UserGuid"): revoke every active session of one
+ * user and return {"Revoked": n}.  The user row is locked first (waiting for
+ * the user's logins, revokes and logouts), then its active sessions are
+ * ended and its summary recomputed in statements of their own, whose
+ * snapshot sees every session created before the lock: a login that
+ * committed before is revoked, one that waited for the lock stays.  A NULL
+ * UserGuid raises 22004; no active session (also an unknown user) raises
+ * PT404 err_NoActiveSession.
+ */
+Datum
+authsessions_revoke_user(PG_FUNCTION_ARGS)
+{
+	Datum		guid;
+	Datum		args[3];
+	int			n = 0;
+	int			i;
+
+	PreventCommandIfReadOnly("authsessions.revoke_user()");
+	as_args_required(fcinfo, 0, "UserGuid");
+
+	guid = PG_GETARG_DATUM(0);
+	as_store_connect();
+	if (as_store_exec(Q_LOCK_USER, &guid, NULL, false, 0) == 1)
+	{
+		args[0] = as_store_value(0, 1);
+		args[1] = CStringGetTextDatum(as_args_actor());
+		args[2] = CStringGetTextDatum(as_args_role_name());
+		n = as_store_exec(Q_REVOKE_USER, args, NULL, false, 0);
+		for (i = 0; i < n; i++)
+			as_notify_session_ended(DatumGetInt64(as_store_value(i, 1)), guid,
+									NOTIFY_REASON_REVOKED);
+		if (n > 0)
+			as_store_exec(Q_RECOMPUTE_SUMMARY, args, NULL, false, 0);
+	}
+	as_store_finish();
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
+				 errmsg("err_NoActiveSession"),
+				 errdetail("No active session was found for the provided UserGuid.")));
+
+	PG_RETURN_JSONB_P(as_session_revoked(n));
 }

@@ -45,6 +45,9 @@ int			authsessions_max_sessions_per_user = 0;
 /* what create_session does at the cap */
 int			authsessions_session_limit_action = SESSION_LIMIT_EVICT_OLDEST;
 
+/* the channel that ended sessions are announced on; empty: none (notify.c) */
+char	   *authsessions_notify_channel = NULL;
+
 /* the file holding the JWT signing key (jwt.c); empty: none */
 char	   *authsessions_jwt_secret_file = NULL;
 
@@ -90,6 +93,23 @@ static const struct config_enum_entry session_limit_actions[] = {
 };
 
 void		_PG_init(void);
+
+/*
+ * Check hook of authsessions.notify_channel: empty (off), or a name NOTIFY
+ * accepts and LISTEN can name, shorter than NAMEDATALEN bytes (LISTEN
+ * truncates a longer identifier, so nobody could listen to it).
+ */
+static bool
+check_notify_channel(char **newval, void **extra, GucSource source)
+{
+	if (*newval != NULL && strlen(*newval) >= NAMEDATALEN)
+	{
+		GUC_check_errdetail("A channel name must be shorter than %d bytes.",
+							NAMEDATALEN);
+		return false;
+	}
+	return true;
+}
 
 /* Define the settings and reserve their prefix. */
 void
@@ -150,6 +170,14 @@ _PG_init(void)
 							 SESSION_LIMIT_EVICT_OLDEST, session_limit_actions,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("authsessions.notify_channel",
+							   "Channel on which every ended session is announced; empty means none.",
+							   "Each revoke, logout, eviction or deleted user's active session sends {\"ID\", \"UserGuid\", \"Reason\"} there when its transaction commits.",
+							   &authsessions_notify_channel,
+							   "",
+							   PGC_SUSET, 0,
+							   check_notify_channel, NULL, NULL);
 
 	DefineCustomStringVariable("authsessions.jwt_secret_file",
 							   "File holding the HS256 key of issue_jwt and check_request.",

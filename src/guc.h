@@ -25,6 +25,7 @@ extern int	authsessions_max_lifetime;
 extern int	authsessions_max_page_size;
 extern int	authsessions_max_sessions_per_user;
 extern int	authsessions_session_limit_action;
+extern char *authsessions_notify_channel;
 extern char *authsessions_jwt_secret_file;
 extern char *authsessions_jwt_role;
 extern char *authsessions_jwt_operator_role;

@@ -17,7 +17,8 @@
  * session-bound JWT.
  *
  * The self-service writers end sessions through one function,
- * end_own_sessions, as the user: revoked_by is the JWT's sub (the UserGuid).
+ * end_own_sessions, as the user: revoked_by is the JWT's sub (the UserGuid);
+ * it announces each ended session (notify.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -31,6 +32,7 @@
 #include "jsonout.h"
 #include "jwt.h"
 #include "miscadmin.h"
+#include "notify.h"
 #include "scan.h"
 #include "session.h"
 #include "store.h"
@@ -111,14 +113,16 @@ self_session(SessionRow *me)
  * UserGuid, revoked_by_role: the role in effect): the session id alone when
  * it is the user's (others false), or every active session of the user but
  * id (others true).  The one path by which the self-service functions end
- * sessions; reason ("revoked" or "logout") says why.  Returns how many it
- * ended.  Locks the user row first, then the sessions (store.c's order).
+ * sessions; each ended session is announced with reason (notify.c).
+ * Returns how many it ended.  Locks the user row first, then the sessions
+ * (store.c's order).
  */
 static int64
 end_own_sessions(const SessionRow *me, int64 id, bool others,
-				 const char *reason)
+				 NotifyReason reason)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	Datum		guid = DirectFunctionCall1(uuid_in, CStringGetDatum(me->guid));
 	Datum		args[4];
 	int64	   *ended_ids;
 	int64		ended;
@@ -131,6 +135,7 @@ end_own_sessions(const SessionRow *me, int64 id, bool others,
 		args[1] = CStringGetTextDatum(me->guid);
 		args[2] = CStringGetTextDatum(as_args_role_name());
 		args[3] = Int32GetDatum(me->user_id);
+		/* one row (the session's id and its user's guid) when it ended it */
 		ended = as_store_exec(Q_REVOKE_OWN, args, NULL, false, 0);
 		ended_ids = MemoryContextAlloc(caller, sizeof(int64));
 		ended_ids[0] = id;
@@ -159,15 +164,9 @@ end_own_sessions(const SessionRow *me, int64 id, bool others,
 			(void) as_store_exec(Q_RECOMPUTE_SUMMARY, args, NULL, false, 0);
 	}
 
+	/* the statements succeeded: announce each session, before finishing */
 	for (i = 0; i < ended; i++)
-	{
-		/*
-		 * notify: session ended_ids[i] of user me->guid ended for reason
-		 * ("revoked": revoke_my_session, revoke_my_other_sessions; "logout":
-		 * logout), in this transaction (issue 19, item 6).
-		 */
-		(void) reason;
-	}
+		as_notify_session_ended(ended_ids[i], guid, reason);
 	as_store_finish();
 	return ended;
 }
@@ -249,7 +248,8 @@ authsessions_revoke_my_session(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("authsessions.revoke_my_session()");
 	as_args_required(fcinfo, 0, "Session");
 	self_session(&me);
-	if (end_own_sessions(&me, PG_GETARG_INT64(0), false, "revoked") == 0)
+	if (end_own_sessions(&me, PG_GETARG_INT64(0), false,
+						 NOTIFY_REASON_REVOKED) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
 				 errmsg("err_NoActiveSession"),
@@ -264,19 +264,13 @@ authsessions_revoke_my_session(PG_FUNCTION_ARGS)
 Datum
 authsessions_revoke_my_other_sessions(PG_FUNCTION_ARGS)
 {
-	static const char *const names[] = {"Revoked"};
-	static JsonKeys keys = JSON_KEYS(names);
 	SessionRow	me;
-	JsonOut		out = {0};
 	int64		ended;
 
 	PreventCommandIfReadOnly("authsessions.revoke_my_other_sessions()");
 	self_session(&me);
-	ended = end_own_sessions(&me, me.id, true, "revoked");
-	as_json_begin_object(&out, &keys);
-	as_json_int(&out, ended);
-	as_json_end_object(&out);
-	PG_RETURN_JSONB_P(as_json_finish(&out));
+	ended = end_own_sessions(&me, me.id, true, NOTIFY_REASON_REVOKED);
+	PG_RETURN_JSONB_P(as_session_revoked(ended));
 }
 
 /*
@@ -288,9 +282,10 @@ Datum
 authsessions_logout(PG_FUNCTION_ARGS)
 {
 	SessionRow	me;
+	int64		ended;
 
 	PreventCommandIfReadOnly("authsessions.logout()");
 	self_session(&me);
-	PG_RETURN_JSONB_P(as_session_success(end_own_sessions(&me, me.id, false,
-														  "logout") == 1));
+	ended = end_own_sessions(&me, me.id, false, NOTIFY_REASON_LOGOUT);
+	PG_RETURN_JSONB_P(as_session_success(ended == 1));
 }

@@ -32,6 +32,7 @@
 #include "jwt.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
+#include "notify.h"
 #include "scan.h"
 #include "session.h"
 #include "store.h"
@@ -154,6 +155,25 @@ as_session_success(bool success)
 }
 
 /*
+ * {"Revoked": n}, in the current memory context: the result of revoke_user.
+ */
+Jsonb *
+as_session_revoked(int64 n)
+{
+	static const char *const names[] = {"Revoked"};
+	static JsonKeys keys = JSON_KEYS(names);
+	JsonOut		out = {0};
+	Jsonb	   *result;
+
+	as_json_begin_object(&out, &keys);
+	as_json_int(&out, n);
+	as_json_end_object(&out);
+	result = as_json_finish(&out);
+	pfree(out.buf.data);
+	return result;
+}
+
+/*
  * The idle timeout of a new session, in seconds: the ttl argument, or
  * authsessions.idle_timeout when it is NULL; positive and at most
  * authsessions.max_ttl.
@@ -255,8 +275,8 @@ report_user_not_found(Datum guid)
  * row (waiting for the user's other writers, so concurrent logins of one
  * user count one after another), count its active sessions with a snapshot
  * taken under the lock, and when n >= cap either end the n - cap + 1 least
- * recently used (evict_oldest) or refuse with PT429 (refuse).  Returns
- * false for an unknown user.
+ * recently used (evict_oldest, each announced by notify.c) or refuse with
+ * PT429 (refuse).  Returns false for an unknown user.
  */
 static bool
 enforce_session_cap(Datum guid)
@@ -265,6 +285,8 @@ enforce_session_cap(Datum guid)
 	bool		isnull;
 	int32		user_id;
 	int64		active;
+	int			evicted;
+	int			i;
 
 	if (as_store_exec(Q_LOCK_USER, &guid, NULL, false, 0) != 1)
 		return false;
@@ -289,7 +311,10 @@ enforce_session_cap(Datum guid)
 
 	args[1] = Int64GetDatum(active - authsessions_max_sessions_per_user + 1);
 	args[2] = CStringGetTextDatum(as_args_role_name());
-	as_store_exec(Q_EVICT, args, NULL, false, 0);
+	evicted = as_store_exec(Q_EVICT, args, NULL, false, 0);
+	for (i = 0; i < evicted; i++)
+		as_notify_session_ended(DatumGetInt64(as_store_value(i, 1)), guid,
+								NOTIFY_REASON_EVICTED);
 	as_store_exec(Q_RECOMPUTE_SUMMARY, args, NULL, false, 0);
 	return true;
 }
@@ -687,6 +712,9 @@ authsessions_end_session(PG_FUNCTION_ARGS)
 	args[2] = CStringGetTextDatum(as_args_role_name());
 	as_store_connect();
 	ended = as_store_exec(Q_END_SESSION, args, NULL, false, 0) == 1;
+	if (ended)
+		as_notify_session_ended(DatumGetInt64(as_store_value(0, 1)),
+								as_store_value(0, 2), NOTIFY_REASON_LOGOUT);
 	as_store_finish();
 	PG_RETURN_JSONB_P(as_session_success(ended));
 }

@@ -3,7 +3,8 @@
  * session.h
  *	  The objects of the documented API that the lifecycle (session.c)
  *	  shares with the user and admin functions: the session object, the
- *	  {"Success": ...} result, and the SQLSTATE of err_*NotFound.
+ *	  {"Success": ...} and {"Revoked": n} results, and the SQLSTATE of
+ *	  err_*NotFound.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +22,7 @@ extern void as_session_json(JsonOut *out, const SessionRow *row);
 extern void as_session_json_current(JsonOut *out, const SessionRow *row,
 									bool current);
 extern Jsonb *as_session_success(bool success);
+extern Jsonb *as_session_revoked(int64 n);
 extern TimestampTz as_session_expiry_bound(TimestampTz created_at,
 										   TimestampTz max_expires_at);
 

@@ -32,8 +32,14 @@
  *	- upsert_user updates the user row (Q_UPDATE_USER, locking it first),
  *	  then the copies its active sessions keep (Q_SYNC_USER_SESSIONS), with
  *	  a new snapshot that sees every session created before the lock.
+ *	- revoke_user locks the user row (Q_LOCK_USER), then, in statements
+ *	  of their own (whose snapshot sees every session created before the
+ *	  lock), ends its active sessions (Q_REVOKE_USER) and recomputes the
+ *	  summary (Q_RECOMPUTE_SUMMARY).
  *	- delete_user deletes the user row, whose cascade then deletes and locks
- *	  the sessions.
+ *	  the sessions.  With authsessions.notify_channel set it first locks the
+ *	  row as the DELETE does (Q_LOCK_DELETE_USER) and reads the ids of the
+ *	  active sessions the cascade will delete (Q_ACTIVE_SESSION_IDS).
  *	- validate's touch (Q_TOUCH) locks the session and the user row with
  *	  SKIP LOCKED: it never waits, and touches nothing when either is held.
  *	- purge locks sessions and user rows with SKIP LOCKED and waits for
@@ -78,6 +84,8 @@ typedef struct StoreStatement
  * revoke or a logout by $2 (revoked_by) in role $3 (revoked_by_role), and
  * remove its expiry from its user's summary.  The user row is locked first
  * (k), then the session is updated: the order every writer waits in.
+ * Returns the session's id and its user's guid (for notify.c), one row
+ * when it ended a session, none otherwise.
  */
 #define END_ACTIVE_SESSION(key) \
 	"WITH k AS (SELECT u.id FROM authsessions_data.users u" \
@@ -88,10 +96,11 @@ typedef struct StoreStatement
 	"   SET revoked_at = now(), revoked_by = $2, revoked_by_role = $3," \
 	"     revoked_by_login = session_user" \
 	"   FROM k WHERE " key " AND s.user_id = k.id AND " ACTIVE_SESSION \
-	"   RETURNING s.user_id, s.expires_at)" \
+	"   RETURNING s.id, s.user_id, s.expires_at)" \
 	" UPDATE authsessions_data.users u" \
 	" SET session_expiries = " SUMMARY_WITHOUT("(SELECT r.expires_at FROM r)") \
-	" WHERE u.id = (SELECT r.user_id FROM r)"
+	" WHERE u.id = (SELECT r.user_id FROM r)" \
+	" RETURNING (SELECT r.id FROM r), u.guid"
 
 /*
  * The statements that change a session and then its user take the user's id
@@ -102,7 +111,22 @@ typedef struct StoreStatement
 static const StoreStatement statements[Q_COUNT] = {
 	[Q_REVOKE] = {
 		END_ACTIVE_SESSION("s.id = $1"),
-		SPI_OK_UPDATE, 3, {INT8OID, TEXTOID, TEXTOID}
+		SPI_OK_UPDATE_RETURNING, 3, {INT8OID, TEXTOID, TEXTOID}
+	},
+	/*
+	 * End every active session of user $1 (its row locked by Q_LOCK_USER in
+	 * an earlier statement, so this snapshot sees every session created
+	 * before the lock), as revoke does; their ids, in order.  The summary is
+	 * recomputed next (Q_RECOMPUTE_SUMMARY), under the same lock.
+	 */
+	[Q_REVOKE_USER] = {
+		"WITH r AS (UPDATE authsessions_data.sessions s"
+		"   SET revoked_at = now(), revoked_by = $2, revoked_by_role = $3,"
+		"     revoked_by_login = session_user"
+		"   WHERE s.user_id = $1 AND " ACTIVE_SESSION
+		"   RETURNING s.id)"
+		" SELECT r.id FROM r ORDER BY r.id",
+		SPI_OK_SELECT, 3, {INT4OID, TEXTOID, TEXTOID}
 	},
 	/* the user's id, and whether its name or is_operator changed */
 	[Q_UPDATE_USER] = {
@@ -139,6 +163,18 @@ static const StoreStatement statements[Q_COUNT] = {
 		"DELETE FROM authsessions_data.users u WHERE u.guid = $1",
 		SPI_OK_DELETE, 1, {UUIDOID}
 	},
+	/* the user's id, its row locked as the DELETE locks it (notify.c) */
+	[Q_LOCK_DELETE_USER] = {
+		"SELECT u.id FROM authsessions_data.users u WHERE u.guid = $1"
+		" FOR UPDATE",
+		SPI_OK_SELECT, 1, {UUIDOID}
+	},
+	/* the ids of user $1's active sessions, in order, after its lock */
+	[Q_ACTIVE_SESSION_IDS] = {
+		"SELECT s.id FROM authsessions_data.sessions s"
+		" WHERE s.user_id = $1 AND " ACTIVE_SESSION " ORDER BY s.id",
+		SPI_OK_SELECT, 1, {INT4OID}
+	},
 	[Q_CREATE_SESSION] = {
 		"WITH u AS (UPDATE authsessions_data.users u"
 		"   SET listed = true,"
@@ -171,16 +207,18 @@ static const StoreStatement statements[Q_COUNT] = {
 		" WHERE s.user_id = $1 AND " ACTIVE_SESSION,
 		SPI_OK_SELECT, 1, {INT4OID}
 	},
-	/* end the $2 least recently used active sessions of user $1 */
+	/* end the $2 least recently used active sessions of user $1; their ids */
 	[Q_EVICT] = {
-		"UPDATE authsessions_data.sessions s"
+		"WITH e AS (UPDATE authsessions_data.sessions s"
 		" SET revoked_at = now(), revoked_by = 'authsessions:evicted',"
 		"   revoked_by_role = $3, revoked_by_login = session_user"
 		" WHERE s.id IN (SELECT v.id FROM authsessions_data.sessions v"
 		"   WHERE v.user_id = $1 AND v.revoked_at IS NULL AND v.expires_at > now()"
 		"   ORDER BY v.last_updated, v.id LIMIT $2)"
-		"   AND " ACTIVE_SESSION,
-		SPI_OK_UPDATE, 3, {INT4OID, INT8OID, TEXTOID}
+		"   AND " ACTIVE_SESSION
+		" RETURNING s.id)"
+		" SELECT e.id FROM e ORDER BY e.id",
+		SPI_OK_SELECT, 3, {INT4OID, INT8OID, TEXTOID}
 	},
 	[Q_RECOMPUTE_SUMMARY] = {
 		"UPDATE authsessions_data.users u"
@@ -206,7 +244,7 @@ static const StoreStatement statements[Q_COUNT] = {
 	},
 	[Q_END_SESSION] = {
 		END_ACTIVE_SESSION("s.token_hash = $1"),
-		SPI_OK_UPDATE, 3, {BYTEAOID, TEXTOID, TEXTOID}
+		SPI_OK_UPDATE_RETURNING, 3, {BYTEAOID, TEXTOID, TEXTOID}
 	},
 	[Q_PURGE_SESSIONS] = {
 		"WITH c AS (SELECT p.id FROM authsessions_data.sessions p"
@@ -265,20 +303,22 @@ static const StoreStatement statements[Q_COUNT] = {
 	/* revoke_my_session and logout: session $1 only if it is user $4's */
 	[Q_REVOKE_OWN] = {
 		END_ACTIVE_SESSION("s.id = $1 AND s.user_id = $4"),
-		SPI_OK_UPDATE, 4, {INT8OID, TEXTOID, TEXTOID, INT4OID}
+		SPI_OK_UPDATE_RETURNING, 4, {INT8OID, TEXTOID, TEXTOID, INT4OID}
 	},
 	/*
 	 * revoke_my_other_sessions: every active session of user $1 but $2,
 	 * after Q_LOCK_REPAIR_USER locked the user row; Q_RECOMPUTE_SUMMARY
-	 * follows.  Returns the ended sessions' IDs.
+	 * follows.  Returns the ended sessions' IDs in order (the order of their
+	 * notifications, as revoke_user's).
 	 */
 	[Q_REVOKE_OTHERS] = {
-		"UPDATE authsessions_data.sessions s"
-		" SET revoked_at = now(), revoked_by = $3, revoked_by_role = $4,"
-		"   revoked_by_login = session_user"
-		" WHERE s.user_id = $1 AND s.id <> $2 AND " ACTIVE_SESSION
-		" RETURNING s.id",
-		SPI_OK_UPDATE_RETURNING, 4, {INT4OID, INT8OID, TEXTOID, TEXTOID}
+		"WITH r AS (UPDATE authsessions_data.sessions s"
+		"   SET revoked_at = now(), revoked_by = $3, revoked_by_role = $4,"
+		"     revoked_by_login = session_user"
+		"   WHERE s.user_id = $1 AND s.id <> $2 AND " ACTIVE_SESSION
+		"   RETURNING s.id)"
+		" SELECT r.id FROM r ORDER BY r.id",
+		SPI_OK_SELECT, 4, {INT4OID, INT8OID, TEXTOID, TEXTOID}
 	},
 };
 
@@ -403,4 +443,23 @@ as_store_exec(StoreQuery query, Datum *values, const char *nulls,
 
 	return store_result(query,
 						SPI_execute_plan(plan, values, nulls, read_only, count));
+}
+
+/*
+ * Column attno (from 1) of row row of the last statement's result, which
+ * must not be NULL; valid until the next statement or as_store_finish().
+ */
+Datum
+as_store_value(int row, int attno)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (SPI_tuptable == NULL || row < 0 || (uint64) row >= SPI_processed)
+		elog(ERROR, "authsessions: no row %d in the result", row);
+	value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+						  attno, &isnull);
+	if (isnull)
+		elog(ERROR, "authsessions: unexpected null in column %d", attno);
+	return value;
 }

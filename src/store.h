@@ -13,10 +13,13 @@
 typedef enum StoreQuery
 {
 	Q_REVOKE,
+	Q_REVOKE_USER,
 	Q_UPDATE_USER,
 	Q_UPSERT_USER,
 	Q_SYNC_USER_SESSIONS,
 	Q_DELETE_USER,
+	Q_LOCK_DELETE_USER,
+	Q_ACTIVE_SESSION_IDS,
 	Q_CREATE_SESSION,
 	Q_LOCK_USER,
 	Q_COUNT_ACTIVE,
@@ -50,5 +53,6 @@ extern void as_store_connect(void);
 extern void as_store_finish(void);
 extern int	as_store_exec(StoreQuery query, Datum *values, const char *nulls,
 						  bool read_only, long count);
+extern Datum as_store_value(int row, int attno);
 
 #endif							/* AUTHSESSIONS_STORE_H */

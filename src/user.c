@@ -7,7 +7,8 @@
  * A user row is written before the user's session rows, the order of every
  * writer (store.c): upsert_user updates the row, then the copies of its name
  * and is_operator that its active sessions keep, in the same transaction;
- * delete_user deletes the row, whose cascade deletes the sessions.
+ * delete_user deletes the row, whose cascade deletes the sessions (and,
+ * with authsessions.notify_channel set, announces the active ones first).
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +18,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "notify.h"
 #include "session.h"
 #include "store.h"
 #include "utils/jsonb.h"
@@ -100,7 +102,8 @@ authsessions_upsert_user(PG_FUNCTION_ARGS)
 
 /*
  * authsessions.delete_user(guid): delete a user and, by ON DELETE CASCADE,
- * all of their sessions.  A NULL guid raises 22004.
+ * all of their sessions, announcing each active one (notify.c).  A NULL
+ * guid raises 22004.
  */
 Datum
 authsessions_delete_user(PG_FUNCTION_ARGS)
@@ -113,6 +116,26 @@ authsessions_delete_user(PG_FUNCTION_ARGS)
 
 	args[0] = PG_GETARG_DATUM(0);
 	as_store_connect();
+
+	/*
+	 * With a channel, one notification per active session the cascade is
+	 * about to delete: the user row is locked first, as the DELETE locks it,
+	 * so the next statement's snapshot sees every session created before and
+	 * none can start or end until we commit.
+	 */
+	if (as_notify_enabled() &&
+		as_store_exec(Q_LOCK_DELETE_USER, args, NULL, false, 0) == 1)
+	{
+		Datum		user_id = as_store_value(0, 1);
+		int			active = as_store_exec(Q_ACTIVE_SESSION_IDS, &user_id,
+										   NULL, false, 0);
+		int			i;
+
+		for (i = 0; i < active; i++)
+			as_notify_session_ended(DatumGetInt64(as_store_value(i, 1)),
+									args[0], NOTIFY_REASON_USER_DELETED);
+	}
+
 	/* the user row, then (cascade) its sessions: the order of store.c */
 	n = as_store_exec(Q_DELETE_USER, args, NULL, false, 0);
 	as_store_finish();

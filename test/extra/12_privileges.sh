@@ -221,6 +221,7 @@ calls() { # calls FUNCTION-NAMES...
 		list) echo "42501|call list|SELECT authsessions.list()" ;;
 		user_sessions) echo "42501|call user_sessions|SELECT authsessions.user_sessions('00000000-0000-4000-8000-0000000000a1')" ;;
 		revoke) echo "42501|call revoke|SELECT authsessions.revoke($(sid a1))" ;;
+		revoke_user) echo "42501|call revoke_user|SELECT authsessions.revoke_user('00000000-0000-4000-8000-0000000000a1')" ;;
 		upsert_user) echo "42501|call upsert_user|SELECT authsessions.upsert_user('00000000-0000-4000-8000-0000000000a1', 'mallory', true)" ;;
 		delete_user) echo "42501|call delete_user|SELECT authsessions.delete_user('00000000-0000-4000-8000-0000000000a1')" ;;
 		create_session) echo "42501|call create_session|SELECT authsessions.create_session('00000000-0000-4000-8000-0000000000a1')" ;;
@@ -261,7 +262,7 @@ settings() { # settings LOAD-CALL
 
 run_cases "$NOBODY" public < <(
 	common_attacks
-	calls list user_sessions revoke upsert_user delete_user create_session validate check_token end_session purge repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout
+	calls list user_sessions revoke revoke_user upsert_user delete_user create_session validate check_token end_session purge repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout
 	echo "42501|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
 run_cases "$ADMIN" admin < <(
@@ -273,7 +274,7 @@ run_cases "$ADMIN" admin < <(
 )
 run_cases "$APP" app < <(
 	common_attacks
-	calls list user_sessions revoke repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout
+	calls list user_sessions revoke revoke_user repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout
 	settings "SELECT authsessions.validate('x')"
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
@@ -301,7 +302,7 @@ fi
 expect "PUBLIC (a role without grants) may execute no authsessions function" "0" \
 	"SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$NOBODY', oid, 'EXECUTE')"
-expect "the admin role may execute exactly list, user_sessions and revoke" "list,revoke,user_sessions" \
+expect "the admin role may execute exactly list, user_sessions, revoke and revoke_user" "list,revoke,revoke_user,user_sessions" \
 	"SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$ADMIN', oid, 'EXECUTE')"
 expect "the app role may execute exactly the seven lifecycle functions" \

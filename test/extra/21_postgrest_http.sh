@@ -9,7 +9,8 @@
 # with examples/postgrest/roles.sql loaded as a user loads it, it checks for
 # every documented endpoint, role and error the status, the body and its
 # `code`: paging and its errors, Content-Range with Prefer: count=exact,
-# revoke (revoked_by = the JWT's sub) and err_NoActiveSession, nginx's
+# revoke (revoked_by = the JWT's sub) and err_NoActiveSession, revoke-user
+# ({"Revoked": n}, the summary, err_NoActiveSession), nginx's
 # HTTP404/HTTP405/HTTP503, 401 without a JWT and with a forged or expired
 # one, 403 for a role without the grant, the application backend's lifecycle
 # calls straight to PostgREST (GET runs READ ONLY: 405 25006, validate does
@@ -440,6 +441,51 @@ want_code 25006
 want "$(is_active "$target")" t "active"
 done_case "admin GET PostgREST /rpc/revoke?Session=N (READ ONLY) -> 405 25006, nothing revoked"
 
+# --- POST revoke-user: every active session of a user ---------------------------------------------
+# user2 has one active session left (S2[0]) and gets one more; user keeps its one.
+S2X=$(sql -c "SELECT authsessions.create_session('$USER2_GUID', 'extra') ->> 'ID'")
+req POST "$API/revoke-user" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"UserGuid\": \"$USER2_GUID\"}"
+want_status 403
+want_code 42501
+req POST "$API/revoke-user" -H "$JSON" --data-binary "{\"UserGuid\": \"$USER2_GUID\"}"
+want_status 401
+want_code 42501
+req GET "$PG/rpc/revoke_user?UserGuid=$USER2_GUID" -H "$ADMIN_AUTH"
+want_status 405
+want_code 25006
+want "$(is_active "${S2[0]}")$(is_active "$S2X")" tt "active"
+done_case "revoke-user with the app's JWT -> 403, without a JWT -> 401, GET straight to PostgREST -> 405 25006: nothing revoked"
+
+for b in "{\"guid\": \"$USER2_GUID\"}|404|PGRST202" '{"UserGuid": "abc"}|400|22P02' '{"UserGuid": null}|400|22004'; do
+	IFS='|' read -r body st code <<<"$b"
+	req POST "$API/revoke-user" -H "$ADMIN_AUTH" -H "$JSON" --data-binary "$body"
+	want_status "$st"
+	want_code "$code"
+	done_case "admin POST /revoke-user $body -> $st $code"
+done
+
+req POST "$API/revoke-user?UserGuid=$USER_GUID" -H "$ADMIN_AUTH" -H "$JSON" --data-binary "{\"UserGuid\": \"$USER2_GUID\"}"
+want_status 200
+want_jq '. == {"Revoked": 2}'
+want "$(sql -c "SELECT string_agg(DISTINCT revoked_by || ' ' || revoked_by_role || ' ' || revoked_by_login, ',')
+	FROM authsessions_data.sessions WHERE id IN (${S2[0]}, $S2X)")" "$ADMIN_SUB $ADMIN authenticator" \
+	"revoked_by, revoked_by_role, revoked_by_login"
+want "$(is_active "${S2[0]}")$(is_active "$S2X")$(is_active "$S_USER")" fft "active (user2's two, user's one)"
+done_case "admin POST /revoke-user {\"UserGuid\": <user2>} (query string dropped) -> 200 {\"Revoked\": 2}; revoked_by = the JWT's sub; user's session untouched"
+
+req GET "$API/list" -H "$ADMIN_AUTH"
+want_status 200
+want_jq ". == [$USER1_ROW]" "body is not [user]"
+done_case "admin GET /list after revoke-user -> only user (the summary agrees)"
+
+for g in "$USER2_GUID|user2 again" "$USER3_GUID|user3, no active session" "$UNKNOWN_GUID|an unknown user"; do
+	req POST "$API/revoke-user" -H "$ADMIN_AUTH" -H "$JSON" --data-binary "{\"UserGuid\": \"${g%|*}\"}"
+	want_status 404
+	want_code PT404 err_NoActiveSession
+	want_jq '.details == "No active session was found for the provided UserGuid."' "details differ"
+	done_case "admin POST /revoke-user ${g#*|} -> 404 PT404 err_NoActiveSession"
+done
+
 # --- the application backend, straight to PostgREST --------------------------------------------
 req GET "$PG/rpc/create_session?user_guid=$USER3_GUID" -H "$APP_AUTH"
 want_status 405
@@ -515,12 +561,12 @@ done_case "app POST /rpc/validate after end_session -> 200 null"
 rpc_paths='[.paths | keys[] | select(startswith("/rpc/"))] | sort'
 req GET "$PG/" -H "$ADMIN_AUTH"
 want_status 200
-want_jq ".swagger == \"2.0\" and ($rpc_paths) == [\"/rpc/check_request\", \"/rpc/list\", \"/rpc/revoke\", \"/rpc/user_sessions\"]" \
+want_jq ".swagger == \"2.0\" and ($rpc_paths) == [\"/rpc/check_request\", \"/rpc/list\", \"/rpc/revoke\", \"/rpc/revoke_user\", \"/rpc/user_sessions\"]" \
 	"the admin's /rpc/ paths are $(jq -c "$rpc_paths" <<<"$BODY" 2>/dev/null)"
 summary=$(sql -c "SELECT split_part(obj_description('authsessions.list'::regproc, 'pg_proc'), E'\n', 1)")
 want "$(jq -r '.paths["/rpc/list"].get.summary' <<<"$BODY" 2>/dev/null)" "$summary" "list's summary"
 want_jq '[.definitions // {} | keys[]] | all(startswith("authsessions_data") | not)' "a table of authsessions_data is listed"
-done_case "admin GET / (OpenAPI) -> exactly list, revoke, user_sessions and check_request; summary = the COMMENT's first line"
+done_case "admin GET / (OpenAPI) -> exactly list, revoke, revoke_user, user_sessions and check_request; summary = the COMMENT's first line"
 
 req GET "$PG/" -H "$APP_AUTH"
 want_status 200
@@ -577,14 +623,15 @@ done_case "PostgREST stopped: GET /list -> 503 HTTP503 (nginx)"
 
 # --- an upgrade on a direct connection, picked up after NOTIFY pgrst -------------------------
 # A database still at 1.0 (the installed library is newer), roles.sql loaded
-# as 1.0 shipped it (without check_token, issue_jwt, check_request and the
-# self-service grants, new in 1.1, and with 1.0's create_session, which had
-# no max_lifetime), a PostgREST on it;
+# as 1.0 shipped it (without check_token, revoke_user, issue_jwt,
+# check_request and the self-service grants, new in 1.1, and with 1.0's
+# create_session, which had no max_lifetime), a PostgREST on it;
 # then ALTER EXTENSION ... UPDATE and a grant of the new function on a
 # direct connection.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE ${DB}_up" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "CREATE EXTENSION authsessions VERSION '1.0'" >/dev/null
-sed -e '/authsessions\.check_token(text),/d' -e '/authsessions\.issue_jwt(text, interval),/d' \
+sed -e '/authsessions\.check_token(text),/d' -e '/authsessions\.revoke_user(uuid),/d' \
+	-e '/authsessions\.issue_jwt(text, interval),/d' \
 	-e '/authsessions\.check_request()/d' -e '/authsessions\.my_sessions(/d' \
 	-e 's/create_session(uuid, text, text, text, interval, text, inet, interval)/create_session(uuid, text, text, text, interval, text, inet)/' \
 	examples/postgrest/roles.sql |

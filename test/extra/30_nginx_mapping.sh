@@ -198,6 +198,19 @@ t_end
 
 route POST '/revoke?Session=5&select=x' 'POST /rpc/revoke' -H 'Content-Type: application/json' --data-binary '{"Session": 5}'
 
+req POST "$BASE/revoke-user" -H 'Content-Type: application/json' -H 'Authorization: Bearer a.b.c' \
+	--data-binary "{\"UserGuid\": \"$GUID\"}"
+t_case 'POST /revoke-user {"UserGuid": ...} -> POST /rpc/revoke_user, the JSON body and Authorization passed on'
+t_status 200
+t_check '[[ $(upstream_line) == "POST /rpc/revoke_user" ]]' "upstream got '$(upstream_line)'"
+t_check '[[ $(upstream_header content-type) == application/json ]]' "content-type $(upstream_header content-type)"
+t_check '[[ $(upstream_header content-length) == 52 ]]' "content-length $(upstream_header content-length)"
+t_check '[[ $(upstream_header authorization) == "Bearer a.b.c" ]]' "authorization=$(upstream_header authorization)"
+t_end
+
+route POST "/revoke-user?UserGuid=$GUID&select=x&limit=1" 'POST /rpc/revoke_user' -H 'Content-Type: application/json' \
+	--data-binary "{\"UserGuid\": \"$GUID\"}"
+
 # Self-service (/api/v1/my/...): the same rules.
 BASE_ADMIN=$BASE
 BASE="http://127.0.0.1:$SITE_PORT/api/v1/my"
@@ -257,6 +270,10 @@ not_found "/api/admin/v1/authenticated-sessions/user-sessions/${GUID:0:35}g"    
 not_found "/api/admin/v1/authenticated-sessions/user-sessions/$GUID/x"
 not_found "/api/admin/v1/authenticated-sessions/user-sessions/"
 not_found "/api/admin/v1/authenticated-sessions/list/"
+not_found "/api/admin/v1/authenticated-sessions/revoke-user/" POST
+not_found "/api/admin/v1/authenticated-sessions/revoke-user/$GUID" POST
+not_found "/api/admin/v1/authenticated-sessions/revoke_user" POST
+not_found "/rpc/revoke_user" POST
 not_found "/api/admin/v1/authenticated-sessions/"
 not_found "/rpc/list"
 not_found "/api/v1/my/sessions/"
@@ -279,6 +296,9 @@ not_allowed() {
 }
 not_allowed GET /revoke POST
 not_allowed PUT /revoke POST
+not_allowed GET /revoke-user POST
+not_allowed PUT /revoke-user POST
+not_allowed DELETE /revoke-user POST
 not_allowed POST /list 'GET, HEAD'
 not_allowed DELETE "/user-sessions/$GUID" 'GET, HEAD'
 BASE="http://127.0.0.1:$SITE_PORT/api/v1/my"

@@ -32,6 +32,7 @@ USER2_GUID=90b10bb2-8c70-456f-b960-2251ae6d8778
 LIST=/v1/authenticated-sessions/list
 USESS='/v1/authenticated-sessions/user-sessions/{guid}'
 REVOKE=/v1/authenticated-sessions/revoke
+REVOKE_USER=/v1/authenticated-sessions/revoke-user
 
 # --- node and the validator -----------------------------------------------------------
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -121,6 +122,13 @@ real "user_sessions?page_size=0" "$USESS" get GET "/rpc/user_sessions?guid=$USER
 real "list without a JWT" $LIST get GET /rpc/list
 real "user_sessions with the application role" "$USESS" get GET "/rpc/user_sessions?guid=$USER_GUID" --role authsessions_app --sub b
 real "revoke without a JWT" $REVOKE post POST /rpc/revoke '{"Session": 1}'
+real "revoke-user" $REVOKE_USER post POST /rpc/revoke_user "{\"UserGuid\": \"$USER2_GUID\"}" --role $ADMIN --sub a
+REVOKE_USER_BODY=$BODY
+real "revoke-user again: err_NoActiveSession" $REVOKE_USER post POST /rpc/revoke_user "{\"UserGuid\": \"$USER2_GUID\"}" --role $ADMIN --sub a
+real "revoke-user {\"UserGuid\": \"abc\"}" $REVOKE_USER post POST /rpc/revoke_user '{"UserGuid": "abc"}' --role $ADMIN --sub a
+real "revoke-user {\"guid\": ...}: PGRST202" $REVOKE_USER post POST /rpc/revoke_user "{\"guid\": \"$USER_GUID\"}" --role $ADMIN --sub a
+real "revoke-user with the application role" $REVOKE_USER post POST /rpc/revoke_user "{\"UserGuid\": \"$USER_GUID\"}" --role authsessions_app --sub b
+real "revoke-user without a JWT" $REVOKE_USER post POST /rpc/revoke_user "{\"UserGuid\": \"$USER_GUID\"}"
 
 # The self-service paths, with a JWT of issue_jwt (the test cluster's key,
 # scripts/pgenv.sh) in the Authorization header, as PostgREST passes it.
@@ -168,6 +176,9 @@ mutate "IsOperator null" "$USESS" get 200 "$SESSIONS_BODY" '.[0].IsOperator = nu
 mutate "revoke answer with an extra key" $REVOKE post 200 "$REVOKE_BODY" '.Revoked = 1'
 mutate "revoke answer Success false" $REVOKE post 200 "$REVOKE_BODY" '.Success = false'
 mutate "revoke answer Success as a string" $REVOKE post 200 "$REVOKE_BODY" '.Success = "true"'
+mutate "revoke-user answer Revoked 0" $REVOKE_USER post 200 "$REVOKE_USER_BODY" '.Revoked = 0'
+mutate "revoke-user answer Revoked as a string" $REVOKE_USER post 200 "$REVOKE_USER_BODY" '.Revoked |= tostring'
+mutate "revoke-user answer with Success too" $REVOKE_USER post 200 "$REVOKE_USER_BODY" '.Success = true'
 mutate "error without hint" $REVOKE post 404 "$ERROR_BODY" 'del(.hint)'
 mutate "error with an extra key" $REVOKE post 404 "$ERROR_BODY" '.status = 404'
 mutate "error with a numeric code" $REVOKE post 404 "$ERROR_BODY" '.code = 404'

@@ -217,6 +217,7 @@ while IFS='|' read -r role fn body; do
 	done_case "$role GET /rpc/$fn?... straight to the replica's PostgREST -> 405 25006"
 done <<EOF
 admin|revoke|{"Session": $target}
+admin|revoke_user|{"UserGuid": "$ALICE"}
 app|create_session|{"user_guid": "$ALICE"}
 app|end_session|{"token": "$(tok b1)"}
 app|upsert_user|{"guid": "$ALICE", "name": "mallory", "is_operator": true}
@@ -269,6 +270,13 @@ req POST "$BACKEND/rpc/check_token" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"
 want_status 200
 want_jq '. == null'
 done_case "after replay, POST /rpc/check_token {revoked token} through nginx -> 200 null"
+
+# revoke-user, a writer too: nginx sends it to the primary
+req POST "$API/revoke-user" -H "$ADMIN_AUTH" -H "$JSON" --data-binary "{\"UserGuid\": \"$BOB\"}"
+want_status 200
+want_jq '. == {"Revoked": 1}'
+want "$(primary -c "SELECT string_agg(revoked_by, ',') FROM authsessions_data.sessions WHERE user_guid = '$BOB'")" "$ADMIN_SUB" "revoked_by on the primary"
+done_case "POST revoke-user {bob} through nginx -> 200 {\"Revoked\": 1}, made on the primary"
 
 # --- the schema cache: NOTIFY pgrst on the primary, and SIGUSR1 ----------------
 

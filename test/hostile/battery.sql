@@ -292,6 +292,19 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only) VALUE
 	('revoke', 'read-only: the live session', format('authsessions.revoke((%s::jsonb->>''ID'')::bigint)', '(SELECT live::text FROM hb_fixture)'), '25006', NULL, true),
 	('revoke', 'read-only: unknown', 'authsessions.revoke(-1)', '25006', NULL, true),
 	('revoke', 'read-only: NULL', 'authsessions.revoke(NULL)', '25006', NULL, true);
+-- revoke_user("UserGuid")
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side, read_only) VALUES
+	('revoke_user', 'NULL', 'authsessions.revoke_user(NULL)', '22004', NULL, false, false),
+	('revoke_user', 'named NULL', 'authsessions.revoke_user("UserGuid" => NULL)', '22004', NULL, false, false),
+	('revoke_user', 'unknown', format('authsessions.revoke_user(%s::uuid)', hv('uuid_unknown')), 'PT404', NULL, false, false),
+	('revoke_user', 'nil uuid', format('authsessions.revoke_user(%s::uuid)', hv('uuid_nil')), 'PT404', NULL, false, false),
+	('revoke_user', 'known: its one live session', format('authsessions.revoke_user(%s::uuid)', hv('uuid_known')), '00000', '{"Revoked": 1}', false, false),
+	('revoke_user', 'known, no hyphens', format('authsessions.revoke_user(%s::uuid)', hv('uuid_nohyphen')), '00000', '{"Revoked": 1}', false, false),
+	('revoke_user', 'not a uuid', format('authsessions.revoke_user(%s::uuid)', hv('uuid_bad')), '22P02', NULL, true, false),
+	('revoke_user', 'SQL fragment', format('authsessions.revoke_user(%s::uuid)', hv('uuid_sql')), '22P02', NULL, true, false),
+	('revoke_user', '1 MB', format('authsessions.revoke_user(%s::uuid)', hv('mb1_random')), '22P02', NULL, true, false),
+	('revoke_user', 'read-only', format('authsessions.revoke_user(%s::uuid)', hv('uuid_known')), '25006', NULL, false, true),
+	('revoke_user', 'read-only, NULL', 'authsessions.revoke_user(NULL)', '25006', NULL, false, true);
 -- hostile sub claims: recorded as revoked_by verbatim, never an error; a
 -- claims setting that is not JSON is PostgREST's bug (22P02).
 -- hb_revoke_audit() revokes the live session, then reads revoked_by in a new
@@ -492,6 +505,7 @@ SELECT fn, s FROM (VALUES
 	('list', ARRAY['22023']),
 	('user_sessions', ARRAY['22004', '22023']),
 	('revoke', ARRAY['22004', 'PT404', '25006', '22P02']),	-- 22P02: claims not JSON
+	('revoke_user', ARRAY['22004', 'PT404', '25006']),
 	('upsert_user', ARRAY['22004', '22023', '22001', '25006']),
 	('delete_user', ARRAY['22004', '25006']),
 	('create_session', ARRAY['22004', '22023', '22001', 'PT404', '25006']),

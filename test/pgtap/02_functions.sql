@@ -1,6 +1,6 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the seventeen functions: signature with argument names and
+-- For each of the eighteen functions: signature with argument names and
 -- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
 -- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
 -- SECURITY INVOKER without SET (the read paths list, user_sessions,
@@ -10,7 +10,7 @@
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(213);
+SELECT plan(225);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -60,22 +60,25 @@ INSERT INTO expected_functions VALUES
 	(11, 'check_token', '{text}', '{token}',
 	 'token text',
 	 'jsonb', 'stable', false),
-	(12, 'issue_jwt', '{text,interval}', '{token,ttl}',
+	(12, 'revoke_user', '{uuid}', '{UserGuid}',
+	 '"UserGuid" uuid',
+	 'jsonb', 'volatile', true),
+	(13, 'issue_jwt', '{text,interval}', '{token,ttl}',
 	 'token text, ttl interval DEFAULT NULL::interval',
 	 'jsonb', 'volatile', false),
-	(13, 'check_request', '{}', '{}',
+	(14, 'check_request', '{}', '{}',
 	 '',
 	 'void', 'volatile', false),
-	(14, 'my_sessions', '{integer,integer}', '{page,page_size}',
+	(15, 'my_sessions', '{integer,integer}', '{page,page_size}',
 	 'page integer DEFAULT 1, page_size integer DEFAULT 50',
 	 'jsonb', 'stable', false),
-	(15, 'revoke_my_session', '{bigint}', '{Session}',
+	(16, 'revoke_my_session', '{bigint}', '{Session}',
 	 '"Session" bigint',
 	 'jsonb', 'volatile', true),
-	(16, 'revoke_my_other_sessions', '{}', '{}',
+	(17, 'revoke_my_other_sessions', '{}', '{}',
 	 '',
 	 'jsonb', 'volatile', true),
-	(17, 'logout', '{}', '{}',
+	(18, 'logout', '{}', '{}',
 	 '',
 	 'jsonb', 'volatile', true);
 
@@ -89,7 +92,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 17 functions ------------------------------------
+-- Per function: 12 tests x 18 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -147,9 +150,9 @@ SELECT p.*, p.oid::regprocedure::text AS sig
 SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
 	      'create_session', 'validate', 'check_token', 'end_session', 'purge',
-	      'repair_summary', 'issue_jwt', 'check_request', 'my_sessions',
+	      'repair_summary', 'revoke_user', 'issue_jwt', 'check_request', 'my_sessions',
 	      'revoke_my_session', 'revoke_my_other_sessions', 'logout'],
-	'schema authsessions holds exactly the seventeen documented functions');
+	'schema authsessions holds exactly the eighteen documented functions');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),

@@ -2,14 +2,14 @@
 --
 -- PUBLIC can execute nothing, use neither schema and touch no table or
 -- sequence.  An admin role granted what the README documents (USAGE on
--- authsessions, EXECUTE on list, user_sessions and revoke) can call exactly
+-- authsessions, EXECUTE on list, user_sessions, revoke and revoke_user) can call exactly
 -- those; an application role (USAGE, EXECUTE on the lifecycle functions)
 -- exactly those; neither reads the tables, and neither (nor PUBLIC) may call
 -- repair_summary, which the extension grants to nobody.  revoke and
 -- end_session record the role in effect and the login that ended a session.
 -- Roles are created here and disappear with the ROLLBACK.
 BEGIN;
-SELECT plan(90);
+SELECT plan(93);
 
 -- The functions, as function_privs_are wants them.
 CREATE TEMP TABLE fns (ord int PRIMARY KEY, name name, args name[], admin bool, app bool);
@@ -24,7 +24,8 @@ INSERT INTO fns VALUES
 	(8, 'end_session',    '{text}',                                   false, true),
 	(9, 'purge',          '{interval,integer}',                       false, true),
 	(10, 'repair_summary', '{uuid}',                                  false, false),
-	(11, 'check_token',   '{text}',                                   false, true);
+	(11, 'check_token',   '{text}',                                   false, true),
+	(12, 'revoke_user',   '{uuid}',                                   true,  false);
 
 -- PUBLIC: nothing at all (18 tests) ----------------------------------------
 
@@ -75,7 +76,8 @@ GRANT USAGE ON SCHEMA authsessions TO regress_admin;
 GRANT EXECUTE ON FUNCTION
 	authsessions.list(integer, integer, uuid),
 	authsessions.user_sessions(uuid, integer, integer),
-	authsessions.revoke(bigint)
+	authsessions.revoke(bigint),
+	authsessions.revoke_user(uuid)
 	TO regress_admin;
 
 -- As the README documents: an application backend role.
@@ -90,7 +92,7 @@ GRANT EXECUTE ON FUNCTION
 	authsessions.purge(interval, integer)
 	TO regress_app;
 
--- Catalogue view of those grants (30 tests).
+-- Catalogue view of those grants (32 tests).
 SELECT function_privs_are('authsessions', name, args, 'regress_admin',
 		CASE WHEN admin THEN '{EXECUTE}' ELSE '{}' END::name[],
 		format('regress_admin %s execute authsessions.%s(%s)',
@@ -228,8 +230,9 @@ SELECT is(
 	      'authsessions.jwt_ttl=superuser', 'authsessions.max_lifetime=superuser',
 	      'authsessions.max_page_size=superuser',
 	      'authsessions.max_sessions_per_user=superuser', 'authsessions.max_ttl=superuser',
+	      'authsessions.notify_channel=superuser',
 	      'authsessions.session_limit_action=superuser', 'authsessions.touch_interval=superuser'],
-	'the thirteen authsessions settings exist and only a superuser may change them (jwt_secret_file: postgresql.conf only)');
+	'the fourteen authsessions settings exist and only a superuser may change them (jwt_secret_file: postgresql.conf only)');
 SET ROLE regress_app;
 SELECT throws_ok($$SET authsessions.idle_timeout = '400d'$$, '42501', NULL,
 	'regress_app cannot change authsessions.idle_timeout');

@@ -36,7 +36,8 @@ tc_grant_readme() {
 GRANT USAGE ON SCHEMA authsessions TO :"admin";
 GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
                           authsessions.user_sessions(uuid, integer, integer),
-                          authsessions.revoke(bigint)
+                          authsessions.revoke(bigint),
+                          authsessions.revoke_user(uuid)
       TO :"admin";
 SQL
 	fi
