@@ -265,11 +265,12 @@ Datum
 authsessions_revoke_my_other_sessions(PG_FUNCTION_ARGS)
 {
 	SessionRow	me;
+	int64		ended;
 
 	PreventCommandIfReadOnly("authsessions.revoke_my_other_sessions()");
 	self_session(&me);
-	PG_RETURN_JSONB_P(as_session_revoked(end_own_sessions(&me, me.id, true,
-														  NOTIFY_REASON_REVOKED)));
+	ended = end_own_sessions(&me, me.id, true, NOTIFY_REASON_REVOKED);
+	PG_RETURN_JSONB_P(as_session_revoked(ended));
 }
 
 /*
@@ -281,9 +282,10 @@ Datum
 authsessions_logout(PG_FUNCTION_ARGS)
 {
 	SessionRow	me;
+	int64		ended;
 
 	PreventCommandIfReadOnly("authsessions.logout()");
 	self_session(&me);
-	PG_RETURN_JSONB_P(as_session_success(end_own_sessions(&me, me.id, false,
-														  NOTIFY_REASON_LOGOUT) == 1));
+	ended = end_own_sessions(&me, me.id, false, NOTIFY_REASON_LOGOUT);
+	PG_RETURN_JSONB_P(as_session_success(ended == 1));
 }
