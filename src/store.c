@@ -87,10 +87,10 @@ typedef struct StoreStatement
  * End the active session matching the condition key (on sessions s), as a
  * revoke or a logout (end_reason = the SQL expression reason) by $2
  * (revoked_by) in role $3 (revoked_by_role), and remove its expiry from its
- * user's summary.  The user row is locked first
- * (k), then the session is updated: the order every writer waits in.
- * Returns the session's id and its user's guid (for notify.c), one row
- * when it ended a session, none otherwise.
+ * user's summary.  The user row is locked first (k), then the session is
+ * updated: the order every writer waits in.  Returns the session's id and
+ * its user's guid (for notify.c), one row when it ended a session, none
+ * otherwise.
  */
 #define END_ACTIVE_SESSION(key, reason) \
 	"WITH k AS (SELECT u.id FROM authsessions_data.users u" \
