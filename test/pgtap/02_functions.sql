@@ -1,16 +1,16 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the eighteen functions: signature with argument names and
+-- For each of the nineteen functions: signature with argument names and
 -- defaults (PostgREST binds arguments by name), return type, LANGUAGE C,
 -- volatility, SECURITY DEFINER with the pinned search_path (the writers) or
 -- SECURITY INVOKER without SET (the read paths list, user_sessions,
--- validate, check_token, issue_jwt, check_request and my_sessions;
+-- ended_sessions, validate, check_token, issue_jwt, check_request and my_sessions;
 -- repair_summary, the DBA's, is a writer), not STRICT, PARALLEL UNSAFE, a non-empty comment and extension
 -- membership.  Then the same rules over whatever function schema
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(225);
+SELECT plan(237);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -80,7 +80,10 @@ INSERT INTO expected_functions VALUES
 	 'jsonb', 'volatile', true),
 	(18, 'logout', '{}', '{}',
 	 '',
-	 'jsonb', 'volatile', true);
+	 'jsonb', 'volatile', true),
+	(19, 'ended_sessions', '{uuid,integer,integer}', '{guid,page,page_size}',
+	 'guid uuid, page integer DEFAULT 1, page_size integer DEFAULT 50',
+	 'jsonb', 'stable', false);
 
 -- The expected functions joined to pg_proc; p.* is NULL for a missing one,
 -- so that a missing function fails each test instead of skipping it.
@@ -92,7 +95,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 18 functions ------------------------------------
+-- Per function: 12 tests x 19 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -151,8 +154,8 @@ SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
 	      'create_session', 'validate', 'check_token', 'end_session', 'purge',
 	      'repair_summary', 'revoke_user', 'issue_jwt', 'check_request', 'my_sessions',
-	      'revoke_my_session', 'revoke_my_other_sessions', 'logout'],
-	'schema authsessions holds exactly the eighteen documented functions');
+	      'revoke_my_session', 'revoke_my_other_sessions', 'logout', 'ended_sessions'],
+	'schema authsessions holds exactly the nineteen functions');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),
@@ -170,12 +173,13 @@ SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE NOT prosecdef),
 	ARRAY['authsessions.check_request()',
 		  'authsessions.check_token(text)',
+		  'authsessions.ended_sessions(uuid,integer,integer)',
 		  'authsessions.issue_jwt(text,interval)',
 		  'authsessions.list(integer,integer,uuid)',
 		  'authsessions.my_sessions(integer,integer)',
 		  'authsessions.user_sessions(uuid,integer,integer)',
 		  'authsessions.validate(text)'],
-	'the only SECURITY INVOKER functions of schema authsessions are the seven read paths');
+	'the only SECURITY INVOKER functions of schema authsessions are the eight read paths');
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions
