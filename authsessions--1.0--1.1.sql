@@ -156,7 +156,7 @@ Writes nothing, so it answers in a READ ONLY transaction (PostgREST runs a POST 
 REVOKE ALL ON FUNCTION authsessions.check_token(text) FROM PUBLIC;
 
 COMMENT ON SCHEMA authsessions IS
-'authsessions: the session store API (admin: list, user_sessions, revoke, revoke_user; application: upsert_user, delete_user, create_session, parse_user_agent, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
+'authsessions: the session store API (admin: list, user_sessions, ended_sessions, revoke, revoke_user; application: upsert_user, delete_user, create_session, parse_user_agent, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
 
 -- Maintenance ---------------------------------------------------------------
 
@@ -330,3 +330,38 @@ Errors: 22004 for a NULL user_agent; 22001 for one over 1024 characters.$$;
 -- (grant parse_user_agent where create_session is granted).
 REVOKE ALL ON FUNCTION authsessions.parse_user_agent(text),
 	authsessions.parse_user_agent_raw(text) FROM PUBLIC;
+-- Why a session ended ----------------------------------------------------------
+
+/*
+ * end_reason: set with revoked_at by every writer from now on.  Sessions
+ * that ended under 1.0 keep it NULL (unknown: 1.0 recorded the same
+ * revoked_by for a revoke and a logout), so the update rewrites no row;
+ * a domain, not a table CHECK, for the reason the install script gives.
+ */
+CREATE DOMAIN authsessions_data.end_reason AS text
+	CONSTRAINT end_reason_check
+	CHECK (VALUE IN ('revoked', 'logout', 'evicted', 'user_deleted'));
+COMMENT ON DOMAIN authsessions_data.end_reason IS
+'authsessions: why a session ended (revoked, logout, evicted, user_deleted)';
+ALTER TABLE authsessions_data.sessions
+	ADD COLUMN end_reason authsessions_data.end_reason;
+COMMENT ON COLUMN authsessions_data.sessions.end_reason IS
+'why the session ended, set with revoked_at by the call that ended it: revoked (revoke, revoke_user, revoke_my_session, revoke_my_other_sessions), logout (end_session, logout), evicted (authsessions.max_sessions_per_user); NULL while active, for a session that expired, and for one ended before version 1.1 (unknown). delete_user deletes the user''s sessions, so user_deleted is only announced (authsessions.notify_channel), never stored by the extension';
+
+CREATE FUNCTION authsessions.ended_sessions(
+	guid uuid,
+	page integer DEFAULT 1,
+	page_size integer DEFAULT 50)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_ended_sessions'
+LANGUAGE C STABLE PARALLEL UNSAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.ended_sessions(uuid, integer, integer) IS
+$$Ended sessions of one user (not yet purged), and why each ended.
+Returns a JSON array of {"ID", "EndedAt", "EndedBy", "EndReason"}, latest EndedAt first (then highest ID); [] for an unknown user. A revoked or logged-out session: EndedAt is revoked_at, EndedBy revoked_by, EndReason revoked, logout or evicted (null if it ended before version 1.1). A session that expired: EndedAt is its expiry, EndedBy and EndReason null.
+Arguments: guid (required), page (default 1), page_size (default 50, 1 to authsessions.max_page_size). NULL page or page_size means the default.
+Errors: 22004 for a NULL guid; 22023 for a page below 1 or a page_size out of range.$$;
+
+-- Like every function of the extension: nobody may call it until granted
+-- (grant it where user_sessions is granted).
+REVOKE ALL ON FUNCTION authsessions.ended_sessions(uuid, integer, integer) FROM PUBLIC;

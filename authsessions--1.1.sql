@@ -12,7 +12,7 @@
  */
 CREATE SCHEMA authsessions;
 COMMENT ON SCHEMA authsessions IS
-'authsessions: the session store API (admin: list, user_sessions, revoke, revoke_user; application: upsert_user, delete_user, create_session, parse_user_agent, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
+'authsessions: the session store API (admin: list, user_sessions, ended_sessions, revoke, revoke_user; application: upsert_user, delete_user, create_session, parse_user_agent, validate, check_token, issue_jwt, end_session, purge; PostgREST: check_request; self-service: my_sessions, revoke_my_session, revoke_my_other_sessions, logout)';
 
 CREATE SCHEMA authsessions_data;
 COMMENT ON SCHEMA authsessions_data IS
@@ -47,6 +47,11 @@ CREATE DOMAIN authsessions_data.idle_seconds AS integer
 	CONSTRAINT idle_seconds_check CHECK (VALUE > 0);
 COMMENT ON DOMAIN authsessions_data.idle_seconds IS
 'authsessions: a session''s idle timeout in seconds (positive)';
+CREATE DOMAIN authsessions_data.end_reason AS text
+	CONSTRAINT end_reason_check
+	CHECK (VALUE IN ('revoked', 'logout', 'evicted', 'user_deleted'));
+COMMENT ON DOMAIN authsessions_data.end_reason IS
+'authsessions: why a session ended (revoked, logout, evicted, user_deleted)';
 
 /*
  * Users of the application.  Two columns are the summary of the user's
@@ -102,6 +107,11 @@ CREATE INDEX users_listed_name_guid_idx
  * still active (at most once per idle timeout), so a revoked session is
  * purged once its last expiry, too, is older than purge's cutoff.
  *
+ * end_reason says why revoked_at was set: every writer sets both in one
+ * statement, so it is NULL while revoked_at is (and for sessions ended
+ * before 1.1, unknown).  No table CHECK ties them, as the domains above
+ * explain.
+ *
  * max_expires_at is the session's own absolute bound (created_at +
  * create_session's max_lifetime argument; NULL without one): no expiry,
  * first or slid, passes it, nor created_at + authsessions.max_lifetime.
@@ -134,7 +144,8 @@ CREATE TABLE authsessions_data.sessions (
 	purge_hint timestamptz NOT NULL,
 	revoked_by_role text,
 	revoked_by_login text,
-	max_expires_at timestamptz
+	max_expires_at timestamptz,
+	end_reason authsessions_data.end_reason
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE authsessions_data.sessions IS
 'authsessions: login sessions; token_hash is the SHA-256 of the token secret, the token itself is never stored';
@@ -154,6 +165,8 @@ COMMENT ON COLUMN authsessions_data.sessions.revoked_by_login IS
 'session_user of the call that ended the session (the role that logged in)';
 COMMENT ON COLUMN authsessions_data.sessions.max_expires_at IS
 'the latest expiry the session may have: created_at + the max_lifetime argument of create_session; NULL without one (authsessions.max_lifetime after created_at bounds every session too)';
+COMMENT ON COLUMN authsessions_data.sessions.end_reason IS
+'why the session ended, set with revoked_at by the call that ended it: revoked (revoke, revoke_user, revoke_my_session, revoke_my_other_sessions), logout (end_session, logout), evicted (authsessions.max_sessions_per_user); NULL while active, for a session that expired, and for one ended before version 1.1 (unknown). delete_user deletes the user''s sessions, so user_deleted is only announced (authsessions.notify_channel), never stored by the extension';
 
 -- A user's sessions: user_sessions, ON DELETE CASCADE, the copies upsert_user
 -- rewrites, evictions, and the recompute of a user's summary.
@@ -179,9 +192,9 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA authsessions_data FROM PUBLIC;
  * argument is named so that PostgREST can bind it.
  *
  * The functions that run SQL are SECURITY DEFINER with a pinned search_path
- * (a caller's look-alike objects never run as the owner).  The four read
- * paths, list, user_sessions, validate and check_token, are SECURITY
- * INVOKER without SET:
+ * (a caller's look-alike objects never run as the owner).  The read paths,
+ * list, user_sessions, ended_sessions, validate and check_token, are
+ * SECURITY INVOKER without SET:
  * they read the tables by OID through the table access method, which checks
  * no privilege and resolves no name, so EXECUTE on them remains the only
  * gate; validate runs its one statement (the touch) as its owner with the
@@ -217,6 +230,20 @@ LANGUAGE C STABLE PARALLEL UNSAFE SECURITY INVOKER;
 COMMENT ON FUNCTION authsessions.user_sessions(uuid, integer, integer) IS
 $$Active sessions of one user.
 Returns a JSON array of {"ID", "UserID", "UserGuid", "LastUpdated", "ExpirationDate", "UserName", "IsOperator", "Smartphone", "OperatingSystem", "Application"}, newest LastUpdated first; [] for an unknown user.
+Arguments: guid (required), page (default 1), page_size (default 50, 1 to authsessions.max_page_size). NULL page or page_size means the default.
+Errors: 22004 for a NULL guid; 22023 for a page below 1 or a page_size out of range.$$;
+
+CREATE FUNCTION authsessions.ended_sessions(
+	guid uuid,
+	page integer DEFAULT 1,
+	page_size integer DEFAULT 50)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'authsessions_ended_sessions'
+LANGUAGE C STABLE PARALLEL UNSAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION authsessions.ended_sessions(uuid, integer, integer) IS
+$$Ended sessions of one user (not yet purged), and why each ended.
+Returns a JSON array of {"ID", "EndedAt", "EndedBy", "EndReason"}, latest EndedAt first (then highest ID); [] for an unknown user. A revoked or logged-out session: EndedAt is revoked_at, EndedBy revoked_by, EndReason revoked, logout or evicted (null if it ended before version 1.1). A session that expired: EndedAt is its expiry, EndedBy and EndReason null.
 Arguments: guid (required), page (default 1), page_size (default 50, 1 to authsessions.max_page_size). NULL page or page_size means the default.
 Errors: 22004 for a NULL guid; 22023 for a page below 1 or a page_size out of range.$$;
 
@@ -486,6 +513,7 @@ Errors: 25006 in a read-only transaction.$$;
  *   GRANT USAGE ON SCHEMA authsessions TO admin_role;
  *   GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
  *       authsessions.user_sessions(uuid, integer, integer),
+ *       authsessions.ended_sessions(uuid, integer, integer),
  *       authsessions.revoke(bigint),
  *       authsessions.revoke_user(uuid) TO admin_role;
  * and an application backend role USAGE plus EXECUTE on upsert_user,

@@ -88,6 +88,14 @@ FROM generate_series(1, 51) AS i;
 SELECT jsonb_array_length(authsessions.user_sessions('90b10bb2-8c70-456f-b960-2251ae6d8778', NULL, NULL)) AS page_1,
 	jsonb_array_length(authsessions.user_sessions('90b10bb2-8c70-456f-b960-2251ae6d8778', 2, NULL)) AS page_2;
 
+-- ended_sessions(guid, page, page_size)
+SELECT authsessions.ended_sessions(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.ended_sessions(NULL, NULL, NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT authsessions.ended_sessions('83bde819-ec08-4cee-b635-884145630d0b', NULL, NULL) =
+	authsessions.ended_sessions('83bde819-ec08-4cee-b635-884145630d0b', 1, 50) AS defaults;
+
 -- list(page, page_size, after)
 SELECT authsessions.list(NULL, NULL, NULL) = authsessions.list(1, 50) AS defaults,
 	authsessions.list(NULL, 1, NULL) = authsessions.list(1, 1) AS page_null,

@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * admin.c
- *	  The documented admin API: list, user_sessions, revoke and revoke_user.
+ *	  The admin API: list, user_sessions, ended_sessions, revoke and
+ *	  revoke_user.
  *
  * Each function builds its whole jsonb result inside a memory context of its
  * own and copies only the finished value out, so what one call allocates is
- * freed when it returns.  list and user_sessions read by index scans
+ * freed when it returns.  list, user_sessions and ended_sessions read by
+ * index scans
  * (scan.c); revoke and revoke_user write with prepared statements
  * (store.c) and announce the sessions they end (notify.c).
  *
@@ -29,6 +31,7 @@
 
 PG_FUNCTION_INFO_V1(authsessions_list);
 PG_FUNCTION_INFO_V1(authsessions_user_sessions);
+PG_FUNCTION_INFO_V1(authsessions_ended_sessions);
 PG_FUNCTION_INFO_V1(authsessions_revoke);
 PG_FUNCTION_INFO_V1(authsessions_revoke_user);
 
@@ -37,6 +40,12 @@ static const char *const list_key_names[] = {
 	"UserGuid", "UserName", "IsOperator", "SessionCount"
 };
 static JsonKeys list_keys = JSON_KEYS(list_key_names);
+
+/* The keys of ended_sessions' objects, in jsonb's order */
+static const char *const ended_key_names[] = {
+	"ID", "EndedAt", "EndedBy", "EndReason"
+};
+static JsonKeys ended_keys = JSON_KEYS(ended_key_names);
 
 /*
  * authsessions.list(page, page_size, after): the users with at least one
@@ -158,6 +167,69 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 	as_json_begin_array(&out);
 	for (i = offset; i < total && i < offset + page_size; i++)
 		as_session_json(&out, &rows[i]);
+	as_json_end_array(&out);
+
+	if (as_http_wants_count())
+		as_http_set_range(offset, Max(Min(total - offset, page_size), 0),
+						  total);
+
+	MemoryContextSwitchTo(caller);
+	result = as_json_finish(&out);
+	MemoryContextDelete(callcxt);
+	PG_RETURN_JSONB_P(result);
+}
+
+/*
+ * authsessions.ended_sessions(guid, page, page_size): one user's ended
+ * sessions not yet purged, latest EndedAt first (then highest ID), with who
+ * ended each and why: revoked_at, revoked_by and end_reason, or for a
+ * session that expired its expiry and two nulls.  Arguments, paging, errors
+ * and Content-Range as user_sessions; an unknown user gives [].
+ */
+Datum
+authsessions_ended_sessions(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext callcxt;
+	int32		page;
+	int32		page_size;
+	int64		offset;
+	EndedRow   *rows;
+	JsonOut		out = {0};
+	Jsonb	   *result;
+	int			total;
+	int64		i;
+
+	as_args_required(fcinfo, 0, "guid");
+	page = as_args_page(fcinfo, 1);
+	page_size = as_args_page_size(fcinfo, 2);
+	offset = as_args_page_offset(page, page_size);
+
+	/* everything but the result lives in a context of this call */
+	callcxt = AllocSetContextCreate(CurrentMemoryContext,
+									"authsessions ended_sessions",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(callcxt);
+
+	/* all of the user's ended sessions, sorted: the page is a slice */
+	total = as_scan_ended_sessions(PG_GETARG_DATUM(0), &rows);
+
+	as_json_begin_array(&out);
+	for (i = offset; i < total && i < offset + page_size; i++)
+	{
+		as_json_begin_object(&out, &ended_keys);
+		as_json_int(&out, rows[i].id);
+		as_json_timestamp(&out, rows[i].ended_at);
+		if (rows[i].ended_by != NULL)
+			as_json_string(&out, rows[i].ended_by);
+		else
+			as_json_null(&out);
+		if (rows[i].end_reason != NULL)
+			as_json_string(&out, rows[i].end_reason);
+		else
+			as_json_null(&out);
+		as_json_end_object(&out);
+	}
 	as_json_end_array(&out);
 
 	if (as_http_wants_count())

@@ -32,6 +32,18 @@ static const char *const reason_names[] = {
 	[NOTIFY_REASON_USER_DELETED] = "user_deleted",
 };
 
+/*
+ * The name of a reason: its notification's "Reason", and the value the
+ * writers store in sessions.end_reason.
+ */
+const char *
+as_notify_reason_name(NotifyReason reason)
+{
+	if ((int) reason < 0 || (int) reason >= (int) lengthof(reason_names))
+		elog(ERROR, "authsessions: unknown reason %d", (int) reason);
+	return reason_names[reason];
+}
+
 /* Is a channel set (authsessions.notify_channel not empty)? */
 bool
 as_notify_enabled(void)
@@ -58,8 +70,6 @@ as_notify_session_ended(int64 id, Datum user_guid, NotifyReason reason)
 
 	if (!as_notify_enabled())
 		return;
-	if ((int) reason < 0 || (int) reason >= (int) lengthof(reason_names))
-		elog(ERROR, "authsessions: unknown reason %d", (int) reason);
 
 	/* the uuid as uuid_out writes it, without allocating */
 	for (i = 0; i < UUID_LEN; i++)
@@ -73,7 +83,7 @@ as_notify_session_ended(int64 id, Datum user_guid, NotifyReason reason)
 
 	len = snprintf(payload, sizeof(payload),
 				   "{\"ID\": " INT64_FORMAT ", \"UserGuid\": \"%s\", \"Reason\": \"%s\"}",
-				   id, guid, reason_names[reason]);
+				   id, guid, as_notify_reason_name(reason));
 	if (len < 0 || len >= (int) sizeof(payload))
 		elog(ERROR, "authsessions: notification payload too long");
 

@@ -11,7 +11,10 @@
 
 #include "fmgr.h"
 
-/* Why a session ended: the "Reason" of its notification. */
+/*
+ * Why a session ended: the "Reason" of its notification, and (but
+ * user_deleted, whose sessions are deleted) sessions.end_reason.
+ */
 typedef enum NotifyReason
 {
 	NOTIFY_REASON_REVOKED,		/* revoke, revoke_user, self-service revokes */
@@ -20,6 +23,7 @@ typedef enum NotifyReason
 	NOTIFY_REASON_USER_DELETED	/* delete_user, one per active session */
 } NotifyReason;
 
+extern const char *as_notify_reason_name(NotifyReason reason);
 extern bool as_notify_enabled(void);
 extern void as_notify_session_ended(int64 id, Datum user_guid,
 									NotifyReason reason);

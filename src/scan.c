@@ -79,6 +79,7 @@ typedef struct ScanCatalog
 	AttrNumber	s_application;
 	AttrNumber	s_created_at;
 	AttrNumber	s_max_expires_at;
+	AttrNumber	s_end_reason;
 } ScanCatalog;
 
 static ScanCatalog catalog;
@@ -180,6 +181,7 @@ catalog_load(void)
 	catalog.s_application = data_attnum(catalog.sessions, "application");
 	catalog.s_created_at = data_attnum(catalog.sessions, "created_at");
 	catalog.s_max_expires_at = data_attnum(catalog.sessions, "max_expires_at");
+	catalog.s_end_reason = data_attnum(catalog.sessions, "end_reason");
 
 	catalog.valid = true;
 }
@@ -641,6 +643,138 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 	table_close(rel, NoLock);
 
 	qsort(result, n, sizeof(SessionRow), session_order);
+	*rows = result;
+	return n;
+}
+
+/* qsort order of ended_sessions: EndedAt descending, then ID descending. */
+static int
+ended_order(const void *a, const void *b)
+{
+	const EndedRow *x = (const EndedRow *) a;
+	const EndedRow *y = (const EndedRow *) b;
+
+	if (x->ended_at != y->ended_at)
+		return x->ended_at > y->ended_at ? -1 : 1;
+	if (x->id != y->id)
+		return x->id > y->id ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The ended sessions of the user with that guid (read with the caller's
+ * snapshot, ended at its transaction's start as for user_sessions), sorted
+ * by ended_order into *rows; returns how many (0 for an unknown user).
+ * Every row of the user not yet purged is read, through
+ * sessions_user_id_idx and in row order (each heap page once): the cost is
+ * in proportion to the user's sessions, never the table.
+ */
+int
+as_scan_ended_sessions(Datum guid, EndedRow **rows)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	Snapshot	snapshot = GetActiveSnapshot();
+	Relation	rel;
+	Relation	idx;
+	TupleTableSlot *slot;
+	IndexScanDesc scan;
+	IndexFetchTableData *fetch;
+	ScanKeyData skey;
+	ItemPointer tid;
+	ItemPointerData *tids;
+	int			ntids = 0;
+	int			tids_allocated = 16;
+	int			n = 0;
+	int			allocated = 16;
+	int32		user_id = 0;
+	bool		found;
+	int			i;
+	EndedRow   *result;
+
+	catalog_load();
+	*rows = NULL;
+
+	rel = table_open(catalog.users, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	found = scan_by_key(rel, catalog.users_guid_key, AccessShareLock,
+						F_UUID_EQ, guid, snapshot, slot);
+	if (found)
+	{
+		slot_getsomeattrs(slot, catalog.u_id);
+		user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	if (!found)
+		return 0;
+
+	result = palloc(sizeof(EndedRow) * allocated);
+	rel = table_open(catalog.sessions, AccessShareLock);
+	idx = index_open(catalog.sessions_user_id_idx, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(user_id));
+	scan = compat_index_beginscan(rel, idx, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+
+	tids = palloc(sizeof(ItemPointerData) * tids_allocated);
+	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ntids == tids_allocated)
+		{
+			tids_allocated *= 2;
+			tids = repalloc(tids, sizeof(ItemPointerData) * tids_allocated);
+		}
+		tids[ntids++] = *tid;
+	}
+	index_endscan(scan);
+	qsort(tids, ntids, sizeof(ItemPointerData), tid_descending);
+
+	fetch = table_index_fetch_begin(rel);
+	for (i = 0; i < ntids; i++)
+	{
+		bool		call_again = false;
+		EndedRow   *row;
+
+		CHECK_FOR_INTERRUPTS();
+		/* the version of the (HOT) chain the snapshot sees, if any */
+		if (!table_index_fetch_tuple(fetch, &tids[i], snapshot, slot,
+									 &call_again, NULL))
+			continue;
+		pgstat_count_heap_fetch(idx);
+		slot_getallattrs(slot);
+		if (scan_session_active(slot, now))
+			continue;
+		if (n == allocated)
+		{
+			allocated *= 2;
+			result = repalloc(result, sizeof(EndedRow) * allocated);
+		}
+		row = &result[n++];
+		row->id = DatumGetInt64(slot_notnull(slot, catalog.s_id));
+		if (slot->tts_isnull[catalog.s_revoked_at - 1])
+		{
+			/* it expired: no one ended it */
+			row->ended_at = DatumGetTimestampTz(slot_notnull(slot, catalog.s_expires_at));
+			row->ended_by = NULL;
+			row->end_reason = NULL;
+		}
+		else
+		{
+			row->ended_at = DatumGetTimestampTz(slot_notnull(slot, catalog.s_revoked_at));
+			row->ended_by = slot_text(slot, catalog.s_revoked_by);
+			row->end_reason = slot_text(slot, catalog.s_end_reason);
+		}
+	}
+	table_index_fetch_end(fetch);
+
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+
+	qsort(result, n, sizeof(EndedRow), ended_order);
 	*rows = result;
 	return n;
 }

@@ -31,6 +31,15 @@ typedef struct SessionRow
 	char	   *application;
 } SessionRow;
 
+/* one ended session, as ended_sessions shows it */
+typedef struct EndedRow
+{
+	int64		id;
+	TimestampTz ended_at;		/* revoked_at, else (expired) expires_at */
+	char	   *ended_by;		/* revoked_by; NULL when it expired */
+	char	   *end_reason;		/* NULL when it expired or is unknown */
+} EndedRow;
+
 /* one user of list */
 typedef struct ListRow
 {
@@ -45,6 +54,7 @@ extern bool as_scan_session_by_token(const uint8 *hash, ItemPointer locator,
 									 SessionRow *row);
 extern bool as_scan_session_by_id(int64 id, SessionRow *row);
 extern int	as_scan_user_sessions(Datum guid, SessionRow **rows);
+extern int	as_scan_ended_sessions(Datum guid, EndedRow **rows);
 extern text *as_scan_user_name(Datum guid);
 extern int	as_scan_list(text *cursor_name, pg_uuid_t *cursor_guid,
 						 int64 offset, int limit, bool want_total,

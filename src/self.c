@@ -123,7 +123,7 @@ end_own_sessions(const SessionRow *me, int64 id, bool others,
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Datum		guid = DirectFunctionCall1(uuid_in, CStringGetDatum(me->guid));
-	Datum		args[4];
+	Datum		args[5];
 	int64	   *ended_ids;
 	int64		ended;
 	int64		i;
@@ -135,6 +135,7 @@ end_own_sessions(const SessionRow *me, int64 id, bool others,
 		args[1] = CStringGetTextDatum(me->guid);
 		args[2] = CStringGetTextDatum(as_args_role_name());
 		args[3] = Int32GetDatum(me->user_id);
+		args[4] = CStringGetTextDatum(as_notify_reason_name(reason));
 		/* one row (the session's id and its user's guid) when it ended it */
 		ended = as_store_exec(Q_REVOKE_OWN, args, NULL, false, 0);
 		ended_ids = MemoryContextAlloc(caller, sizeof(int64));

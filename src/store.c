@@ -49,6 +49,10 @@
  *	  recomputes it, for the same reason.
  * Every writer goes through these statements, so constraints, triggers and
  * row-level security added to the tables apply as to any UPDATE.
+ *
+ * Every statement that sets revoked_at sets end_reason in the same
+ * assignment (revoked, logout or evicted; notify.h's reasons).  delete_user
+ * stores none: the cascade deletes the sessions.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -81,20 +85,21 @@ typedef struct StoreStatement
 
 /*
  * End the active session matching the condition key (on sessions s), as a
- * revoke or a logout by $2 (revoked_by) in role $3 (revoked_by_role), and
- * remove its expiry from its user's summary.  The user row is locked first
- * (k), then the session is updated: the order every writer waits in.
- * Returns the session's id and its user's guid (for notify.c), one row
- * when it ended a session, none otherwise.
+ * revoke or a logout (end_reason = the SQL expression reason) by $2
+ * (revoked_by) in role $3 (revoked_by_role), and remove its expiry from its
+ * user's summary.  The user row is locked first (k), then the session is
+ * updated: the order every writer waits in.  Returns the session's id and
+ * its user's guid (for notify.c), one row when it ended a session, none
+ * otherwise.
  */
-#define END_ACTIVE_SESSION(key) \
+#define END_ACTIVE_SESSION(key, reason) \
 	"WITH k AS (SELECT u.id FROM authsessions_data.users u" \
 	"   WHERE u.id = (SELECT s.user_id FROM authsessions_data.sessions s" \
 	"                 WHERE " key ")" \
 	"   FOR NO KEY UPDATE)," \
 	" r AS (UPDATE authsessions_data.sessions s" \
 	"   SET revoked_at = now(), revoked_by = $2, revoked_by_role = $3," \
-	"     revoked_by_login = session_user" \
+	"     revoked_by_login = session_user, end_reason = " reason \
 	"   FROM k WHERE " key " AND s.user_id = k.id AND " ACTIVE_SESSION \
 	"   RETURNING s.id, s.user_id, s.expires_at)" \
 	" UPDATE authsessions_data.users u" \
@@ -110,7 +115,7 @@ typedef struct StoreStatement
  */
 static const StoreStatement statements[Q_COUNT] = {
 	[Q_REVOKE] = {
-		END_ACTIVE_SESSION("s.id = $1"),
+		END_ACTIVE_SESSION("s.id = $1", "'revoked'"),
 		SPI_OK_UPDATE_RETURNING, 3, {INT8OID, TEXTOID, TEXTOID}
 	},
 	/*
@@ -122,7 +127,7 @@ static const StoreStatement statements[Q_COUNT] = {
 	[Q_REVOKE_USER] = {
 		"WITH r AS (UPDATE authsessions_data.sessions s"
 		"   SET revoked_at = now(), revoked_by = $2, revoked_by_role = $3,"
-		"     revoked_by_login = session_user"
+		"     revoked_by_login = session_user, end_reason = 'revoked'"
 		"   WHERE s.user_id = $1 AND " ACTIVE_SESSION
 		"   RETURNING s.id)"
 		" SELECT r.id FROM r ORDER BY r.id",
@@ -211,7 +216,8 @@ static const StoreStatement statements[Q_COUNT] = {
 	[Q_EVICT] = {
 		"WITH e AS (UPDATE authsessions_data.sessions s"
 		" SET revoked_at = now(), revoked_by = 'authsessions:evicted',"
-		"   revoked_by_role = $3, revoked_by_login = session_user"
+		"   revoked_by_role = $3, revoked_by_login = session_user,"
+		"   end_reason = 'evicted'"
 		" WHERE s.id IN (SELECT v.id FROM authsessions_data.sessions v"
 		"   WHERE v.user_id = $1 AND v.revoked_at IS NULL AND v.expires_at > now()"
 		"   ORDER BY v.last_updated, v.id LIMIT $2)"
@@ -243,7 +249,7 @@ static const StoreStatement statements[Q_COUNT] = {
 		SPI_OK_UPDATE, 4, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID}
 	},
 	[Q_END_SESSION] = {
-		END_ACTIVE_SESSION("s.token_hash = $1"),
+		END_ACTIVE_SESSION("s.token_hash = $1", "'logout'"),
 		SPI_OK_UPDATE_RETURNING, 3, {BYTEAOID, TEXTOID, TEXTOID}
 	},
 	[Q_PURGE_SESSIONS] = {
@@ -300,10 +306,14 @@ static const StoreStatement statements[Q_COUNT] = {
 		" WHERE u.id = $1 AND " SUMMARY_WRONG,
 		SPI_OK_UPDATE, 1, {INT4OID}
 	},
-	/* revoke_my_session and logout: session $1 only if it is user $4's */
+	/*
+	 * revoke_my_session and logout: session $1 only if it is user $4's;
+	 * end_reason $5 (revoked or logout)
+	 */
 	[Q_REVOKE_OWN] = {
-		END_ACTIVE_SESSION("s.id = $1 AND s.user_id = $4"),
-		SPI_OK_UPDATE_RETURNING, 4, {INT8OID, TEXTOID, TEXTOID, INT4OID}
+		END_ACTIVE_SESSION("s.id = $1 AND s.user_id = $4", "$5"),
+		SPI_OK_UPDATE_RETURNING, 5,
+		{INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID}
 	},
 	/*
 	 * revoke_my_other_sessions: every active session of user $1 but $2,
@@ -314,7 +324,7 @@ static const StoreStatement statements[Q_COUNT] = {
 	[Q_REVOKE_OTHERS] = {
 		"WITH r AS (UPDATE authsessions_data.sessions s"
 		"   SET revoked_at = now(), revoked_by = $3, revoked_by_role = $4,"
-		"     revoked_by_login = session_user"
+		"     revoked_by_login = session_user, end_reason = 'revoked'"
 		"   WHERE s.user_id = $1 AND s.id <> $2 AND " ACTIVE_SESSION
 		"   RETURNING s.id)"
 		" SELECT r.id FROM r ORDER BY r.id",

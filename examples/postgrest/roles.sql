@@ -13,8 +13,8 @@
 --                       request, to one of the three roles below.
 --   authsessions_anon   db-anon-role: requests without a JWT.  Granted
 --                       nothing, so every endpoint answers 401.
---   authsessions_admin  the admin API: list, user_sessions, revoke,
---                       revoke_user.  A JWT with "role":
+--   authsessions_admin  the admin API: list, user_sessions,
+--                       ended_sessions, revoke, revoke_user.  A JWT with "role":
 --                       "authsessions_admin" selects it.
 --   authsessions_app    the application backend: upsert_user, delete_user,
 --                       create_session, validate, check_token, issue_jwt,
@@ -93,11 +93,13 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA authsessions_data FROM authenticator, auth
 GRANT USAGE ON SCHEMA authsessions TO authsessions_anon, authsessions_admin, authsessions_app, authsessions_user;
 GRANT EXECUTE ON FUNCTION authsessions.check_request() TO authsessions_anon, authsessions_admin, authsessions_app, authsessions_user;
 
--- Admin API: GET list, GET user-sessions/{guid}, POST revoke, POST revoke-user.
+-- Admin API: GET list, GET user-sessions/{guid}, POST revoke, POST revoke-user;
+-- ended_sessions through PostgREST (/rpc/ended_sessions).
 GRANT USAGE ON SCHEMA authsessions TO authsessions_admin;
 GRANT EXECUTE ON FUNCTION
 	authsessions.list(integer, integer, uuid),
 	authsessions.user_sessions(uuid, integer, integer),
+	authsessions.ended_sessions(uuid, integer, integer),
 	authsessions.revoke_user(uuid),
 	authsessions.revoke(bigint)
 TO authsessions_admin;

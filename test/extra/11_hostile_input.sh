@@ -75,7 +75,7 @@ if ((battery_status == 0)); then
 	expect "the battery has at least 1500 cases" "t" "SELECT count(*) >= 1500 FROM hb_cases"
 
 	# 2. Each function: the documented outcome for every call.
-	for fn in list user_sessions revoke revoke_user upsert_user delete_user create_session validate check_token issue_jwt parse_user_agent end_session purge; do
+	for fn in list user_sessions ended_sessions revoke revoke_user upsert_user delete_user create_session validate check_token issue_jwt parse_user_agent end_session purge; do
 		n=$(q "SELECT count(*) FROM hb_cases WHERE fn = '$fn'")
 		expect "$fn: every call ($n) gave its documented SQLSTATE and result" "0" \
 			"SELECT count(*) FROM hb_cases WHERE fn = '$fn' AND (sqlstate IS DISTINCT FROM expected

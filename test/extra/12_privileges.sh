@@ -83,6 +83,9 @@ expect "admin can call list()" "2" "SET ROLE $ADMIN; SELECT jsonb_array_length(a
 expect "admin can call user_sessions()" "2" \
 	"SET ROLE $ADMIN; SELECT jsonb_array_length(authsessions.user_sessions('00000000-0000-4000-8000-0000000000a1'))"
 expect "admin can call revoke()" '{"Success": true}' "SET ROLE $ADMIN; SELECT authsessions.revoke($(sid a2))"
+expect "admin can call ended_sessions()" "revoked|$ADMIN" \
+	"SET ROLE $ADMIN; SELECT (authsessions.ended_sessions('00000000-0000-4000-8000-0000000000a1') -> 0 ->> 'EndReason') || '|' ||
+	   (authsessions.ended_sessions('00000000-0000-4000-8000-0000000000a1') -> 0 ->> 'EndedBy')"
 expect "app can call validate()" "alice" "SET ROLE $APP; SELECT authsessions.validate('$(tok a1)')->>'UserName'"
 expect "app can call check_token()" "alice" "SET ROLE $APP; SELECT authsessions.check_token('$(tok a1)')->>'UserName'"
 expect "app can call upsert_user() and create_session()" "t" \
@@ -220,6 +223,7 @@ calls() { # calls FUNCTION-NAMES...
 		case $fn in
 		list) echo "42501|call list|SELECT authsessions.list()" ;;
 		user_sessions) echo "42501|call user_sessions|SELECT authsessions.user_sessions('00000000-0000-4000-8000-0000000000a1')" ;;
+		ended_sessions) echo "42501|call ended_sessions|SELECT authsessions.ended_sessions('00000000-0000-4000-8000-0000000000a1')" ;;
 		revoke) echo "42501|call revoke|SELECT authsessions.revoke($(sid a1))" ;;
 		revoke_user) echo "42501|call revoke_user|SELECT authsessions.revoke_user('00000000-0000-4000-8000-0000000000a1')" ;;
 		upsert_user) echo "42501|call upsert_user|SELECT authsessions.upsert_user('00000000-0000-4000-8000-0000000000a1', 'mallory', true)" ;;
@@ -264,7 +268,7 @@ settings() { # settings LOAD-CALL
 
 run_cases "$NOBODY" public < <(
 	common_attacks
-	calls list user_sessions revoke revoke_user upsert_user delete_user create_session validate check_token end_session purge repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout \
+	calls list user_sessions ended_sessions revoke revoke_user upsert_user delete_user create_session validate check_token end_session purge repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout \
 		parse_user_agent parse_user_agent_raw
 	echo "42501|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
@@ -278,7 +282,7 @@ run_cases "$ADMIN" admin < <(
 )
 run_cases "$APP" app < <(
 	common_attacks
-	calls list user_sessions revoke revoke_user repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout parse_user_agent_raw
+	calls list user_sessions ended_sessions revoke revoke_user repair_summary issue_jwt check_request my_sessions revoke_my_session revoke_my_other_sessions logout parse_user_agent_raw
 	settings "SELECT authsessions.validate('x')"
 	echo "00000|GRANT CREATE on authsessions|GRANT CREATE ON SCHEMA authsessions TO CURRENT_USER"
 )
@@ -306,7 +310,7 @@ fi
 expect "PUBLIC (a role without grants) may execute no authsessions function" "0" \
 	"SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$NOBODY', oid, 'EXECUTE')"
-expect "the admin role may execute exactly list, user_sessions, revoke and revoke_user" "list,revoke,revoke_user,user_sessions" \
+expect "the admin role may execute exactly list, user_sessions, ended_sessions, revoke and revoke_user" "ended_sessions,list,revoke,revoke_user,user_sessions" \
 	"SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace
 	   AND has_function_privilege('$ADMIN', oid, 'EXECUTE')"
 expect "the app role may execute exactly the seven lifecycle functions and parse_user_agent" \
@@ -365,6 +369,7 @@ a_out=$(psql -X -q -At -U "$ADMIN" -d "$TC_DB" -v ON_ERROR_STOP=0 2>/dev/null <<
 	SELECT authsessions.list(2147483647, 1000);
 	SELECT jsonb_array_length(authsessions.list(1, 50, '00000000-0000-4000-8000-0000000000a1'));
 	SELECT authsessions.user_sessions('00000000-0000-4000-8000-0000000000ff', 2147483647, 1000);
+	SELECT authsessions.ended_sessions('00000000-0000-4000-8000-0000000000ff', 2147483647, 1000);
 	SELECT set_config('request.headers', '{"prefer": "return=minimal, count=exact, x\\"}]; DROP TABLE x; --"}', false) \g /dev/null
 	BEGIN;
 	SELECT jsonb_array_length(authsessions.list());
@@ -388,6 +393,7 @@ expected_out='revoke -1 PT404
 []
 2
 []
+[]
 3
 [{"Content-Range": "0-2/3"}] 200
 headers not json 22P02
@@ -406,6 +412,6 @@ expect "admin: the hostile sub claim was recorded verbatim, nothing ran" "x'); D
 expect "admin: the only change is the intended revoke" "1" \
 	"SELECT count(*) FROM authsessions_data.sessions WHERE revoked_at > now() - interval '1 minute' AND id = $(sid b1)"
 expect "admin: ACLs and definitions still unchanged" "t" \
-	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'validate', 'check_token', 'issue_jwt', 'check_request', 'my_sessions', 'parse_user_agent', 'parse_user_agent_raw')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
+	"SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'authsessions'::regnamespace AND (prosecdef = (proname IN ('list', 'user_sessions', 'ended_sessions', 'validate', 'check_token', 'issue_jwt', 'check_request', 'my_sessions', 'parse_user_agent', 'parse_user_agent_raw')) OR proconfig IS DISTINCT FROM CASE WHEN prosecdef THEN '{\"search_path=pg_catalog, pg_temp\"}'::text[] END OR proacl::text ~ '(^[{]|,)=')) = 0"
 
 tc_summary

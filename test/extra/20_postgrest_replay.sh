@@ -112,10 +112,10 @@ for r in $EXAMPLE_ROLES; do
 	t_end
 done
 
-t_case "EXECUTE privileges: admin exactly list/user_sessions/revoke/revoke_user, app exactly the lifecycle, user exactly the self-service, all four check_request, authenticator none"
+t_case "EXECUTE privileges: admin exactly list/user_sessions/ended_sessions/revoke/revoke_user, app exactly the lifecycle, user exactly the self-service, all four check_request, authenticator none"
 while IFS='|' read -r r fns; do
 	case $r in
-	authsessions_admin) want="check_request list revoke revoke_user user_sessions" ;;
+	authsessions_admin) want="check_request ended_sessions list revoke revoke_user user_sessions" ;;
 	authsessions_app) want="check_request check_token create_session delete_user end_session issue_jwt parse_user_agent purge upsert_user validate" ;;
 	authsessions_user) want="check_request logout my_sessions revoke_my_other_sessions revoke_my_session" ;;
 	authsessions_anon) want="check_request" ;;

@@ -478,6 +478,27 @@ want_status 200
 want_jq ". == [$USER1_ROW]" "body is not [user]"
 done_case "admin GET /list after revoke-user -> only user (the summary agrees)"
 
+# --- why they ended: ended_sessions, straight to PostgREST ----------------------------------------
+ended=$(sql -c "SELECT count(*) FROM authsessions_data.sessions
+	WHERE user_guid = '$USER2_GUID' AND (revoked_at IS NOT NULL OR expires_at <= now())")
+req GET "$PG/rpc/ended_sessions?guid=$USER2_GUID&page_size=1" -H "$ADMIN_AUTH" -H 'Prefer: count=exact'
+want_status 206
+want_hdr content-range "0-0/$ended"
+want_jq ". == [{\"ID\": $S2X, \"EndedAt\": .[0].EndedAt, \"EndedBy\": \"$ADMIN_SUB\", \"EndReason\": \"revoked\"}] and (.[0].EndedAt | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$\"))" \
+	"not revoke-user's last session"
+done_case "admin GET PostgREST /rpc/ended_sessions?guid=<user2>&page_size=1, count=exact -> 206, the session revoke-user ended last, EndReason revoked, EndedBy the JWT's sub"
+
+req GET "$PG/rpc/ended_sessions?guid=$USER2_GUID" -H "$APP_AUTH"
+want_status 403
+want_code 42501
+req GET "$PG/rpc/ended_sessions?guid=$UNKNOWN_GUID" -H "$ADMIN_AUTH"
+want_status 200
+want_jq '. == []'
+req GET "$PG/rpc/ended_sessions?guid=$USER2_GUID&page=0" -H "$ADMIN_AUTH"
+want_status 400
+want_code 22023
+done_case "ended_sessions: the app's JWT -> 403, an unknown user -> [], page=0 -> 400 22023"
+
 for g in "$USER2_GUID|user2 again" "$USER3_GUID|user3, no active session" "$UNKNOWN_GUID|an unknown user"; do
 	req POST "$API/revoke-user" -H "$ADMIN_AUTH" -H "$JSON" --data-binary "{\"UserGuid\": \"${g%|*}\"}"
 	want_status 404
@@ -561,12 +582,12 @@ done_case "app POST /rpc/validate after end_session -> 200 null"
 rpc_paths='[.paths | keys[] | select(startswith("/rpc/"))] | sort'
 req GET "$PG/" -H "$ADMIN_AUTH"
 want_status 200
-want_jq ".swagger == \"2.0\" and ($rpc_paths) == [\"/rpc/check_request\", \"/rpc/list\", \"/rpc/revoke\", \"/rpc/revoke_user\", \"/rpc/user_sessions\"]" \
+want_jq ".swagger == \"2.0\" and ($rpc_paths) == [\"/rpc/check_request\", \"/rpc/ended_sessions\", \"/rpc/list\", \"/rpc/revoke\", \"/rpc/revoke_user\", \"/rpc/user_sessions\"]" \
 	"the admin's /rpc/ paths are $(jq -c "$rpc_paths" <<<"$BODY" 2>/dev/null)"
 summary=$(sql -c "SELECT split_part(obj_description('authsessions.list'::regproc, 'pg_proc'), E'\n', 1)")
 want "$(jq -r '.paths["/rpc/list"].get.summary' <<<"$BODY" 2>/dev/null)" "$summary" "list's summary"
 want_jq '[.definitions // {} | keys[]] | all(startswith("authsessions_data") | not)' "a table of authsessions_data is listed"
-done_case "admin GET / (OpenAPI) -> exactly list, revoke, revoke_user, user_sessions and check_request; summary = the COMMENT's first line"
+done_case "admin GET / (OpenAPI) -> exactly list, revoke, revoke_user, user_sessions, ended_sessions and check_request; summary = the COMMENT's first line"
 
 req GET "$PG/" -H "$APP_AUTH"
 want_status 200
@@ -623,9 +644,10 @@ done_case "PostgREST stopped: GET /list -> 503 HTTP503 (nginx)"
 
 # --- an upgrade on a direct connection, picked up after NOTIFY pgrst -------------------------
 # A database still at 1.0 (the installed library is newer), roles.sql loaded
-# as 1.0 shipped it (without check_token, revoke_user, issue_jwt,
-# parse_user_agent, check_request and the self-service grants, new in 1.1,
-# and with 1.0's create_session, which had no max_lifetime), a PostgREST on it;
+# as 1.0 shipped it (without check_token, revoke_user, ended_sessions,
+# issue_jwt, parse_user_agent, check_request and the self-service grants, new
+# in 1.1, and with 1.0's create_session, which had no max_lifetime), a
+# PostgREST on it;
 # then ALTER EXTENSION ... UPDATE and a grant of the new function on a
 # direct connection.
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE ${DB}_up" >/dev/null
@@ -633,6 +655,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" -c "CREATE EXTENSION authsessions VE
 sed -e '/authsessions\.check_token(text),/d' -e '/authsessions\.revoke_user(uuid),/d' \
 	-e '/authsessions\.issue_jwt(text, interval),/d' -e '/authsessions\.parse_user_agent(text),/d' \
 	-e '/authsessions\.check_request()/d' -e '/authsessions\.my_sessions(/d' \
+	-e '/authsessions\.ended_sessions(/d' \
 	-e 's/create_session(uuid, text, text, text, interval, text, inet, interval)/create_session(uuid, text, text, text, interval, text, inet)/' \
 	examples/postgrest/roles.sql |
 	PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "${DB}_up" >/dev/null

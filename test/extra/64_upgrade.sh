@@ -168,6 +168,19 @@ tc_check "after the update check_token accepts every active 1.0 token, no ended 
 "${PSQL[@]}" -At -d "$OLD" -c "SELECT (authsessions.create_session('00000000-0000-4000-8000-000000000001') ->> 'ID') IS NOT NULL" \
 	-c "SELECT authsessions.repair_summary()" >"$WORK/v"
 tc_check "after the update a login works and every summary is right (repair_summary: 0)" eq "$(paste -sd, "$WORK/v")" "t,0"
+# Why a session ended: 1.0 recorded no reason, so its ended sessions have
+# none (NULL: unknown) and keep revoked_at and revoked_by; the ends made
+# after the update record theirs.
+"${PSQL[@]}" -At -d "$OLD" -c "SELECT string_agg(id || ':' || coalesce(end_reason, 'null') || ':' || (revoked_by IS NOT NULL), ',' ORDER BY id)
+	FROM authsessions_data.sessions WHERE revoked_at IS NOT NULL" >"$WORK/v"
+tc_check "1.0's ended sessions (2 revoked, 1 logged out) have no end_reason and keep revoked_by" eq "$(cat "$WORK/v")" "3:null:true,4:null:true,10:null:true"
+"${PSQL[@]}" -At -d "$OLD" -c "SELECT jsonb_path_query_array(authsessions.ended_sessions('00000000-0000-4000-8000-000000000004'), '\$[*] ? (@.EndedBy != null).EndReason')::text
+	|| ' ' || has_function_privilege('authsessions_upgrade_admin', 'authsessions.ended_sessions(uuid,integer,integer)', 'EXECUTE')" >"$WORK/v"
+tc_check "ended_sessions shows 1.0's logout with a null EndReason; nobody may call it until granted" eq "$(cat "$WORK/v")" "[null] false"
+"${PSQL[@]}" -At -d "$OLD" -c "SELECT authsessions.revoke(id) FROM tokens WHERE id = 9" \
+	-c "SELECT authsessions.end_session(token) FROM tokens WHERE id = 8" \
+	-c "SELECT string_agg(id || ':' || end_reason, ',' ORDER BY id) FROM authsessions_data.sessions WHERE id IN (8, 9)" >"$WORK/v"
+tc_check "after the update revoke and end_session record revoked and logout" eq "$(tail -n 1 "$WORK/v")" "8:logout,9:revoked"
 
 # --- 4. the same schema as a fresh 1.1 ----------------------------------------
 "${PSQL[@]}" -d "$NEW" -c "CREATE EXTENSION authsessions" -c "$(grants 'uuid, text, text, text, interval, text, inet, interval')"

@@ -173,4 +173,15 @@ tc_check "a new login gets a fresh ID and a 1.1 token" \
 	"9 as1_ 55"
 tc_check "logout of a 1.0 token" \
 	eq "$(q -c "SELECT authsessions.end_session(token)::text FROM tokens WHERE id = 1")" '{"Success": true}'
+# Why they ended: 1.0 recorded no reason (NULL: unknown, revoked_by kept);
+# the revoke and the logout made after the update record theirs, and
+# ended_sessions shows all of them, the expired ones with their expiry.
+tc_check "end_reason: none for 1.0's revoke (4) and logout (6), revoked (5) and logout (1) after the update" \
+	eq "$(q -c "SELECT string_agg(id || ':' || coalesce(end_reason, 'null') || ':' || revoked_by, ',' ORDER BY id)
+		FROM authsessions_data.sessions WHERE revoked_at IS NOT NULL")" \
+	"1:logout:postgres,4:null:admin,5:revoked:postgres,6:null:logout"
+tc_check "ended_sessions: Ann's logout, revoke (1.0, no reason) and expiry, latest first" \
+	eq "$(q -c "SELECT jsonb_path_query_array(authsessions.ended_sessions('00000000-0000-4000-8000-000000000001'), '\$[*].ID')::text
+		|| ' ' || jsonb_path_query_array(authsessions.ended_sessions('00000000-0000-4000-8000-000000000001'), '\$[*].EndReason')::text")" \
+	"[1, 4, 3] [\"logout\", null, null]"
 tc_summary

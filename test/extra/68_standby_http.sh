@@ -68,6 +68,9 @@ FROM (VALUES ('a1', authsessions.create_session('$ALICE', 'phone a1', 'os', 'app
              ('a2', authsessions.create_session('$ALICE', 'phone a2')),
              ('b1', authsessions.create_session('$BOB', 'phone b1'))) AS v(k, j);
 SQL
+# issue_jwt's key: scripts/pgenv.sh's key file (the standby copies the setting).
+primary -c "LOAD 'authsessions'" -c "ALTER SYSTEM SET authsessions.jwt_secret_file = '${AUTHSESSIONS_JWT_KEY_FILE:?scripts/pgenv.sh sets it}'" >/dev/null
+primary -c "SELECT pg_reload_conf()" >/dev/null
 tok() { primary -c "SELECT token FROM tokens WHERE k = '$1'"; }
 sid() { primary -c "SELECT id FROM tokens WHERE k = '$1'"; }
 is_active() { primary -c "SELECT revoked_at IS NULL FROM authsessions_data.sessions WHERE id = $1"; }
@@ -86,6 +89,9 @@ tc_check "the replica is a hot standby of the primary, and has replayed its WAL"
 # --- two PostgRESTs and nginx -------------------------------------------------
 
 postgrest_install
+# Both PostgRESTs verify JWTs with the key the servers sign issue_jwt's with.
+KEY=$(cat "$AUTHSESSIONS_JWT_KEY_FILE")
+POSTGREST_JWT_SECRET="@$AUTHSESSIONS_JWT_KEY_FILE"
 PGPORT=$OC_PORT postgrest_start "$DB"
 PRIMARY_PG=$POSTGREST_URL
 REPLICA_URI="postgres://authenticator@127.0.0.1:$SB_STANDBY_PORT,127.0.0.1:$OC_PORT/$DB?target_session_attrs=read-only"
@@ -96,8 +102,8 @@ API=$API_URL
 BACKEND=$BACKEND_URL
 
 EXP=$(($(date +%s) + 3600))
-ADMIN_AUTH="Authorization: Bearer $(postgrest_jwt "{\"role\":\"$ADMIN\",\"sub\":\"$ADMIN_SUB\",\"exp\":$EXP}")"
-APP_AUTH="Authorization: Bearer $(postgrest_jwt "{\"role\":\"$APP\",\"sub\":\"backend\",\"exp\":$EXP}")"
+ADMIN_AUTH="Authorization: Bearer $(postgrest_jwt "{\"role\":\"$ADMIN\",\"sub\":\"$ADMIN_SUB\",\"exp\":$EXP}" "$KEY")"
+APP_AUTH="Authorization: Bearer $(postgrest_jwt "{\"role\":\"$APP\",\"sub\":\"backend\",\"exp\":$EXP}" "$KEY")"
 JSON='Content-Type: application/json'
 work=$POSTGREST_DIR
 
@@ -320,5 +326,22 @@ req GET "$API/list" -H "$ADMIN_AUTH"
 want_status 200
 want_json "SELECT authsessions.list()"
 done_case "after both reloads, GET list through nginx -> 200, the primary's data"
+
+# --- self-service: nginx-replica.conf sends it to the primary ----------------
+primary >/dev/null <<SQL
+INSERT INTO tokens SELECT 'a3', (j->>'ID')::bigint, j->>'Token'
+FROM authsessions.create_session('$ALICE', 'phone a3') j;
+SQL
+A3=$(sid a3)
+USER_AUTH="Authorization: Bearer $(primary -c "SELECT authsessions.issue_jwt(token) ->> 'JWT' FROM tokens WHERE k = 'a3'")"
+req GET "$NGINX_URL/api/v1/my/sessions" -H "$USER_AUTH"
+want_status 200
+want_jq "any(.[]; .ID == $A3 and .Current == true) and all(.[]; .ID != $(sid b1))"
+done_case "GET /api/v1/my/sessions with alice's session-bound JWT -> 200, her sessions, the current one marked"
+req POST "$NGINX_URL/api/v1/my/sessions/logout" -H "$USER_AUTH"
+want_status 200
+want_jq '. == {"Success": true}'
+want "$(is_active "$A3")" f "session a3 active"
+done_case "POST /api/v1/my/sessions/logout -> 200 on the primary, the session ended there"
 
 tc_summary

@@ -278,6 +278,26 @@ INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side) VAL
 	('user_sessions', 'guid too short', format('authsessions.user_sessions(%s::uuid)', hv('uuid_short')), '22P02', NULL, true),
 	('user_sessions', 'guid 1 MB', format('authsessions.user_sessions(%s::uuid)', hv('mb1_emoji')), '22P02', NULL, true);
 
+-- ended_sessions(guid, page, page_size): checked as user_sessions
+INSERT INTO hb_cases (fn, label, call, expected)
+SELECT 'ended_sessions', format('known guid, page %s, page_size %s', p.label, s.label),
+	format('authsessions.ended_sessions(%s::uuid, page => %s, page_size => %s)', hv('uuid_known'), p.v, s.v),
+	CASE WHEN p.page_ok AND s.size_ok THEN '00000' ELSE '22023' END
+FROM hb_ints p, hb_ints s;
+INSERT INTO hb_cases (fn, label, call, expected)
+SELECT 'ended_sessions', format('NULL guid, page %s, page_size %s', p.label, s.label),
+	format('authsessions.ended_sessions(NULL, page => %s, page_size => %s)', p.v, s.v),
+	'22004'
+FROM hb_ints p, hb_ints s WHERE p.label IN ('NULL', '0', 'int min') AND s.label IN ('NULL', '0', 'int max');
+INSERT INTO hb_cases (fn, label, call, expected, expect_result, caller_side) VALUES
+	('ended_sessions', 'unknown guid', format('authsessions.ended_sessions(%s::uuid)', hv('uuid_unknown')), '00000', '[]', false),
+	('ended_sessions', 'nil guid', format('authsessions.ended_sessions(%s::uuid)', hv('uuid_nil')), '00000', '[]', false),
+	('ended_sessions', 'known guid, no hyphens', format('jsonb_typeof(authsessions.ended_sessions(%s::uuid))', hv('uuid_nohyphen')), '00000', 'array', false),
+	('ended_sessions', 'known guid, page int max', format('authsessions.ended_sessions(%s::uuid, 2147483647, 1000)', hv('uuid_known')), '00000', '[]', false),
+	('ended_sessions', 'guid not a uuid', format('authsessions.ended_sessions(%s::uuid)', hv('uuid_bad')), '22P02', NULL, true),
+	('ended_sessions', 'guid SQL fragment', format('authsessions.ended_sessions(%s::uuid)', hv('uuid_sql')), '22P02', NULL, true),
+	('ended_sessions', 'guid 1 MB', format('authsessions.ended_sessions(%s::uuid)', hv('mb1_emoji')), '22P02', NULL, true);
+
 -- revoke("Session")
 INSERT INTO hb_cases (fn, label, call, expected, expect_result, read_only) VALUES
 	('revoke', 'NULL', 'authsessions.revoke(NULL)', '22004', NULL, false),
@@ -528,6 +548,7 @@ INSERT INTO hb_documented
 SELECT fn, s FROM (VALUES
 	('list', ARRAY['22023']),
 	('user_sessions', ARRAY['22004', '22023']),
+	('ended_sessions', ARRAY['22004', '22023']),
 	('revoke', ARRAY['22004', 'PT404', '25006', '22P02']),	-- 22P02: claims not JSON
 	('revoke_user', ARRAY['22004', 'PT404', '25006']),
 	('upsert_user', ARRAY['22004', '22023', '22001', '25006']),

@@ -5,7 +5,7 @@
 -- indexes, comments, and the pg_dump registration of tables and sequences.
 -- Runs in a database where pgtap and authsessions are already created.
 BEGIN;
-SELECT plan(80);
+SELECT plan(82);
 
 -- A domain's base type and CHECK constraint, as one string.
 CREATE FUNCTION pg_temp.domain_def(d regtype) RETURNS text LANGUAGE sql STABLE AS $$
@@ -140,8 +140,8 @@ SELECT columns_are('authsessions_data', 'sessions',
 	      'token_hash', 'created_at', 'last_updated', 'expires_at',
 	      'idle_timeout', 'revoked_at', 'revoked_by', 'smartphone', 'operating_system',
 	      'application', 'user_agent', 'ip', 'purge_hint', 'revoked_by_role', 'revoked_by_login',
-	      'max_expires_at'],
-	'sessions has exactly the documented columns, purge_hint, the audit columns and the lifetime bound (no token column)');
+	      'max_expires_at', 'end_reason'],
+	'sessions has exactly the documented columns, purge_hint, the audit columns, the lifetime bound and the end reason (no token column)');
 SELECT col_type_is('authsessions_data', 'sessions', 'id', 'bigint', 'sessions.id is bigint');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_id', 'integer', 'sessions.user_id is integer');
 SELECT col_type_is('authsessions_data', 'sessions', 'user_guid', 'uuid', 'sessions.user_guid is uuid');
@@ -205,13 +205,18 @@ SELECT col_type_is('authsessions_data', 'sessions', 'revoked_by_login', 'text',
 	'sessions.revoked_by_login is text');
 SELECT col_type_is('authsessions_data', 'sessions', 'max_expires_at', 'timestamp with time zone',
 	'sessions.max_expires_at is timestamptz');
+SELECT col_type_is('authsessions_data', 'sessions', 'end_reason', 'authsessions_data.end_reason',
+	'sessions.end_reason is the domain end_reason');
+SELECT is(pg_temp.domain_def('authsessions_data.end_reason'),
+	'text CHECK ((VALUE = ANY (ARRAY[''revoked''::text, ''logout''::text, ''evicted''::text, ''user_deleted''::text])))',
+	'end_reason is one of the four reasons of notify_channel');
 SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_catalog.pg_attribute
 	  WHERE attrelid = 'authsessions_data.sessions'::regclass AND attnum > 0
 	    AND NOT attisdropped AND NOT attnotnull),
 	ARRAY['revoked_at', 'revoked_by', 'smartphone', 'operating_system', 'application',
-	      'user_agent', 'ip', 'revoked_by_role', 'revoked_by_login', 'max_expires_at'],
-	'exactly the revocation, device, audit and lifetime bound columns of sessions are nullable');
+	      'user_agent', 'ip', 'revoked_by_role', 'revoked_by_login', 'max_expires_at', 'end_reason'],
+	'exactly the revocation, device, audit, lifetime bound and end reason columns of sessions are nullable');
 SELECT col_is_pk('authsessions_data', 'sessions', 'id', 'sessions.id is the primary key');
 SELECT is(
 	(SELECT attidentity::text FROM pg_catalog.pg_attribute

@@ -1,18 +1,18 @@
 -- pgTAP: signatures and markings of every authsessions function.
 --
--- For each of the twenty functions (parse_user_agent_raw is internal):
+-- For each of the twenty-one functions (parse_user_agent_raw is internal):
 -- signature with argument names and defaults (PostgREST binds arguments by
 -- name), return type, LANGUAGE C, volatility, SECURITY DEFINER with the
 -- pinned search_path (the writers) or SECURITY INVOKER without SET (the read
--- paths list, user_sessions, validate, check_token, issue_jwt, check_request
--- and my_sessions, and the User-Agent parsers; repair_summary, the DBA's, is
--- a writer), not STRICT, PARALLEL UNSAFE (SAFE: the User-Agent parsers), a
--- non-empty comment and extension
+-- paths list, user_sessions, ended_sessions, validate, check_token,
+-- issue_jwt, check_request and my_sessions, and the User-Agent parsers;
+-- repair_summary, the DBA's, is a writer), not STRICT, PARALLEL UNSAFE (SAFE:
+-- the User-Agent parsers), a non-empty comment and extension
 -- membership.  Then the same rules over whatever function schema
 -- authsessions holds, so that a function added later without them fails
 -- here.
 BEGIN;
-SELECT plan(249);
+SELECT plan(261);
 
 CREATE TEMP TABLE expected_functions (
 	ord int PRIMARY KEY,
@@ -83,10 +83,13 @@ INSERT INTO expected_functions VALUES
 	(18, 'logout', '{}', '{}',
 	 '',
 	 'jsonb', 'volatile', true),
-	(19, 'parse_user_agent', '{text}', '{user_agent}',
+	(19, 'ended_sessions', '{uuid,integer,integer}', '{guid,page,page_size}',
+	 'guid uuid, page integer DEFAULT 1, page_size integer DEFAULT 50',
+	 'jsonb', 'stable', false),
+	(20, 'parse_user_agent', '{text}', '{user_agent}',
 	 'user_agent text',
 	 'jsonb', 'stable', false),
-	(20, 'parse_user_agent_raw', '{text}', '{user_agent}',
+	(21, 'parse_user_agent_raw', '{text}', '{user_agent}',
 	 'user_agent text',
 	 'text[]', 'stable', false);
 
@@ -100,7 +103,7 @@ SELECT e.*, p.oid AS fn, p.prosecdef, p.proisstrict, p.proconfig, p.proparallel,
   LEFT JOIN pg_catalog.pg_proc p
     ON p.oid = to_regprocedure(format('authsessions.%I(%s)', e.name, array_to_string(e.args, ',')));
 
--- Per function: 12 tests x 20 functions ------------------------------------
+-- Per function: 12 tests x 21 functions ------------------------------------
 
 SELECT has_function('authsessions', name, args, sig || ' exists') FROM f ORDER BY ord;
 
@@ -162,9 +165,9 @@ SELECT functions_are('authsessions',
 	ARRAY['list', 'user_sessions', 'revoke', 'upsert_user', 'delete_user',
 	      'create_session', 'validate', 'check_token', 'end_session', 'purge',
 	      'repair_summary', 'revoke_user', 'issue_jwt', 'check_request', 'my_sessions',
-	      'revoke_my_session', 'revoke_my_other_sessions', 'logout',
+	      'revoke_my_session', 'revoke_my_other_sessions', 'logout', 'ended_sessions',
 	      'parse_user_agent', 'parse_user_agent_raw'],
-	'schema authsessions holds exactly the nineteen documented functions and the internal parse_user_agent_raw');
+	'schema authsessions holds exactly the twenty documented functions and the internal parse_user_agent_raw');
 
 SELECT is(
 	(SELECT array_agg(sig ORDER BY sig) FROM all_functions),
@@ -182,6 +185,7 @@ SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions WHERE NOT prosecdef),
 	ARRAY['authsessions.check_request()',
 		  'authsessions.check_token(text)',
+		  'authsessions.ended_sessions(uuid,integer,integer)',
 		  'authsessions.issue_jwt(text,interval)',
 		  'authsessions.list(integer,integer,uuid)',
 		  'authsessions.my_sessions(integer,integer)',
@@ -189,7 +193,7 @@ SELECT is(
 		  'authsessions.parse_user_agent_raw(text)',
 		  'authsessions.user_sessions(uuid,integer,integer)',
 		  'authsessions.validate(text)'],
-	'the only SECURITY INVOKER functions of schema authsessions are the seven read paths and the User-Agent parsers (they run no SQL)');
+	'the only SECURITY INVOKER functions of schema authsessions are the eight read paths and the User-Agent parsers (they run no SQL)');
 
 SELECT is(
 	(SELECT coalesce(array_agg(sig ORDER BY sig), '{}') FROM all_functions

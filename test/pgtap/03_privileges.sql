@@ -2,14 +2,15 @@
 --
 -- PUBLIC can execute nothing, use neither schema and touch no table or
 -- sequence.  An admin role granted what the README documents (USAGE on
--- authsessions, EXECUTE on list, user_sessions, revoke and revoke_user) can call exactly
+-- authsessions, EXECUTE on list, user_sessions, ended_sessions, revoke and revoke_user) can call exactly
 -- those; an application role (USAGE, EXECUTE on the lifecycle functions)
 -- exactly those; neither reads the tables, and neither (nor PUBLIC) may call
 -- repair_summary, which the extension grants to nobody.  revoke and
--- end_session record the role in effect and the login that ended a session.
+-- end_session record the role in effect and the login that ended a session,
+-- and why (end_reason).
 -- Roles are created here and disappear with the ROLLBACK.
 BEGIN;
-SELECT plan(102);
+SELECT plan(109);
 
 -- The functions, as function_privs_are wants them.
 CREATE TEMP TABLE fns (ord int PRIMARY KEY, name name, args name[], admin bool, app bool);
@@ -26,10 +27,11 @@ INSERT INTO fns VALUES
 	(10, 'repair_summary', '{uuid}',                                  false, false),
 	(11, 'check_token',   '{text}',                                   false, true),
 	(12, 'revoke_user',   '{uuid}',                                   true,  false),
-	(13, 'parse_user_agent', '{text}',                                false, true),
-	(14, 'parse_user_agent_raw', '{text}',                            false, false);
+	(13, 'ended_sessions', '{uuid,integer,integer}',                  true,  false),
+	(14, 'parse_user_agent', '{text}',                                false, true),
+	(15, 'parse_user_agent_raw', '{text}',                            false, false);
 
--- PUBLIC: nothing at all (21 tests) ----------------------------------------
+-- PUBLIC: nothing at all (22 tests) ----------------------------------------
 
 SELECT schema_privs_are('authsessions', 'public', '{}',
 	'PUBLIC has no privilege on schema authsessions');
@@ -78,6 +80,7 @@ GRANT USAGE ON SCHEMA authsessions TO regress_admin;
 GRANT EXECUTE ON FUNCTION
 	authsessions.list(integer, integer, uuid),
 	authsessions.user_sessions(uuid, integer, integer),
+	authsessions.ended_sessions(uuid, integer, integer),
 	authsessions.revoke(bigint),
 	authsessions.revoke_user(uuid)
 	TO regress_admin;
@@ -95,7 +98,7 @@ GRANT EXECUTE ON FUNCTION
 	authsessions.purge(interval, integer)
 	TO regress_app;
 
--- Catalogue view of those grants (36 tests).
+-- Catalogue view of those grants (38 tests).
 SELECT function_privs_are('authsessions', name, args, 'regress_admin',
 		CASE WHEN admin THEN '{EXECUTE}' ELSE '{}' END::name[],
 		format('regress_admin %s execute authsessions.%s(%s)',
@@ -131,7 +134,7 @@ SELECT 'alice', (j->>'ID')::bigint, j->>'Token'
   FROM authsessions.create_session('00000000-0000-4000-8000-00000000a11c', 'iPhone', 'iOS', 'app') AS j;
 GRANT ALL ON fx TO PUBLIC;
 
--- The admin role, behaving (18 tests) --------------------------------------
+-- The admin role, behaving (20 tests) --------------------------------------
 
 SET ROLE regress_admin;
 
@@ -143,6 +146,8 @@ SELECT is((authsessions.user_sessions('00000000-0000-4000-8000-00000000a11c')->0
 	'regress_admin can call user_sessions()');
 SELECT is(authsessions.revoke(id), '{"Success": true}'::jsonb, 'regress_admin can call revoke()')
   FROM fx WHERE who = 'alice';
+SELECT is(authsessions.ended_sessions('00000000-0000-4000-8000-00000000a11c') -> 0 -> 'EndedBy',
+	'"regress_admin"'::jsonb, 'regress_admin can call ended_sessions()');
 
 SELECT throws_ok($$SELECT authsessions.create_session('00000000-0000-4000-8000-00000000a11c')$$,
 	'42501', NULL, 'regress_admin cannot call create_session()');
@@ -177,6 +182,8 @@ SELECT is(s.revoked_by_role, 'regress_admin',
   FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'alice';
 SELECT is(s.revoked_by_login, session_user::text, 'revoke() recorded session_user in revoked_by_login')
   FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'alice';
+SELECT is(s.end_reason::text, 'revoked', 'revoke() recorded end_reason revoked')
+  FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'alice';
 
 -- The application role, behaving (17 tests) --------------------------------
 
@@ -206,6 +213,8 @@ SELECT throws_ok($$SELECT authsessions.list()$$,
 	'42501', NULL, 'regress_app cannot call list()');
 SELECT throws_ok($$SELECT authsessions.user_sessions('00000000-0000-4000-8000-000000000b0b')$$,
 	'42501', NULL, 'regress_app cannot call user_sessions()');
+SELECT throws_ok($$SELECT authsessions.ended_sessions('00000000-0000-4000-8000-000000000b0b')$$,
+	'42501', NULL, 'regress_app cannot call ended_sessions()');
 SELECT throws_ok(format('SELECT authsessions.revoke(%s)', id),
 	'42501', NULL, 'regress_app cannot call revoke()')
   FROM fx WHERE who = 'bob';
@@ -221,6 +230,8 @@ SELECT is(s.revoked_by, 'regress_app', 'end_session() recorded the calling role 
   FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'bob';
 SELECT is(s.revoked_by_role || ' ' || s.revoked_by_login, 'regress_app ' || session_user,
 	'end_session() recorded the role in effect and session_user')
+  FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'bob';
+SELECT is(s.end_reason::text, 'logout', 'end_session() recorded end_reason logout')
   FROM authsessions_data.sessions s JOIN fx ON fx.id = s.id WHERE fx.who = 'bob';
 
 SET ROLE regress_app;

@@ -36,6 +36,7 @@ tc_grant_readme() {
 GRANT USAGE ON SCHEMA authsessions TO :"admin";
 GRANT EXECUTE ON FUNCTION authsessions.list(integer, integer, uuid),
                           authsessions.user_sessions(uuid, integer, integer),
+                          authsessions.ended_sessions(uuid, integer, integer),
                           authsessions.revoke(bigint),
                           authsessions.revoke_user(uuid)
       TO :"admin";
