@@ -315,7 +315,7 @@ decode_part(const char *src, size_t len)
 	if (bytes == NULL || memchr(bytes, '\0', n) != NULL ||
 		!pg_verifymbstr((const char *) bytes, n, true))
 		return NULL;
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(bytes)));
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) bytes)));
 }
 
 /* The top-level key of a jsonb object, or NULL. */
