@@ -346,7 +346,7 @@ own)
 		cp -a "$sys_share" "$priv$(dirname "$sys_share")/"
 		rm -f "$priv$sys_lib"/authsessions.so "$priv$sys_share"/extension/authsessions[.-]*
 		if [[ $BENCH_SOURCE == tree ]]; then
-			cp -a Makefile ./*.control ./*--*.sql src "$BENCH_WORKDIR/src/"
+			cp -a Makefile ./*.control ./*--*.sql src scripts "$BENCH_WORKDIR/src/"
 			rm -f "$BENCH_WORKDIR"/src/src/*.o "$BENCH_WORKDIR"/src/src/*.bc "$BENCH_WORKDIR"/src/*.so
 		else
 			git archive "$BENCH_SOURCE" | tar -x -C "$BENCH_WORKDIR/src"
