@@ -18,7 +18,12 @@
  * constant time) is checked before anything else of the JWT is parsed, so
  * only content made with the key ever reaches the JSON parser; then the
  * header must say alg HS256, and exp, nbf and (when authsessions.jwt_audience
- * is set) aud must hold.  Failures are returned as a reason, never raised:
+ * is set) aud must hold.  exp and nbf are read as PostgREST 12 reads them:
+ * whole seconds of the clock, with 30 seconds allowed for clock skew, so
+ * that check_request never refuses for its times a JWT that PostgREST has
+ * just accepted (an admin or backend JWT minted on another host).  A
+ * session-bound JWT gains nothing by it: its session must still be active.
+ * Failures are returned as a reason, never raised:
  * the caller decides the error.
  *
  *-------------------------------------------------------------------------
@@ -47,6 +52,8 @@
 #define JWT_MIN_KEY_BYTES	32
 #define JWT_MAX_KEY_BYTES	4096
 #define JWT_MAC_BYTES		PG_SHA256_DIGEST_LENGTH
+/* PostgREST 12's allowance for clock skew on exp, nbf and iat, in seconds */
+#define JWT_CLOCK_SKEW_SECS 30
 
 /* the key, in TopMemoryContext; stale: (re)read it before the next use */
 static uint8 *jwt_key = NULL;
@@ -389,7 +396,8 @@ sid_value(JsonbValue *v, int64 *sid)
 /*
  * Verify an HS256 JWT with the key: NULL when it holds (claims filled), else
  * the reason, a sentence for an errdetail.  Checks, in order: the shape, the
- * signature (constant time), alg HS256, exp and nbf against the clock, aud
+ * signature (constant time), alg HS256, exp and nbf against the clock (with
+ * PostgREST's 30 seconds of skew), aud
  * when authsessions.jwt_audience is set, and a sid that must be a positive
  * integer when present.  Raises 55000 when the key is not available.
  */
@@ -429,13 +437,14 @@ as_jwt_verify(const char *jwt, JwtClaims *claims)
 	if (payload == NULL || !JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_SCALAR(payload))
 		return "The JWT's payload is not a JSON object.";
 
-	now = (double) GetCurrentTimestamp() / USECS_PER_SEC +
+	/* whole seconds, as PostgREST compares them; see the file's header */
+	now = (double) (GetCurrentTimestamp() / USECS_PER_SEC) +
 		(double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
 	if ((v = claim(payload, "exp")) != NULL &&
-		(v->type != jbvNumeric || now >= numeric_seconds(v)))
+		(v->type != jbvNumeric || now - JWT_CLOCK_SKEW_SECS > numeric_seconds(v)))
 		return "The JWT has expired.";
 	if ((v = claim(payload, "nbf")) != NULL &&
-		(v->type != jbvNumeric || now < numeric_seconds(v)))
+		(v->type != jbvNumeric || now + JWT_CLOCK_SKEW_SECS < numeric_seconds(v)))
 		return "The JWT is not valid yet (nbf).";
 	if (authsessions_jwt_audience != NULL && authsessions_jwt_audience[0] != '\0' &&
 		((v = claim(payload, "aud")) == NULL ||
