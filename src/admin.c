@@ -232,10 +232,7 @@ authsessions_revoke(PG_FUNCTION_ARGS)
 								NOTIFY_REASON_REVOKED);
 	as_store_finish();
 	if (!ended)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
-				 errmsg("err_NoActiveSession"),
-				 errdetail("No active session was found for the provided session ID.")));
+		as_session_no_active("session ID");
 
 	PG_RETURN_JSONB_P(as_session_success(true));
 }
@@ -277,10 +274,7 @@ authsessions_revoke_user(PG_FUNCTION_ARGS)
 	}
 	as_store_finish();
 	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
-				 errmsg("err_NoActiveSession"),
-				 errdetail("No active session was found for the provided UserGuid.")));
+		as_session_no_active("UserGuid");
 
 	PG_RETURN_JSONB_P(as_session_revoked(n));
 }

@@ -249,10 +249,7 @@ authsessions_revoke_my_session(PG_FUNCTION_ARGS)
 	self_session(&me);
 	if (end_own_sessions(&me, PG_GETARG_INT64(0), false,
 						 NOTIFY_REASON_REVOKED) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
-				 errmsg("err_NoActiveSession"),
-				 errdetail("No active session was found for the provided session ID.")));
+		as_session_no_active("session ID");
 	PG_RETURN_JSONB_P(as_session_success(true));
 }
 

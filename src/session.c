@@ -159,6 +159,22 @@ as_session_success(bool success)
 }
 
 /*
+ * Raise PT404 err_NoActiveSession, "No active session was found for the
+ * provided <what>.": the answer of revoke, revoke_user and
+ * revoke_my_session when they end nothing, the same for another user's
+ * session as for none, so that an ID reveals nothing.
+ */
+pg_noreturn void
+as_session_no_active(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
+			 errmsg("err_NoActiveSession"),
+			 errdetail("No active session was found for the provided %s.",
+					   what)));
+}
+
+/*
  * {"Revoked": n}, in the current memory context: the result of revoke_user.
  */
 Jsonb *
