@@ -4,12 +4,13 @@
  *	  The admin API: list, user_sessions, ended_sessions, revoke and
  *	  revoke_user.
  *
- * Each function builds its whole jsonb result inside a memory context of its
- * own and copies only the finished value out, so what one call allocates is
- * freed when it returns.  list, user_sessions and ended_sessions read by
- * index scans
- * (scan.c); revoke and revoke_user write with prepared statements
- * (store.c) and announce the sessions they end (notify.c).
+ * The readers build their whole jsonb result inside a memory context of
+ * their own and copy only the finished value out, so what one call
+ * allocates is freed when it returns; user_sessions and ended_sessions page
+ * through page.c, which does that for them.  list, user_sessions and
+ * ended_sessions read by index scans (scan.c); revoke and revoke_user write
+ * with prepared statements (store.c) and announce the sessions they end
+ * (notify.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +22,7 @@
 #include "jsonout.h"
 #include "miscadmin.h"
 #include "notify.h"
+#include "page.h"
 #include "scan.h"
 #include "session.h"
 #include "store.h"
@@ -128,6 +130,24 @@ authsessions_list(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(result);
 }
 
+/* user_sessions' rows: all of the user's active sessions (scan.c). */
+static int
+scan_user_sessions(FunctionCallInfo fcinfo, void *state, const void **rows)
+{
+	SessionRow *sessions;
+	int			n = as_scan_user_sessions(PG_GETARG_DATUM(0), &sessions);
+
+	*rows = sessions;
+	return n;
+}
+
+/* One element of user_sessions: the session object (session.c). */
+static void
+user_session_element(JsonOut *out, const void *rows, int64 i, void *state)
+{
+	as_session_json(out, &((const SessionRow *) rows)[i]);
+}
+
 /*
  * authsessions.user_sessions(guid, page, page_size): one user's active
  * sessions, newest LastUpdated first (then highest ID).  A NULL guid raises
@@ -139,44 +159,35 @@ authsessions_list(PG_FUNCTION_ARGS)
 Datum
 authsessions_user_sessions(PG_FUNCTION_ARGS)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext callcxt;
-	int32		page;
-	int32		page_size;
-	int64		offset;
-	SessionRow *rows;
-	JsonOut		out = {0};
-	Jsonb	   *result;
-	int			total;
-	int64		i;
-
 	as_args_required(fcinfo, 0, "guid");
-	page = as_args_page(fcinfo, 1);
-	page_size = as_args_page_size(fcinfo, 2);
-	offset = as_args_page_offset(page, page_size);
+	PG_RETURN_JSONB_P(as_page_json(fcinfo, 1, "user_sessions",
+								   scan_user_sessions, user_session_element,
+								   NULL));
+}
 
-	/* everything but the result lives in a context of this call */
-	callcxt = AllocSetContextCreate(CurrentMemoryContext,
-									"authsessions user_sessions",
-									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(callcxt);
+/* ended_sessions' rows: all of the user's ended sessions (scan.c). */
+static int
+scan_ended_sessions(FunctionCallInfo fcinfo, void *state, const void **rows)
+{
+	EndedRow   *ended;
+	int			n = as_scan_ended_sessions(PG_GETARG_DATUM(0), &ended);
 
-	/* all of the user's active sessions, sorted: the page is a slice */
-	total = as_scan_user_sessions(PG_GETARG_DATUM(0), &rows);
+	*rows = ended;
+	return n;
+}
 
-	as_json_begin_array(&out);
-	for (i = offset; i < total && i < offset + page_size; i++)
-		as_session_json(&out, &rows[i]);
-	as_json_end_array(&out);
+/* One element of ended_sessions: {"ID", "EndedAt", "EndedBy", "EndReason"}. */
+static void
+ended_session_element(JsonOut *out, const void *rows, int64 i, void *state)
+{
+	const EndedRow *row = &((const EndedRow *) rows)[i];
 
-	if (as_http_wants_count())
-		as_http_set_range(offset, Max(Min(total - offset, page_size), 0),
-						  total);
-
-	MemoryContextSwitchTo(caller);
-	result = as_json_finish(&out);
-	MemoryContextDelete(callcxt);
-	PG_RETURN_JSONB_P(result);
+	as_json_begin_object(out, &ended_keys);
+	as_json_int(out, row->id);
+	as_json_timestamp(out, row->ended_at);
+	as_json_string_or_null(out, row->ended_by);
+	as_json_string_or_null(out, row->end_reason);
+	as_json_end_object(out);
 }
 
 /*
@@ -189,57 +200,10 @@ authsessions_user_sessions(PG_FUNCTION_ARGS)
 Datum
 authsessions_ended_sessions(PG_FUNCTION_ARGS)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext callcxt;
-	int32		page;
-	int32		page_size;
-	int64		offset;
-	EndedRow   *rows;
-	JsonOut		out = {0};
-	Jsonb	   *result;
-	int			total;
-	int64		i;
-
 	as_args_required(fcinfo, 0, "guid");
-	page = as_args_page(fcinfo, 1);
-	page_size = as_args_page_size(fcinfo, 2);
-	offset = as_args_page_offset(page, page_size);
-
-	/* everything but the result lives in a context of this call */
-	callcxt = AllocSetContextCreate(CurrentMemoryContext,
-									"authsessions ended_sessions",
-									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(callcxt);
-
-	/* all of the user's ended sessions, sorted: the page is a slice */
-	total = as_scan_ended_sessions(PG_GETARG_DATUM(0), &rows);
-
-	as_json_begin_array(&out);
-	for (i = offset; i < total && i < offset + page_size; i++)
-	{
-		as_json_begin_object(&out, &ended_keys);
-		as_json_int(&out, rows[i].id);
-		as_json_timestamp(&out, rows[i].ended_at);
-		if (rows[i].ended_by != NULL)
-			as_json_string(&out, rows[i].ended_by);
-		else
-			as_json_null(&out);
-		if (rows[i].end_reason != NULL)
-			as_json_string(&out, rows[i].end_reason);
-		else
-			as_json_null(&out);
-		as_json_end_object(&out);
-	}
-	as_json_end_array(&out);
-
-	if (as_http_wants_count())
-		as_http_set_range(offset, Max(Min(total - offset, page_size), 0),
-						  total);
-
-	MemoryContextSwitchTo(caller);
-	result = as_json_finish(&out);
-	MemoryContextDelete(callcxt);
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(as_page_json(fcinfo, 1, "ended_sessions",
+								   scan_ended_sessions, ended_session_element,
+								   NULL));
 }
 
 /*
@@ -268,10 +232,7 @@ authsessions_revoke(PG_FUNCTION_ARGS)
 								NOTIFY_REASON_REVOKED);
 	as_store_finish();
 	if (!ended)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
-				 errmsg("err_NoActiveSession"),
-				 errdetail("No active session was found for the provided session ID.")));
+		as_session_no_active("session ID");
 
 	PG_RETURN_JSONB_P(as_session_success(true));
 }
@@ -313,10 +274,7 @@ authsessions_revoke_user(PG_FUNCTION_ARGS)
 	}
 	as_store_finish();
 	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
-				 errmsg("err_NoActiveSession"),
-				 errdetail("No active session was found for the provided UserGuid.")));
+		as_session_no_active("UserGuid");
 
 	PG_RETURN_JSONB_P(as_session_revoked(n));
 }

@@ -280,6 +280,16 @@ as_json_string(JsonOut *out, const char *str)
 	json_string_len(out, str, strlen(str));
 }
 
+/* A string value, or null when str is NULL (a nullable text column). */
+void
+as_json_string_or_null(JsonOut *out, const char *str)
+{
+	if (str == NULL)
+		as_json_null(out);
+	else
+		as_json_string(out, str);
+}
+
 /*
  * A value whose data starts on a 4-byte boundary (a number, a container):
  * its padding counts in its length.

@@ -56,6 +56,7 @@ extern void as_json_end_array(JsonOut *out);
 extern void as_json_begin_object(JsonOut *out, JsonKeys *keys);
 extern void as_json_end_object(JsonOut *out);
 extern void as_json_string(JsonOut *out, const char *str);
+extern void as_json_string_or_null(JsonOut *out, const char *str);
 extern void as_json_int(JsonOut *out, int64 value);
 extern void as_json_bool(JsonOut *out, bool value);
 extern void as_json_null(JsonOut *out);

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "b64url.h"
 #include "common/cryptohash.h"
 #include "common/hmac.h"
 #include "common/sha2.h"
@@ -200,8 +201,7 @@ jwt_hmac(const char *data, size_t len, uint8 *mac)
 static void
 b64url_append(StringInfo s, const uint8 *data, size_t len)
 {
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char alphabet[] = AS_B64URL_ALPHABET;
 	size_t		i;
 
 	for (i = 0; i + 2 < len; i += 3)
@@ -230,23 +230,6 @@ b64url_append(StringInfo s, const uint8 *data, size_t len)
 	}
 }
 
-/* The value of one base64url character, -1 for any other. */
-static int
-b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 /*
  * Decode len characters of base64url without padding into a palloc'd
  * buffer (NUL-terminated, for the JSON parts); NULL when they are not that.
@@ -265,7 +248,7 @@ b64url_decode(const char *src, size_t len, int *outlen)
 	out = palloc(len * 3 / 4 + 1);
 	for (i = 0; i < len; i++)
 	{
-		int			v = b64url_value(src[i]);
+		int			v = as_b64url_value((unsigned char) src[i]);
 
 		if (v < 0)
 		{

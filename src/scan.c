@@ -354,6 +354,46 @@ fetch_session_at(Relation rel, ItemPointer locator, const uint8 *hash,
 }
 
 /*
+ * A read of one session row with the latest snapshot, so that under any
+ * isolation level a revoke committed before the call is seen: the two
+ * lookups of a single session below open it (session_read_begin), put the
+ * row they find into slot, and close it (session_read_end).
+ */
+typedef struct SessionRead
+{
+	Snapshot	snapshot;		/* registered */
+	Relation	rel;			/* sessions */
+	TupleTableSlot *slot;
+} SessionRead;
+
+/* Open a read of one session row. */
+static void
+session_read_begin(SessionRead *lookup)
+{
+	catalog_load();
+	lookup->snapshot = RegisterSnapshot(GetLatestSnapshot());
+	lookup->rel = table_open(catalog.sessions, AccessShareLock);
+	lookup->slot = table_slot_create(lookup->rel, NULL);
+}
+
+/*
+ * Close a read: when found (a row is in the slot) and that session is
+ * active, copy it with its user's fields (copy_active_session) into row and
+ * return true; false otherwise.
+ */
+static bool
+session_read_end(SessionRead *lookup, bool found, SessionRow *row)
+{
+	found = found &&
+		copy_active_session(lookup->slot, GetCurrentTransactionStartTimestamp(),
+							row);
+	ExecDropSingleTupleTableSlot(lookup->slot);
+	table_close(lookup->rel, NoLock);
+	UnregisterSnapshot(lookup->snapshot);
+	return found;
+}
+
+/*
  * The active session of a token: its hash, and the locator the token
  * carries.  The row is read where the locator says, and looked up by hash in
  * the unique index only when it is not there (the row moved, or the locator
@@ -364,39 +404,24 @@ fetch_session_at(Relation rel, ItemPointer locator, const uint8 *hash,
  * which create_session and upsert_user keep equal to the user row's in the
  * same transactions (store.c), so no user row is read.
  *
- * Reads with the latest snapshot, so that under any isolation level a
- * revoke committed before the call is seen.  Returns false when there is no
- * such active session.
+ * Reads with the latest snapshot (SessionRead).  Returns false when there is
+ * no such active session.
  */
 bool
 as_scan_session_by_token(const uint8 *hash, ItemPointer locator,
 						 SessionRow *row)
 {
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	Snapshot	snapshot;
-	Relation	rel;
-	TupleTableSlot *slot;
+	SessionRead lookup;
 	bool		found;
 
-	catalog_load();
-	snapshot = RegisterSnapshot(GetLatestSnapshot());
-
-	rel = table_open(catalog.sessions, AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-
-	found = fetch_session_at(rel, locator, hash, snapshot, slot);
-	if (!found)
-		found = scan_by_key(rel, catalog.sessions_token_hash_key,
-							AccessShareLock, F_BYTEAEQ,
-							PointerGetDatum(as_token_hash_bytea(hash)),
-							snapshot, slot);
-	found = found && copy_active_session(slot, now, row);
-
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);
-
-	UnregisterSnapshot(snapshot);
-	return found;
+	session_read_begin(&lookup);
+	found = fetch_session_at(lookup.rel, locator, hash, lookup.snapshot,
+							 lookup.slot) ||
+		scan_by_key(lookup.rel, catalog.sessions_token_hash_key,
+					AccessShareLock, F_BYTEAEQ,
+					PointerGetDatum(as_token_hash_bytea(hash)),
+					lookup.snapshot, lookup.slot);
+	return session_read_end(&lookup, found, row);
 }
 
 /*
@@ -408,26 +433,28 @@ as_scan_session_by_token(const uint8 *hash, ItemPointer locator,
 bool
 as_scan_session_by_id(int64 id, SessionRow *row)
 {
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	Snapshot	snapshot;
-	Relation	rel;
-	TupleTableSlot *slot;
+	SessionRead lookup;
 	bool		found;
 
-	catalog_load();
-	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	session_read_begin(&lookup);
+	found = scan_by_key(lookup.rel, catalog.sessions_pkey, AccessShareLock,
+						F_INT8EQ, Int64GetDatum(id), lookup.snapshot,
+						lookup.slot);
+	return session_read_end(&lookup, found, row);
+}
 
-	rel = table_open(catalog.sessions, AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-	found = scan_by_key(rel, catalog.sessions_pkey, AccessShareLock, F_INT8EQ,
-						Int64GetDatum(id), snapshot, slot) &&
-		copy_active_session(slot, now, row);
-
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);
-
-	UnregisterSnapshot(snapshot);
-	return found;
+/*
+ * The order of the paged lists, latest first: x before y (-1) when its
+ * moment is later, or at the same moment when its ID is higher.
+ */
+static int
+latest_first(TimestampTz x_at, int64 x_id, TimestampTz y_at, int64 y_id)
+{
+	if (x_at != y_at)
+		return x_at > y_at ? -1 : 1;
+	if (x_id != y_id)
+		return x_id > y_id ? -1 : 1;
+	return 0;
 }
 
 /* qsort order of user_sessions: LastUpdated descending, then ID descending. */
@@ -437,11 +464,7 @@ session_order(const void *a, const void *b)
 	const SessionRow *x = (const SessionRow *) a;
 	const SessionRow *y = (const SessionRow *) b;
 
-	if (x->last_updated != y->last_updated)
-		return x->last_updated > y->last_updated ? -1 : 1;
-	if (x->id != y->id)
-		return x->id > y->id ? -1 : 1;
-	return 0;
+	return latest_first(x->last_updated, x->id, y->last_updated, y->id);
 }
 
 /* qsort order of row pointers: descending (the newest rows first). */
@@ -489,6 +512,127 @@ match_expiry(const TimestampTz *expiries, const bool *matched, int64 n,
 }
 
 /*
+ * A look-up of the users row with a guid: user_lookup_begin opens users and
+ * reads the row that snapshot sees into slot, user_lookup_end closes it.
+ */
+typedef struct UserLookup
+{
+	Relation	rel;			/* users */
+	TupleTableSlot *slot;		/* the row, when found */
+} UserLookup;
+
+/* Open a look-up of the user with that guid: false when there is none. */
+static bool
+user_lookup_begin(UserLookup *lookup, Datum guid, Snapshot snapshot)
+{
+	lookup->rel = table_open(catalog.users, AccessShareLock);
+	lookup->slot = table_slot_create(lookup->rel, NULL);
+	return scan_by_key(lookup->rel, catalog.users_guid_key, AccessShareLock,
+					   F_UUID_EQ, guid, snapshot, lookup->slot);
+}
+
+/* Close a look-up; its lock stays held to the end of the transaction. */
+static void
+user_lookup_end(UserLookup *lookup)
+{
+	ExecDropSingleTupleTableSlot(lookup->slot);
+	table_close(lookup->rel, NoLock);
+}
+
+/*
+ * A walk over every session row of one user that a snapshot sees: the
+ * user's entries of sessions_user_id_idx first, then the rows in
+ * descending row order (newest first, mostly), so that each heap page is
+ * read once.  user_rows_begin opens it, user_rows_next puts the next row
+ * into slot (deformed), user_rows_end closes it.
+ */
+typedef struct UserRows
+{
+	Relation	rel;			/* sessions */
+	Relation	idx;			/* sessions_user_id_idx */
+	TupleTableSlot *slot;		/* the current row */
+	Snapshot	snapshot;
+	IndexFetchTableData *fetch;
+	ItemPointerData *tids;		/* the user's entries, sorted */
+	int			ntids;
+	int			next;			/* the next of tids to fetch */
+} UserRows;
+
+/* Open the walk over the rows of the user user_id that snapshot sees. */
+static void
+user_rows_begin(UserRows *walk, int32 user_id, Snapshot snapshot)
+{
+	IndexScanDesc scan;
+	ScanKeyData skey;
+	ItemPointer tid;
+	int			allocated = 16;
+
+	walk->rel = table_open(catalog.sessions, AccessShareLock);
+	walk->idx = index_open(catalog.sessions_user_id_idx, AccessShareLock);
+	walk->slot = table_slot_create(walk->rel, NULL);
+	walk->snapshot = snapshot;
+	walk->ntids = 0;
+	walk->next = 0;
+
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(user_id));
+	scan = compat_index_beginscan(walk->rel, walk->idx, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+
+	walk->tids = palloc(sizeof(ItemPointerData) * allocated);
+	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (walk->ntids == allocated)
+		{
+			allocated *= 2;
+			walk->tids = repalloc(walk->tids,
+								  sizeof(ItemPointerData) * allocated);
+		}
+		walk->tids[walk->ntids++] = *tid;
+	}
+	index_endscan(scan);
+	qsort(walk->tids, walk->ntids, sizeof(ItemPointerData), tid_descending);
+
+	walk->fetch = table_index_fetch_begin(walk->rel);
+}
+
+/*
+ * The next row of the walk into walk->slot, deformed (slot_getallattrs):
+ * of each entry, the version of its (HOT) chain that the snapshot sees;
+ * entries with none are skipped.  False at the end.
+ */
+static bool
+user_rows_next(UserRows *walk)
+{
+	while (walk->next < walk->ntids)
+	{
+		bool		call_again = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!table_index_fetch_tuple(walk->fetch, &walk->tids[walk->next++],
+									 walk->snapshot, walk->slot,
+									 &call_again, NULL))
+			continue;
+		pgstat_count_heap_fetch(walk->idx);
+		slot_getallattrs(walk->slot);
+		return true;
+	}
+	return false;
+}
+
+/* Close the walk; its locks stay held to the end of the transaction. */
+static void
+user_rows_end(UserRows *walk)
+{
+	table_index_fetch_end(walk->fetch);
+	ExecDropSingleTupleTableSlot(walk->slot);
+	index_close(walk->idx, NoLock);
+	table_close(walk->rel, NoLock);
+	pfree(walk->tids);
+}
+
+/*
  * All active sessions of the user with that guid, in user_sessions order,
  * read with the caller's snapshot (these functions are STABLE).  Returns
  * their number and the palloc'd array in *rows; 0 for an unknown user.
@@ -508,20 +652,11 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	Snapshot	snapshot = GetActiveSnapshot();
 	SessionRow	user = {0};
-	Relation	rel;
-	Relation	idx;
-	TupleTableSlot *slot;
-	IndexScanDesc scan;
-	IndexFetchTableData *fetch;
-	ScanKeyData skey;
-	ItemPointer tid;
-	ItemPointerData *tids;
-	int			ntids = 0;
-	int			tids_allocated = 16;
+	UserLookup	lookup;
+	UserRows	walk;
 	int			n = 0;
 	int			allocated = 16;
 	bool		found;
-	int			i;
 	SessionRow *result;
 	TimestampTz *expiries = NULL;
 	bool	   *matched = NULL;
@@ -532,12 +667,11 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 	catalog_load();
 	*rows = NULL;
 
-	rel = table_open(catalog.users, AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-	found = scan_by_key(rel, catalog.users_guid_key, AccessShareLock,
-						F_UUID_EQ, guid, snapshot, slot);
+	found = user_lookup_begin(&lookup, guid, snapshot);
 	if (found)
 	{
+		TupleTableSlot *slot = lookup.slot;
+
 		slot_getallattrs(slot);
 		user.user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
 		user.guid = uuid_text(slot_notnull(slot, catalog.u_guid));
@@ -546,8 +680,7 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 		nexpiries = as_summary_active_expiries(slot_notnull(slot, catalog.u_session_expiries),
 											   now, &expiries);
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);
+	user_lookup_end(&lookup);
 	if (!found || nexpiries == 0)
 		return 0;
 	if (nexpiries < 0)
@@ -562,34 +695,6 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 		matched = palloc0(sizeof(bool) * nexpiries);
 	}
 
-	result = palloc(sizeof(SessionRow) * allocated);
-	rel = table_open(catalog.sessions, AccessShareLock);
-	idx = index_open(catalog.sessions_user_id_idx, AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-
-	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
-				Int32GetDatum(user.user_id));
-	scan = compat_index_beginscan(rel, idx, snapshot, 1, 0);
-	index_rescan(scan, &skey, 1, NULL, 0);
-
-	/*
-	 * The user's index entries first, then the rows in descending row
-	 * order (newest first, mostly), so that each heap page is read once.
-	 */
-	tids = palloc(sizeof(ItemPointerData) * tids_allocated);
-	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (ntids == tids_allocated)
-		{
-			tids_allocated *= 2;
-			tids = repalloc(tids, sizeof(ItemPointerData) * tids_allocated);
-		}
-		tids[ntids++] = *tid;
-	}
-	index_endscan(scan);
-	qsort(tids, ntids, sizeof(ItemPointerData), tid_descending);
-
 	/*
 	 * The rows stop being read once every active expiry of the summary (the
 	 * same snapshot's: the writers rewrite it in the statement that changes
@@ -598,26 +703,18 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 	 * none (a row written around the API, a DBA's trigger changing
 	 * expires_at) means the summary is off, and then every row is read.
 	 */
-	fetch = table_index_fetch_begin(rel);
-	for (i = 0; i < ntids && (mismatch || nmatched < nexpiries); i++)
+	result = palloc(sizeof(SessionRow) * allocated);
+	user_rows_begin(&walk, user.user_id, snapshot);
+	while ((mismatch || nmatched < nexpiries) && user_rows_next(&walk))
 	{
-		bool		call_again = false;
-
-		CHECK_FOR_INTERRUPTS();
-		/* the version of the (HOT) chain the snapshot sees, if any */
-		if (!table_index_fetch_tuple(fetch, &tids[i], snapshot, slot,
-									 &call_again, NULL))
-			continue;
-		pgstat_count_heap_fetch(idx);
-		slot_getallattrs(slot);
-		if (!scan_session_active(slot, now))
+		if (!scan_session_active(walk.slot, now))
 			continue;
 		if (n == allocated)
 		{
 			allocated *= 2;
 			result = repalloc(result, sizeof(SessionRow) * allocated);
 		}
-		copy_session(slot, &result[n]);
+		copy_session(walk.slot, &result[n]);
 		result[n].guid = user.guid;
 		result[n].name = user.name;
 		result[n].is_operator = user.is_operator;
@@ -636,11 +733,7 @@ as_scan_user_sessions(Datum guid, SessionRow **rows)
 		}
 		n++;
 	}
-	table_index_fetch_end(fetch);
-
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, NoLock);
-	table_close(rel, NoLock);
+	user_rows_end(&walk);
 
 	qsort(result, n, sizeof(SessionRow), session_order);
 	*rows = result;
@@ -654,11 +747,7 @@ ended_order(const void *a, const void *b)
 	const EndedRow *x = (const EndedRow *) a;
 	const EndedRow *y = (const EndedRow *) b;
 
-	if (x->ended_at != y->ended_at)
-		return x->ended_at > y->ended_at ? -1 : 1;
-	if (x->id != y->id)
-		return x->id > y->id ? -1 : 1;
-	return 0;
+	return latest_first(x->ended_at, x->id, y->ended_at, y->id);
 }
 
 /*
@@ -674,77 +763,34 @@ as_scan_ended_sessions(Datum guid, EndedRow **rows)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	Snapshot	snapshot = GetActiveSnapshot();
-	Relation	rel;
-	Relation	idx;
-	TupleTableSlot *slot;
-	IndexScanDesc scan;
-	IndexFetchTableData *fetch;
-	ScanKeyData skey;
-	ItemPointer tid;
-	ItemPointerData *tids;
-	int			ntids = 0;
-	int			tids_allocated = 16;
+	UserLookup	lookup;
+	UserRows	walk;
 	int			n = 0;
 	int			allocated = 16;
 	int32		user_id = 0;
 	bool		found;
-	int			i;
 	EndedRow   *result;
 
 	catalog_load();
 	*rows = NULL;
 
-	rel = table_open(catalog.users, AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-	found = scan_by_key(rel, catalog.users_guid_key, AccessShareLock,
-						F_UUID_EQ, guid, snapshot, slot);
+	found = user_lookup_begin(&lookup, guid, snapshot);
 	if (found)
 	{
-		slot_getsomeattrs(slot, catalog.u_id);
-		user_id = DatumGetInt32(slot_notnull(slot, catalog.u_id));
+		slot_getsomeattrs(lookup.slot, catalog.u_id);
+		user_id = DatumGetInt32(slot_notnull(lookup.slot, catalog.u_id));
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);
+	user_lookup_end(&lookup);
 	if (!found)
 		return 0;
 
 	result = palloc(sizeof(EndedRow) * allocated);
-	rel = table_open(catalog.sessions, AccessShareLock);
-	idx = index_open(catalog.sessions_user_id_idx, AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-
-	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ,
-				Int32GetDatum(user_id));
-	scan = compat_index_beginscan(rel, idx, snapshot, 1, 0);
-	index_rescan(scan, &skey, 1, NULL, 0);
-
-	tids = palloc(sizeof(ItemPointerData) * tids_allocated);
-	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+	user_rows_begin(&walk, user_id, snapshot);
+	while (user_rows_next(&walk))
 	{
-		CHECK_FOR_INTERRUPTS();
-		if (ntids == tids_allocated)
-		{
-			tids_allocated *= 2;
-			tids = repalloc(tids, sizeof(ItemPointerData) * tids_allocated);
-		}
-		tids[ntids++] = *tid;
-	}
-	index_endscan(scan);
-	qsort(tids, ntids, sizeof(ItemPointerData), tid_descending);
-
-	fetch = table_index_fetch_begin(rel);
-	for (i = 0; i < ntids; i++)
-	{
-		bool		call_again = false;
+		TupleTableSlot *slot = walk.slot;
 		EndedRow   *row;
 
-		CHECK_FOR_INTERRUPTS();
-		/* the version of the (HOT) chain the snapshot sees, if any */
-		if (!table_index_fetch_tuple(fetch, &tids[i], snapshot, slot,
-									 &call_again, NULL))
-			continue;
-		pgstat_count_heap_fetch(idx);
-		slot_getallattrs(slot);
 		if (scan_session_active(slot, now))
 			continue;
 		if (n == allocated)
@@ -768,11 +814,7 @@ as_scan_ended_sessions(Datum guid, EndedRow **rows)
 			row->end_reason = slot_text(slot, catalog.s_end_reason);
 		}
 	}
-	table_index_fetch_end(fetch);
-
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, NoLock);
-	table_close(rel, NoLock);
+	user_rows_end(&walk);
 
 	qsort(result, n, sizeof(EndedRow), ended_order);
 	*rows = result;
@@ -786,21 +828,16 @@ as_scan_ended_sessions(Datum guid, EndedRow **rows)
 text *
 as_scan_user_name(Datum guid)
 {
-	Relation	rel;
-	TupleTableSlot *slot;
+	UserLookup	lookup;
 	text	   *name = NULL;
 
 	catalog_load();
-	rel = table_open(catalog.users, AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-	if (scan_by_key(rel, catalog.users_guid_key, AccessShareLock, F_UUID_EQ,
-					guid, GetActiveSnapshot(), slot))
+	if (user_lookup_begin(&lookup, guid, GetActiveSnapshot()))
 	{
-		slot_getsomeattrs(slot, catalog.u_name);
-		name = DatumGetTextPCopy(slot_notnull(slot, catalog.u_name));
+		slot_getsomeattrs(lookup.slot, catalog.u_name);
+		name = DatumGetTextPCopy(slot_notnull(lookup.slot, catalog.u_name));
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);
+	user_lookup_end(&lookup);
 	return name;
 }
 

@@ -28,11 +28,11 @@
 #include "compat.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "http.h"
 #include "jsonout.h"
 #include "jwt.h"
 #include "miscadmin.h"
 #include "notify.h"
+#include "page.h"
 #include "scan.h"
 #include "session.h"
 #include "store.h"
@@ -190,6 +190,36 @@ authsessions_check_request(PG_FUNCTION_ARGS)
 }
 
 /*
+ * my_sessions' rows: the caller's session into state (a SessionRow; PT401
+ * without a session-bound JWT), then all of its user's active sessions
+ * (scan.c).
+ */
+static int
+scan_my_sessions(FunctionCallInfo fcinfo, void *state, const void **rows)
+{
+	SessionRow *me = state;
+	SessionRow *sessions;
+	int			n;
+
+	self_session(me);
+	n = as_scan_user_sessions(DirectFunctionCall1(uuid_in,
+												  CStringGetDatum(me->guid)),
+							  &sessions);
+	*rows = sessions;
+	return n;
+}
+
+/* One element of my_sessions: the session object with "Current" (session.c). */
+static void
+my_session_element(JsonOut *out, const void *rows, int64 i, void *state)
+{
+	const SessionRow *row = &((const SessionRow *) rows)[i];
+	const SessionRow *me = state;
+
+	as_session_json_current(out, row, row->id == me->id);
+}
+
+/*
  * authsessions.my_sessions(page, page_size): the active sessions of the
  * JWT's user, as user_sessions shows them plus "Current" (true for the
  * JWT's sid), newest LastUpdated first.  PT401 without a session-bound JWT.
@@ -197,42 +227,10 @@ authsessions_check_request(PG_FUNCTION_ARGS)
 Datum
 authsessions_my_sessions(PG_FUNCTION_ARGS)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext callcxt;
-	int32		page = as_args_page(fcinfo, 0);
-	int32		page_size = as_args_page_size(fcinfo, 1);
-	int64		offset = as_args_page_offset(page, page_size);
 	SessionRow	me;
-	SessionRow *rows;
-	JsonOut		out = {0};
-	Jsonb	   *result;
-	int			total;
-	int64		i;
 
-	/* everything but the result lives in a context of this call */
-	callcxt = AllocSetContextCreate(CurrentMemoryContext,
-									"authsessions my_sessions",
-									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(callcxt);
-
-	self_session(&me);
-	total = as_scan_user_sessions(DirectFunctionCall1(uuid_in,
-													  CStringGetDatum(me.guid)),
-								  &rows);
-
-	as_json_begin_array(&out);
-	for (i = offset; i < total && i < offset + page_size; i++)
-		as_session_json_current(&out, &rows[i], rows[i].id == me.id);
-	as_json_end_array(&out);
-
-	if (as_http_wants_count())
-		as_http_set_range(offset, Max(Min(total - offset, page_size), 0),
-						  total);
-
-	MemoryContextSwitchTo(caller);
-	result = as_json_finish(&out);
-	MemoryContextDelete(callcxt);
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(as_page_json(fcinfo, 0, "my_sessions",
+								   scan_my_sessions, my_session_element, &me));
 }
 
 /*
@@ -251,10 +249,7 @@ authsessions_revoke_my_session(PG_FUNCTION_ARGS)
 	self_session(&me);
 	if (end_own_sessions(&me, PG_GETARG_INT64(0), false,
 						 NOTIFY_REASON_REVOKED) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
-				 errmsg("err_NoActiveSession"),
-				 errdetail("No active session was found for the provided session ID.")));
+		as_session_no_active("session ID");
 	PG_RETURN_JSONB_P(as_session_success(true));
 }
 

@@ -67,14 +67,29 @@ PG_FUNCTION_INFO_V1(authsessions_purge);
 #define DEFAULT_PURGE_BATCH 10000
 #define MAX_PURGE_BATCH		1000000
 
-/* A nullable string value. */
+/*
+ * One session object, with the keys of keys (in jsonb's order), and
+ * "Current" when current is not NULL: it sorts third, after "ID" and
+ * "UserID".
+ */
 static void
-json_string_or_null(JsonOut *out, const char *str)
+session_object(JsonOut *out, JsonKeys *keys, const SessionRow *row,
+			   const bool *current)
 {
-	if (str == NULL)
-		as_json_null(out);
-	else
-		as_json_string(out, str);
+	as_json_begin_object(out, keys);
+	as_json_int(out, row->id);
+	as_json_int(out, row->user_id);
+	if (current != NULL)
+		as_json_bool(out, *current);
+	as_json_string(out, row->guid);
+	as_json_string(out, row->name);
+	as_json_bool(out, row->is_operator);
+	as_json_string_or_null(out, row->smartphone);
+	as_json_string_or_null(out, row->application);
+	as_json_timestamp(out, row->last_updated);
+	as_json_timestamp(out, row->expires_at);
+	as_json_string_or_null(out, row->operating_system);
+	as_json_end_object(out);
 }
 
 /*
@@ -91,18 +106,7 @@ as_session_json(JsonOut *out, const SessionRow *row)
 	};
 	static JsonKeys keys = JSON_KEYS(names);
 
-	as_json_begin_object(out, &keys);
-	as_json_int(out, row->id);
-	as_json_int(out, row->user_id);
-	as_json_string(out, row->guid);
-	as_json_string(out, row->name);
-	as_json_bool(out, row->is_operator);
-	json_string_or_null(out, row->smartphone);
-	json_string_or_null(out, row->application);
-	as_json_timestamp(out, row->last_updated);
-	as_json_timestamp(out, row->expires_at);
-	json_string_or_null(out, row->operating_system);
-	as_json_end_object(out);
+	session_object(out, &keys, row, NULL);
 }
 
 /*
@@ -120,19 +124,22 @@ as_session_json_current(JsonOut *out, const SessionRow *row, bool current)
 	};
 	static JsonKeys keys = JSON_KEYS(names);
 
-	as_json_begin_object(out, &keys);
-	as_json_int(out, row->id);
-	as_json_int(out, row->user_id);
-	as_json_bool(out, current);
-	as_json_string(out, row->guid);
-	as_json_string(out, row->name);
-	as_json_bool(out, row->is_operator);
-	json_string_or_null(out, row->smartphone);
-	json_string_or_null(out, row->application);
-	as_json_timestamp(out, row->last_updated);
-	as_json_timestamp(out, row->expires_at);
-	json_string_or_null(out, row->operating_system);
+	session_object(out, &keys, row, &current);
+}
+
+/*
+ * The object that out holds, ended and copied into the current memory
+ * context; out's buffer is freed.  For the one-key results below.
+ */
+static Jsonb *
+finish_object(JsonOut *out)
+{
+	Jsonb	   *result;
+
 	as_json_end_object(out);
+	result = as_json_finish(out);
+	pfree(out->buf.data);
+	return result;
 }
 
 /*
@@ -145,14 +152,26 @@ as_session_success(bool success)
 	static const char *const names[] = {"Success"};
 	static JsonKeys keys = JSON_KEYS(names);
 	JsonOut		out = {0};
-	Jsonb	   *result;
 
 	as_json_begin_object(&out, &keys);
 	as_json_bool(&out, success);
-	as_json_end_object(&out);
-	result = as_json_finish(&out);
-	pfree(out.buf.data);
-	return result;
+	return finish_object(&out);
+}
+
+/*
+ * Raise PT404 err_NoActiveSession, "No active session was found for the
+ * provided <what>.": the answer of revoke, revoke_user and
+ * revoke_my_session when they end nothing, the same for another user's
+ * session as for none, so that an ID reveals nothing.
+ */
+pg_noreturn void
+as_session_no_active(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_AUTHSESSIONS_NOT_FOUND),
+			 errmsg("err_NoActiveSession"),
+			 errdetail("No active session was found for the provided %s.",
+					   what)));
 }
 
 /*
@@ -164,14 +183,35 @@ as_session_revoked(int64 n)
 	static const char *const names[] = {"Revoked"};
 	static JsonKeys keys = JSON_KEYS(names);
 	JsonOut		out = {0};
-	Jsonb	   *result;
 
 	as_json_begin_object(&out, &keys);
 	as_json_int(&out, n);
-	as_json_end_object(&out);
-	result = as_json_finish(&out);
-	pfree(out.buf.data);
-	return result;
+	return finish_object(&out);
+}
+
+/*
+ * An interval argument of create_session (not NULL) in whole seconds,
+ * positive and at most limit, else 22023 naming argname, with hint (when
+ * not NULL) for a value over the limit.
+ */
+static int32
+session_seconds_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
+					int64 limit, const char *hint)
+{
+	int64		secs = as_args_interval_seconds(PG_GETARG_INTERVAL_P(argno),
+												argname);
+
+	if (secs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must be positive", argname)));
+	if (secs > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must be at most %lld seconds",
+						argname, (long long) limit),
+				 hint != NULL ? errhint("%s", hint) : 0));
+	return (int32) secs;
 }
 
 /*
@@ -182,8 +222,6 @@ as_session_revoked(int64 n)
 static int32
 session_ttl(FunctionCallInfo fcinfo, int argno)
 {
-	int64		secs;
-
 	if (PG_ARGISNULL(argno))
 	{
 		if (authsessions_idle_timeout > authsessions_max_ttl)
@@ -194,19 +232,8 @@ session_ttl(FunctionCallInfo fcinfo, int argno)
 					 errhint("Lower authsessions.idle_timeout or raise authsessions.max_ttl.")));
 		return authsessions_idle_timeout;
 	}
-
-	secs = as_args_interval_seconds(PG_GETARG_INTERVAL_P(argno), "ttl");
-	if (secs <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("argument \"ttl\" must be positive")));
-	if (secs > authsessions_max_ttl)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("argument \"ttl\" must be at most %d seconds",
-						authsessions_max_ttl),
-				 errhint("The upper bound is the setting authsessions.max_ttl.")));
-	return (int32) secs;
+	return session_seconds_arg(fcinfo, argno, "ttl", authsessions_max_ttl,
+							   "The upper bound is the setting authsessions.max_ttl.");
 }
 
 /*
@@ -219,27 +246,15 @@ session_ttl(FunctionCallInfo fcinfo, int argno)
 static int32
 session_lifetime_arg(FunctionCallInfo fcinfo, int argno)
 {
-	int64		secs;
-	int64		limit = authsessions_max_lifetime > 0 ?
-		authsessions_max_lifetime : PG_INT32_MAX;
-
 	/* 1.0's create_session (before ALTER EXTENSION UPDATE) has no such one */
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		return 0;
-	secs = as_args_interval_seconds(PG_GETARG_INTERVAL_P(argno),
-									"max_lifetime");
-	if (secs <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("argument \"max_lifetime\" must be positive")));
-	if (secs > limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("argument \"max_lifetime\" must be at most %lld seconds",
-						(long long) limit),
-				 authsessions_max_lifetime > 0 ?
-				 errhint("It may only shorten the setting authsessions.max_lifetime.") : 0));
-	return (int32) secs;
+	if (authsessions_max_lifetime > 0)
+		return session_seconds_arg(fcinfo, argno, "max_lifetime",
+								   authsessions_max_lifetime,
+								   "It may only shorten the setting authsessions.max_lifetime.");
+	return session_seconds_arg(fcinfo, argno, "max_lifetime", PG_INT32_MAX,
+							   NULL);
 }
 
 /*
@@ -515,25 +530,6 @@ read_session(FunctionCallInfo fcinfo, MemoryContext *callcxt, SessionRow *row)
 }
 
 /*
- * The session object of row, allocated in caller; deletes callcxt, where
- * read_session left the row.
- */
-static Jsonb *
-session_result(const SessionRow *row, MemoryContext caller,
-			   MemoryContext callcxt)
-{
-	JsonOut		out = {0};
-	Jsonb	   *result;
-
-	MemoryContextSwitchTo(callcxt);
-	as_session_json(&out, row);
-	MemoryContextSwitchTo(caller);
-	result = as_json_finish(&out);
-	MemoryContextDelete(callcxt);
-	return result;
-}
-
-/*
  * validate's read and touch, shared by validate and issue_jwt (whose first
  * argument is the token too): the active session of the token into *row,
  * its expiry slid once least(touch_interval, idle_timeout / 2) has passed
@@ -600,6 +596,32 @@ validate_session(FunctionCallInfo fcinfo, MemoryContext *callcxt,
 }
 
 /*
+ * The result of validate (touch: validate_session) and check_token (no
+ * touch: read_session): the session object of the token's active session,
+ * built in the call's context and copied into the caller's, or NULL.
+ */
+static Datum
+session_result(FunctionCallInfo fcinfo, bool touch)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext callcxt;
+	SessionRow	row;
+	JsonOut		out = {0};
+	Jsonb	   *result;
+
+	if (!(touch ? validate_session(fcinfo, &callcxt, &row) :
+		  read_session(fcinfo, &callcxt, &row)))
+		PG_RETURN_NULL();
+
+	MemoryContextSwitchTo(callcxt);
+	as_session_json(&out, &row);
+	MemoryContextSwitchTo(caller);
+	result = as_json_finish(&out);
+	MemoryContextDelete(callcxt);
+	PG_RETURN_JSONB_P(result);
+}
+
+/*
  * authsessions.validate(token): the session of an active token as one
  * user_sessions element, otherwise NULL (NULL, empty and malformed tokens
  * included: never an error), its expiry slid as validate_session says.
@@ -607,13 +629,7 @@ validate_session(FunctionCallInfo fcinfo, MemoryContext *callcxt,
 Datum
 authsessions_validate(PG_FUNCTION_ARGS)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext callcxt;
-	SessionRow	row;
-
-	if (!validate_session(fcinfo, &callcxt, &row))
-		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(session_result(&row, caller, callcxt));
+	return session_result(fcinfo, true);
 }
 
 /*
@@ -706,13 +722,7 @@ authsessions_issue_jwt(PG_FUNCTION_ARGS)
 Datum
 authsessions_check_token(PG_FUNCTION_ARGS)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext callcxt;
-	SessionRow	row;
-
-	if (!read_session(fcinfo, &callcxt, &row))
-		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(session_result(&row, caller, callcxt));
+	return session_result(fcinfo, false);
 }
 
 /*

@@ -25,31 +25,14 @@
  */
 #include "postgres.h"
 
+#include "b64url.h"
 #include "compat.h"
 #include "port.h"
 #include "sha256.h"
 #include "storage/itemptr.h"
 #include "token.h"
 
-static const char b64url[] =
-"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Value of one base64url character, or -1. */
-static int
-b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
+static const char b64url[] = AS_B64URL_ALPHABET;
 
 /* SHA-256 of the secret bytes into hash_out (32 bytes). */
 static void
@@ -144,7 +127,7 @@ as_token_parse(text *token, uint8 *hash_out, ItemPointer locator)
 
 	for (i = 0; i < AUTHSESSIONS_TOKEN_BODY_CHARS; i++)
 	{
-		int			v = b64url_value(s[i]);
+		int			v = as_b64url_value(s[i]);
 
 		if (v < 0)
 		{

@@ -381,6 +381,30 @@ uap_parse(const char *subject, int len, UapResult *result)
 }
 
 /*
+ * len bytes of src converted from encoding from to encoding to, as a
+ * palloc'd NUL-terminated string; NULL when there is no conversion or src
+ * does not convert whole.
+ */
+static char *
+uap_convert(const char *src, int len, int from, int to)
+{
+	Oid			proc = FindDefaultConversionProc(from, to);
+	int			destlen;
+	char	   *dest;
+
+	if (!OidIsValid(proc))
+		return NULL;
+	destlen = len * MAX_CONVERSION_GROWTH + 1;
+	dest = palloc(destlen);
+	if (pg_do_encoding_conversion_buf(proc, from, to,
+									  (unsigned char *) src, len,
+									  (unsigned char *) dest, destlen,
+									  true) < len)
+		return NULL;
+	return dest;
+}
+
+/*
  * The agent as valid UTF-8 (*outlen bytes), or NULL when it is not valid
  * UTF-8 (SQL_ASCII, UTF8) or cannot be converted (other encodings).
  */
@@ -388,23 +412,14 @@ static char *
 uap_subject(const char *agent, int len, int *outlen)
 {
 	int			encoding = GetDatabaseEncoding();
-	Oid			proc;
 	char	   *dest;
-	int			destlen;
 
 	*outlen = len;
 	if (encoding == PG_UTF8 || encoding == PG_SQL_ASCII)
 		return pg_verify_mbstr(PG_UTF8, agent, len, true) ? (char *) agent : NULL;
 
-	proc = FindDefaultConversionProc(encoding, PG_UTF8);
-	if (!OidIsValid(proc))
-		return NULL;
-	destlen = len * MAX_CONVERSION_GROWTH + 1;
-	dest = palloc(destlen);
-	if (pg_do_encoding_conversion_buf(proc, encoding, PG_UTF8,
-									  (unsigned char *) agent, len,
-									  (unsigned char *) dest, destlen,
-									  true) < len)
+	dest = uap_convert(agent, len, encoding, PG_UTF8);
+	if (dest == NULL)
 		return NULL;
 	*outlen = strlen(dest);
 	return pg_verify_mbstr(PG_UTF8, dest, *outlen, true) ? dest : NULL;
@@ -419,9 +434,6 @@ uap_to_server(const char *field, int maxchars)
 {
 	int			len = strlen(field);
 	int			encoding = GetDatabaseEncoding();
-	Oid			proc;
-	char	   *dest;
-	int			destlen;
 
 	if (maxchars > 0)
 	{
@@ -437,17 +449,7 @@ uap_to_server(const char *field, int maxchars)
 	}
 	if (encoding == PG_UTF8 || encoding == PG_SQL_ASCII)
 		return pnstrdup(field, len);
-	proc = FindDefaultConversionProc(PG_UTF8, encoding);
-	if (!OidIsValid(proc))
-		return NULL;
-	destlen = len * MAX_CONVERSION_GROWTH + 1;
-	dest = palloc(destlen);
-	if (pg_do_encoding_conversion_buf(proc, PG_UTF8, encoding,
-									  (unsigned char *) field, len,
-									  (unsigned char *) dest, destlen,
-									  true) < len)
-		return NULL;
-	return dest;
+	return uap_convert(field, len, PG_UTF8, encoding);
 }
 
 /* The documented fields of a parse, in the database encoding. */
