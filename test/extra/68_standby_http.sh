@@ -41,6 +41,8 @@ source test/extra/lib/checks.sh
 source test/extra/lib/standby.sh
 # shellcheck source=scripts/postgrest.sh
 source scripts/postgrest.sh
+# shellcheck source=test/extra/lib/http_checks.sh
+source test/extra/lib/http_checks.sh
 
 DB=authsessions_standby_http
 ADMIN=authsessions_admin
@@ -105,22 +107,7 @@ EXP=$(($(date +%s) + 3600))
 ADMIN_AUTH="Authorization: Bearer $(postgrest_jwt "{\"role\":\"$ADMIN\",\"sub\":\"$ADMIN_SUB\",\"exp\":$EXP}" "$KEY")"
 APP_AUTH="Authorization: Bearer $(postgrest_jwt "{\"role\":\"$APP\",\"sub\":\"backend\",\"exp\":$EXP}" "$KEY")"
 JSON='Content-Type: application/json'
-work=$POSTGREST_DIR
 
-# req METHOD URL [curl options...]: sets STATUS and BODY.
-req() {
-	local method=$1 url=$2
-	shift 2
-	STATUS=$(curl -sS -X "$method" -o "$work/body" -w '%{http_code}' "$@" "$url" 2>"$work/curl.err") || STATUS=000
-	BODY=$(cat "$work/body" 2>/dev/null || true)
-	REQ="$method $url"
-}
-# A check of the last response; on failure, why and the response.
-FAIL_NOTE=()
-note() { FAIL_NOTE+=("$1"); }
-want_status() { [[ $STATUS == "$1" ]] || note "status $STATUS, expected $1"; }
-want_jq() { jq -e "$1" >/dev/null 2>&1 <<<"$BODY" || note "${2:-body: $1 does not hold}"; }
-want_code() { want "$(jq -r '.code? // "<none>"' <<<"$BODY" 2>/dev/null || echo '<not json>')" "$1" code; }
 # want_json SQL: the body is the JSON the primary answers to SQL (not null).
 want_json() {
 	local p
@@ -128,18 +115,6 @@ want_json() {
 	if [[ -z $p ]] || ! jq -e --argjson p "$p" '. == $p and . != null' >/dev/null 2>&1 <<<"$BODY"; then
 		note "body is not the primary's $1 = ${p:0:200}"
 	fi
-}
-want() { [[ $1 == "$2" ]] || note "${3:-value} '$1', expected '$2'"; }
-done_case() {
-	if ((${#FAIL_NOTE[@]} == 0)); then
-		tc_pass "$1"
-	else
-		tc_fail "$1"
-		local n
-		for n in "${FAIL_NOTE[@]}"; do echo "      - $n"; done
-		echo "      ($REQ -> $STATUS ${BODY:0:300})"
-	fi
-	FAIL_NOTE=()
 }
 # poll_until STATUS METHOD URL [curl options...]: repeat the request until it
 # answers STATUS, for at most POLL_TIMEOUT seconds.
