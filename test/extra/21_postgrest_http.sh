@@ -86,19 +86,14 @@ reload_schema() {
 
 cleanup() {
 	postgrest_stop
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ${DB}_up WITH (FORCE)" >/dev/null 2>&1 || true
-	example_roles_drop
+	example_roles_dropdb "$DB" "${DB}_up"
 }
 trap cleanup EXIT
 
 # --- the database: roles.sql and the documented users ------------------------------
-example_roles_note
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null
 # validate slides on every POST (no 60 s wait), so a slide that should not
 # happen would show.
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER DATABASE $DB SET authsessions.touch_interval = 0" >/dev/null
-PGOPTIONS="-c client_min_messages=warning" sql -f examples/postgrest/roles.sql >/dev/null
+example_roles_createdb "$DB" "ALTER DATABASE $DB SET authsessions.touch_interval = 0"
 
 # user2 also has an expired session and user3 only a revoked one: neither counts.
 sql >/dev/null <<-EOF

@@ -52,14 +52,11 @@ is_active() { sql -c "SELECT revoked_at IS NULL AND expires_at > now() FROM auth
 
 cleanup() {
 	postgrest_stop
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	example_roles_drop
+	example_roles_dropdb "$DB"
 }
 trap cleanup EXIT
 
-example_roles_note
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null
-PGOPTIONS="-c client_min_messages=warning" sql -f examples/postgrest/roles.sql >/dev/null
+example_roles_createdb "$DB"
 sql >/dev/null <<-EOF
 	SELECT authsessions.upsert_user('$ALICE', 'alice', false);
 	SELECT authsessions.upsert_user('$BOB', 'bob', false);
