@@ -23,6 +23,13 @@
 #                            directory: never the system nginx.  Sets
 #                            NGINX_PORT, NGINX_URL and API_URL (the documented
 #                            base URL, .../api/admin/v1/authenticated-sessions).
+#   postgrest_nginx_conf DIR SITE UPSTREAM LISTEN [CONF...]
+#                            the configuration postgrest_nginx_start runs nginx
+#                            with, written into DIR: SITE with only its
+#                            upstream and listen lines changed, in a main
+#                            configuration of its own that includes each CONF
+#                            first (test/extra/30_nginx_mapping.sh: an echo
+#                            server in place of PostgREST)
 #   postgrest_jwt CLAIMS [SECRET]
 #                            an HS256 JWT (header.payload.signature, base64url)
 #                            of the JSON CLAIMS, signed with SECRET (default
@@ -158,67 +165,93 @@ _postgrest_dir() {
 	_postgrest_trap
 }
 
-postgrest_start() {
-	local db=$1
-	[[ -n $POSTGREST_PID ]] && { postgrest_log "PostgREST already runs (pid $POSTGREST_PID)"; return 0; }
+# _postgrest_run PREFIX WHAT URI PORT: a PostgREST with postgrest.conf as it
+# is, the environment overriding exactly db-uri (URI), server-port (the first
+# free one from PORT) and jwt-secret (POSTGREST_JWT_SECRET); other PGRST_*
+# variables in the environment apply as usual.  Its output goes to
+# ${PREFIX}_LOG; sets ${PREFIX}_PORT, ${PREFIX}_URL and ${PREFIX}_PID (at
+# once, so that the EXIT trap stops it) and waits until it serves.  A port
+# found free may be taken before PostgREST binds it: then the next.  Exits,
+# with the log, when WHAT did not start.
+_postgrest_run() {
+	local what=$2 uri=$3 port=$4 attempt status i
+	local -n run_pid=$1_PID run_port=$1_PORT run_url=$1_URL run_log=$1_LOG
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		run_port=$(_postgrest_free_port "$port")
+		run_url=http://127.0.0.1:$run_port
+		PGRST_DB_URI=$uri PGRST_SERVER_PORT=$run_port PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
+			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$run_log" 2>&1 &
+		run_pid=$!
+		# Ready: it answers, with its schema cache loaded (not 503).
+		status=""
+		for ((i = 0; i < 150; i++)); do
+			status=$(curl -s -o /dev/null -w '%{http_code}' "$run_url/" 2>/dev/null || true)
+			[[ $status != 000 && $status != 503 ]] && break
+			kill -0 "$run_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$run_pid" 2>/dev/null; then
+			return 0
+		fi
+		_postgrest_stop_one "$1"
+		if grep -qi 'address already in use\|resource busy' "$run_log" && ((attempt < 5)); then
+			port=$((run_port + 1))
+			continue
+		fi
+		postgrest_log "$what did not start (last status ${status:-none}); its log:"
+		cat "$run_log" >&2
+		exit 1
+	done
+}
+
+# _postgrest_stop_one PREFIX: stop the PostgREST of ${PREFIX}_PID, if any.
+_postgrest_stop_one() {
+	local -n stop_pid=$1_PID
+	if [[ -n $stop_pid ]]; then
+		_postgrest_kill "$stop_pid"
+		wait "$stop_pid" 2>/dev/null || true
+		stop_pid=""
+	fi
+	return 0
+}
+
+# _postgrest_prepare: what any PostgREST needs before it starts: the binary,
+# curl, the directory (postgrest_stop on the EXIT trap) and the jwt-secret.
+_postgrest_prepare() {
 	[[ -n $POSTGREST_BIN ]] || postgrest_install
 	_postgrest_need curl curl
 	_postgrest_dir
 	: "${POSTGREST_JWT_SECRET:=$(openssl rand -hex 32)}"
+}
+
+postgrest_start() {
+	local db=$1
+	[[ -n $POSTGREST_PID ]] && { postgrest_log "PostgREST already runs (pid $POSTGREST_PID)"; return 0; }
+	_postgrest_prepare
+	# shellcheck disable=SC2034 # _postgrest_run writes to it (a nameref)
 	POSTGREST_LOG=$POSTGREST_DIR/postgrest.log
-	local port=${AUTHSESSIONS_HTTP_PORT:-18530} attempt status i
-	# A port found free may be taken before PostgREST binds it: then the next.
-	for ((attempt = 1; attempt <= 5; attempt++)); do
-		POSTGREST_PORT=$(_postgrest_free_port "$port")
-		POSTGREST_URL=http://127.0.0.1:$POSTGREST_PORT
-		# postgrest.conf as it is; the environment overrides exactly these three.
-		PGRST_DB_URI="postgres://authenticator@127.0.0.1:${PGPORT:?}/$db" \
-			PGRST_SERVER_PORT=$POSTGREST_PORT \
-			PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
-			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$POSTGREST_LOG" 2>&1 &
-		POSTGREST_PID=$!
-		# Ready: it answers, with its schema cache loaded (not 503).
-		status=""
-		for ((i = 0; i < 150; i++)); do
-			status=$(curl -s -o /dev/null -w '%{http_code}' "$POSTGREST_URL/" 2>/dev/null || true)
-			[[ $status != 000 && $status != 503 ]] && break
-			kill -0 "$POSTGREST_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$POSTGREST_PID" 2>/dev/null; then
-			break
-		fi
-		postgrest_stop_postgrest
-		if grep -qi 'address already in use\|resource busy' "$POSTGREST_LOG" && ((attempt < 5)); then
-			port=$((POSTGREST_PORT + 1))
-			continue
-		fi
-		postgrest_log "PostgREST did not start (last status ${status:-none}); its log:"
-		cat "$POSTGREST_LOG" >&2
-		exit 1
-	done
+	_postgrest_run POSTGREST PostgREST "postgres://authenticator@127.0.0.1:${PGPORT:?}/$db" \
+		"${AUTHSESSIONS_HTTP_PORT:-18530}"
 	postgrest_log "PostgREST $POSTGREST_VERSION on $POSTGREST_URL (database $db, pid $POSTGREST_PID)"
 }
 
-postgrest_nginx_start() {
-	[[ -n $POSTGREST_PORT ]] || { postgrest_log "postgrest_nginx_start: start PostgREST first"; exit 1; }
-	_postgrest_need nginx nginx
-	local d=$POSTGREST_DIR/nginx
+# postgrest_nginx_conf DIR SITE UPSTREAM LISTEN [CONF...]: in DIR, site.conf
+# (SITE with its upstream address 127.0.0.1:3000 and its listen line changed
+# to UPSTREAM's and LISTEN's ports on 127.0.0.1, nothing else) and nginx.conf
+# (a main configuration keeping its pid file, logs and temp paths in DIR and
+# including each CONF, then site.conf), for nginx -p DIR -c DIR/nginx.conf -e
+# DIR/logs/error.log.  Whether exactly two lines changed is the caller's
+# check (diff SITE DIR/site.conf).
+postgrest_nginx_conf() {
+	local d=$1 site=$2 upstream=$3 listen=$4 conf
+	shift 4
 	mkdir -p "$d/logs" "$d/tmp"
-	chmod 755 "$d"
+	chmod 755 "$d" # nginx's workers run as nobody when we are root
 	chmod 1777 "$d/tmp"
-	local port=$((POSTGREST_PORT + 1)) attempt out i changed
-	for ((attempt = 1; attempt <= 5; attempt++)); do
-		NGINX_PORT=$(_postgrest_free_port "$port")
-		# The site with exactly two lines changed: upstream address and listen.
-		sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$POSTGREST_PORT;/" \
-			-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" "$POSTGREST_SITE" >"$d/site.conf"
-		changed=$(diff "$POSTGREST_SITE" "$d/site.conf" | grep -c '^>' || true)
-		if [[ $changed != 2 ]]; then
-			postgrest_log "$POSTGREST_SITE: expected to change its upstream and listen lines, changed $changed"
-			exit 1
-		fi
-		cat >"$d/nginx.conf" <<-EOF
+	sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$upstream;/" \
+		-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$listen;/" "$site" >"$d/site.conf"
+	{
+		cat <<-EOF
 			worker_processes 1;
 			pid $d/nginx.pid;
 			error_log $d/logs/error.log warn;
@@ -230,9 +263,27 @@ postgrest_nginx_start() {
 			    fastcgi_temp_path $d/tmp/fastcgi;
 			    uwsgi_temp_path $d/tmp/uwsgi;
 			    scgi_temp_path $d/tmp/scgi;
-			    include $d/site.conf;
-			}
 		EOF
+		for conf in "$@"; do echo "    include $conf;"; done
+		echo "    include $d/site.conf;"
+		echo "}"
+	} >"$d/nginx.conf"
+}
+
+postgrest_nginx_start() {
+	[[ -n $POSTGREST_PORT ]] || { postgrest_log "postgrest_nginx_start: start PostgREST first"; exit 1; }
+	_postgrest_need nginx nginx
+	local d=$POSTGREST_DIR/nginx
+	local port=$((POSTGREST_PORT + 1)) attempt out i changed
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		NGINX_PORT=$(_postgrest_free_port "$port")
+		# The site with exactly two lines changed: upstream address and listen.
+		postgrest_nginx_conf "$d" "$POSTGREST_SITE" "$POSTGREST_PORT" "$NGINX_PORT"
+		changed=$(diff "$POSTGREST_SITE" "$d/site.conf" | grep -c '^>' || true)
+		if [[ $changed != 2 ]]; then
+			postgrest_log "$POSTGREST_SITE: expected to change its upstream and listen lines, changed $changed"
+			exit 1
+		fi
 		if out=$(nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" 2>&1); then
 			break
 		fi
@@ -275,14 +326,7 @@ _postgrest_kill() {
 }
 
 # Stop PostgREST only (nginx then answers 503 HTTP503).
-postgrest_stop_postgrest() {
-	if [[ -n $POSTGREST_PID ]]; then
-		_postgrest_kill "$POSTGREST_PID"
-		wait "$POSTGREST_PID" 2>/dev/null || true
-		POSTGREST_PID=""
-	fi
-	return 0
-}
+postgrest_stop_postgrest() { _postgrest_stop_one POSTGREST; }
 
 # Never fails: it runs from the EXIT trap.
 postgrest_stop() {
@@ -339,62 +383,18 @@ BACKEND_URL=""
 postgrest_start_uri() {
 	local uri=$1
 	[[ -n $POSTGREST2_PID ]] && { postgrest_log "the second PostgREST already runs (pid $POSTGREST2_PID)"; return 0; }
-	[[ -n $POSTGREST_BIN ]] || postgrest_install
-	_postgrest_need curl curl
-	_postgrest_dir
-	# postgrest_stop (already on the EXIT trap) does not know this one:
-	# chain its stop in front of the trap in force, once.
-	local current words
-	current=$(trap -p EXIT)
-	if [[ $current != *postgrest_stop_uri* ]]; then
-		if [[ -n $current ]]; then
-			eval "words=(${current#trap })"
-			# shellcheck disable=SC2064 # the command is meant to be fixed now
-			trap "postgrest_stop_uri; ${words[1]}" EXIT
-		else
-			trap postgrest_stop_uri EXIT
-		fi
-	fi
-	: "${POSTGREST_JWT_SECRET:=$(openssl rand -hex 32)}"
+	_postgrest_prepare
+	# postgrest_stop (already on the EXIT trap) does not know this one.
+	_postgrest_chain_exit postgrest_stop_uri
+	# shellcheck disable=SC2034 # _postgrest_run writes to it (a nameref)
 	POSTGREST2_LOG=$POSTGREST_DIR/postgrest2.log
-	local port=$((${POSTGREST_PORT:-${AUTHSESSIONS_HTTP_PORT:-18530}} + 2)) attempt status i
-	for ((attempt = 1; attempt <= 5; attempt++)); do
-		POSTGREST2_PORT=$(_postgrest_free_port "$port")
-		POSTGREST2_URL=http://127.0.0.1:$POSTGREST2_PORT
-		PGRST_DB_URI=$uri PGRST_SERVER_PORT=$POSTGREST2_PORT PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
-			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$POSTGREST2_LOG" 2>&1 &
-		POSTGREST2_PID=$!
-		status=""
-		for ((i = 0; i < 150; i++)); do
-			status=$(curl -s -o /dev/null -w '%{http_code}' "$POSTGREST2_URL/" 2>/dev/null || true)
-			[[ $status != 000 && $status != 503 ]] && break
-			kill -0 "$POSTGREST2_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$POSTGREST2_PID" 2>/dev/null; then
-			break
-		fi
-		postgrest_stop_uri
-		if grep -qi 'address already in use\|resource busy' "$POSTGREST2_LOG" && ((attempt < 5)); then
-			port=$((POSTGREST2_PORT + 1))
-			continue
-		fi
-		postgrest_log "the second PostgREST did not start (last status ${status:-none}); its log:"
-		cat "$POSTGREST2_LOG" >&2
-		exit 1
-	done
+	_postgrest_run POSTGREST2 "the second PostgREST" "$uri" \
+		$((${POSTGREST_PORT:-${AUTHSESSIONS_HTTP_PORT:-18530}} + 2))
 	postgrest_log "PostgREST $POSTGREST_VERSION on $POSTGREST2_URL (db-uri $uri, pid $POSTGREST2_PID)"
 }
 
 # Never fails: it runs from the EXIT trap.
-postgrest_stop_uri() {
-	if [[ -n $POSTGREST2_PID ]]; then
-		_postgrest_kill "$POSTGREST2_PID"
-		wait "$POSTGREST2_PID" 2>/dev/null || true
-		POSTGREST2_PID=""
-	fi
-	return 0
-}
+postgrest_stop_uri() { _postgrest_stop_one POSTGREST2; }
 
 postgrest_nginx_start_replica() {
 	[[ -n $POSTGREST_PORT && -n $POSTGREST2_PORT ]] ||
