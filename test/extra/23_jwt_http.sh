@@ -50,12 +50,8 @@ BOB=00000000-0000-4000-8000-0000000000b1
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 is_active() { sql -c "SELECT revoked_at IS NULL AND expires_at > now() FROM authsessions_data.sessions WHERE id = $1"; }
 
-cleanup() {
-	postgrest_stop
-	example_roles_dropdb "$DB"
-}
-trap cleanup EXIT
-
+# postgrest_start puts postgrest_stop in front of this trap.
+trap 'example_roles_dropdb "$DB"' EXIT
 example_roles_createdb "$DB"
 sql >/dev/null <<-EOF
 	SELECT authsessions.upsert_user('$ALICE', 'alice', false);
