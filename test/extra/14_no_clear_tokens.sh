@@ -18,21 +18,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source=test/extra/lib/trust_common.sh
 source test/extra/lib/trust_common.sh
-
-if ! perl -MDBD::Pg -e 1 2>/dev/null; then
-	if ((EUID == 0)); then
-		echo "installing libdbd-pg-perl"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get install -y -qq --no-install-recommends libdbd-pg-perl </dev/null >/dev/null 2>&1 ||
-			{ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends libdbd-pg-perl </dev/null >/dev/null; } ||
-			true
-	fi
-fi
-if ! perl -MDBD::Pg -e 1 2>/dev/null; then
-	tc_fail "DBD::Pg is available" "install it: apt-get install libdbd-pg-perl"
-	tc_summary
-	exit 1
-fi
+# shellcheck source=test/extra/lib/dbd_pg.sh
+source test/extra/lib/dbd_pg.sh
+dbd_need
 
 APP="trust_tokens_app_$$"
 tc_createdb trust_tokens

@@ -20,39 +20,21 @@
 # DBD::Pg.  Prints PASS/FAIL per check and "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-# shellcheck source=test/extra/lib/checks.sh
-source test/extra/lib/checks.sh
-if ! perl -MDBD::Pg -e 1 2>/dev/null; then
-	tc_fail "DBD::Pg is available" "install it: apt-get install libdbd-pg-perl"
-	tc_summary
-	exit 1
-fi
+# shellcheck source=test/extra/lib/dbd_pg.sh
+source test/extra/lib/dbd_pg.sh
+dbd_need
 DB="authsessions_notify_$$"
-PSQL=(psql -X -q -v ON_ERROR_STOP=1)
-cleanup() { "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" 2>/dev/null || true; }
-trap cleanup EXIT
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
-"${PSQL[@]}" -d "$DB" -c "CREATE EXTENSION authsessions"
-perl - "$DB" <<'PERL'
+dbd_createdb "$DB"
+dbd_perl - "$DB" <<'PERL'
 use strict;
 use warnings;
 use DBI;
 use IO::Select;
+use Checks;
 
 my ($db) = @ARGV;
-my ($passed, $failed) = (0, 0);
-sub check {
-	my ($name, $ok, $detail) = @_;
-	print(($ok ? 'PASS' : 'FAIL') . " $name\n");
-	print "  $detail\n" if !$ok && defined $detail;
-	$ok ? $passed++ : $failed++;
-}
-sub conn {
-	DBI->connect("dbi:Pg:dbname=$db", '', '',
-		{ AutoCommit => 1, RaiseError => 1, PrintError => 0, PrintWarn => 0 });
-}
 my $chan = 'authsessions_ended';
-my ($listener, $writer, $marker) = (conn(), conn(), conn());
+my ($listener, $writer, $marker) = (conn($db), conn($db), conn($db));
 $listener->do("LISTEN $chan");
 $listener->do('LISTEN "Ended Sessions, Too"');
 open(my $sock, '<&=', $listener->{pg_socket}) or die "socket: $!";
@@ -250,7 +232,7 @@ want('a channel with capitals, spaces and a comma -> there', payload($a7, $g{a},
 # --- set for the database: a new connection announces -----------------------
 $writer->do('RESET authsessions.notify_channel');
 $marker->do(qq(ALTER DATABASE "$db" SET authsessions.notify_channel = '$chan'));
-my $fresh = conn();
+my $fresh = conn($db);
 my ($a8, $a8tok) = login('a', 'a8');
 $fresh->do('SELECT authsessions.end_session(?)', undef, $a8tok);
 want('ALTER DATABASE ... SET, a new connection -> its logout announced', payload($a8, $g{a}, 'logout'));
@@ -263,6 +245,5 @@ check('the payload is valid JSON with exactly ID, UserGuid and Reason',
 	one($writer, q(SELECT ?::jsonb = jsonb_build_object('ID', 1, 'UserGuid', ?::text, 'Reason', 'logout')), $json, $g{a}));
 
 $_->disconnect for ($listener, $writer, $marker);
-print "$passed passed, $failed failed\n";
-exit($failed ? 1 : 0);
+summary();
 PERL

@@ -44,17 +44,13 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$REPLAY_DB" "$@"; }
 
 cleanup() {
 	pgrst_cleanup
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $REPLAY_DB WITH (FORCE)" >/dev/null 2>&1 || true
-	example_roles_drop
+	example_roles_dropdb "$REPLAY_DB"
 }
 trap cleanup EXIT
 
 # --- set-up ----------------------------------------------------------------
-example_roles_note
-
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $REPLAY_DB" >/dev/null
 # The example roles and grants, exactly as a user loads them.
-PGOPTIONS="-c client_min_messages=warning" sql -f examples/postgrest/roles.sql >/dev/null
+example_roles_createdb "$REPLAY_DB"
 
 # --- configuration and catalogue ---------------------------------------------
 t_case "postgrest.conf exposes only schema authsessions, anon role authsessions_anon"

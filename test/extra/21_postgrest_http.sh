@@ -38,6 +38,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source test/extra/lib/checks.sh
 # shellcheck source=scripts/postgrest.sh
 source scripts/postgrest.sh
+# shellcheck source=test/extra/lib/http_checks.sh
+source test/extra/lib/http_checks.sh
 
 DB="authsessions_http_$$"
 # shellcheck source=test/extra/lib/example_roles.sh
@@ -84,19 +86,14 @@ reload_schema() {
 
 cleanup() {
 	postgrest_stop
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ${DB}_up WITH (FORCE)" >/dev/null 2>&1 || true
-	example_roles_drop
+	example_roles_dropdb "$DB" "${DB}_up"
 }
 trap cleanup EXIT
 
 # --- the database: roles.sql and the documented users ------------------------------
-example_roles_note
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null
 # validate slides on every POST (no 60 s wait), so a slide that should not
 # happen would show.
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER DATABASE $DB SET authsessions.touch_interval = 0" >/dev/null
-PGOPTIONS="-c client_min_messages=warning" sql -f examples/postgrest/roles.sql >/dev/null
+example_roles_createdb "$DB" "ALTER DATABASE $DB SET authsessions.touch_interval = 0"
 
 # user2 also has an expired session and user3 only a revoked one: neither counts.
 sql >/dev/null <<-EOF
@@ -147,54 +144,6 @@ NONE_JWT="$(printf '%s' '{"alg":"none","typ":"JWT"}' | _postgrest_b64url).$(prin
 ADMIN_AUTH="Authorization: Bearer $ADMIN_JWT"
 APP_AUTH="Authorization: Bearer $APP_JWT"
 JSON='Content-Type: application/json'
-work=$POSTGREST_DIR
-
-# req METHOD URL [curl options...]: sets STATUS, BODY and HDRS (the response
-# headers, names lower-cased, no CR).
-req() {
-	local method=$1 url=$2
-	shift 2
-	local head=()
-	[[ $method == HEAD ]] && head=(--head)
-	STATUS=$(curl -sS -X "$method" "${head[@]+"${head[@]}"}" -D "$work/headers" -o "$work/body" \
-		-w '%{http_code}' "$@" "$url" 2>"$work/curl.err") || STATUS=000
-	BODY=$(cat "$work/body" 2>/dev/null || true)
-	HDRS=$(tr -d '\r' <"$work/headers" | sed 's/^\([^:]*\):/\L\1:/')
-	REQ="$method $url"
-}
-hdr() { sed -n "s/^$1: //p" <<<"$HDRS" | tail -n 1; }
-
-# A check of the last response; on failure, why and the response.
-FAIL_NOTE=()
-note() { FAIL_NOTE+=("$1"); }
-want_status() { [[ $STATUS == "$1" ]] || note "status $STATUS, expected $1"; }
-want_jq() { jq -e "$1" >/dev/null 2>&1 <<<"$BODY" || note "${2:-body: $1 does not hold}"; }
-want_code() { # want_code CODE [MESSAGE]
-	local c m
-	c=$(jq -r '.code? // "<none>"' <<<"$BODY" 2>/dev/null || echo '<not json>')
-	[[ $c == "$1" ]] || note "code $c, expected $1"
-	if (($# > 1)); then
-		m=$(jq -r '.message? // "<none>"' <<<"$BODY" 2>/dev/null || echo '<not json>')
-		[[ $m == "$2" ]] || note "message '$m', expected '$2'"
-	fi
-}
-want_hdr() { # want_hdr NAME VALUE
-	[[ $(hdr "$1") == "$2" ]] || note "$1: '$(hdr "$1")', expected '$2'"
-}
-want() { [[ $1 == "$2" ]] || note "${3:-value} '$1', expected '$2'"; }
-# done_case NAME: PASS when no check of this case failed.
-done_case() {
-	if ((${#FAIL_NOTE[@]} == 0)); then
-		tc_pass "$1"
-	else
-		tc_fail "$1"
-		local n
-		for n in "${FAIL_NOTE[@]}"; do echo "      - $n"; done
-		echo "      ($REQ -> $STATUS ${BODY:0:300})"
-	fi
-	FAIL_NOTE=()
-}
-
 API=$API_URL
 PG=$POSTGREST_URL
 

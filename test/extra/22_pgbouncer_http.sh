@@ -85,16 +85,12 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 cleanup() {
 	postgrest_stop
 	pgbouncer_stop
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	example_roles_drop
+	example_roles_dropdb "$DB"
 }
 trap cleanup EXIT
 
-example_roles_note
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" \
-	-c "ALTER DATABASE $DB SET authsessions.touch_interval = 0" \
-	-c "ALTER DATABASE $DB SET authsessions.max_page_size = 321" >/dev/null
-PGOPTIONS="-c client_min_messages=warning" sql -f examples/postgrest/roles.sql >/dev/null
+example_roles_createdb "$DB" "ALTER DATABASE $DB SET authsessions.touch_interval = 0" \
+	"ALTER DATABASE $DB SET authsessions.max_page_size = 321"
 # The probe: what the transaction that runs it sees.
 sql >/dev/null <<-EOF
 	CREATE FUNCTION authsessions.pool_probe() RETURNS jsonb LANGUAGE sql STABLE AS \$\$

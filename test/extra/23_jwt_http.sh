@@ -31,6 +31,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source test/extra/lib/checks.sh
 # shellcheck source=scripts/postgrest.sh
 source scripts/postgrest.sh
+# shellcheck source=test/extra/lib/http_checks.sh
+source test/extra/lib/http_checks.sh
 # shellcheck source=test/extra/lib/example_roles.sh
 source test/extra/lib/example_roles.sh
 
@@ -48,16 +50,9 @@ BOB=00000000-0000-4000-8000-0000000000b1
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 is_active() { sql -c "SELECT revoked_at IS NULL AND expires_at > now() FROM authsessions_data.sessions WHERE id = $1"; }
 
-cleanup() {
-	postgrest_stop
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	example_roles_drop
-}
-trap cleanup EXIT
-
-example_roles_note
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null
-PGOPTIONS="-c client_min_messages=warning" sql -f examples/postgrest/roles.sql >/dev/null
+# postgrest_start puts postgrest_stop in front of this trap.
+trap 'example_roles_dropdb "$DB"' EXIT
+example_roles_createdb "$DB"
 sql >/dev/null <<-EOF
 	SELECT authsessions.upsert_user('$ALICE', 'alice', false);
 	SELECT authsessions.upsert_user('$BOB', 'bob', false);
@@ -78,46 +73,6 @@ NOW=$(date +%s)
 APP_JWT=$(postgrest_jwt "{\"role\":\"authsessions_app\",\"sub\":\"backend\",\"exp\":$((NOW + 3600))}" "$KEY")
 ADMIN_JWT=$(postgrest_jwt "{\"role\":\"authsessions_admin\",\"sub\":\"admin@example.com\",\"exp\":$((NOW + 3600))}" "$KEY")
 JSON='Content-Type: application/json'
-work=$POSTGREST_DIR
-
-# req METHOD URL [curl options...]: sets STATUS, BODY and HDRS (response
-# headers, names lower-cased, no CR).
-req() {
-	local method=$1 url=$2
-	shift 2
-	STATUS=$(curl -sS -X "$method" -D "$work/headers" -o "$work/body" \
-		-w '%{http_code}' "$@" "$url" 2>"$work/curl.err") || STATUS=000
-	BODY=$(cat "$work/body" 2>/dev/null || true)
-	HDRS=$(tr -d '\r' <"$work/headers" | sed 's/^\([^:]*\):/\L\1:/')
-	REQ="$method $url"
-}
-hdr() { sed -n "s/^$1: //p" <<<"$HDRS" | tail -n 1; }
-FAIL_NOTE=()
-note() { FAIL_NOTE+=("$1"); }
-want_status() { [[ $STATUS == "$1" ]] || note "status $STATUS, expected $1"; }
-want_jq() { jq -e "$1" >/dev/null 2>&1 <<<"$BODY" || note "${2:-body: $1 does not hold}"; }
-want_code() { # want_code CODE [MESSAGE]
-	local c m
-	c=$(jq -r '.code? // "<none>"' <<<"$BODY" 2>/dev/null || echo '<not json>')
-	[[ $c == "$1" ]] || note "code $c, expected $1"
-	if (($# > 1)); then
-		m=$(jq -r '.message? // "<none>"' <<<"$BODY" 2>/dev/null || echo '<not json>')
-		[[ $m == "$2" ]] || note "message '$m', expected '$2'"
-	fi
-}
-want() { [[ $1 == "$2" ]] || note "${3:-value} '$1', expected '$2'"; }
-done_case() {
-	if ((${#FAIL_NOTE[@]} == 0)); then
-		tc_pass "$1"
-	else
-		tc_fail "$1"
-		local n
-		for n in "${FAIL_NOTE[@]}"; do echo "      - $n"; done
-		echo "      ($REQ -> $STATUS ${BODY:0:300})"
-	fi
-	FAIL_NOTE=()
-}
-
 # --- every role passes the hook ---------------------------------------------------------
 req GET "$PG/"
 want_status 200

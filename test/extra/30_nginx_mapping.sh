@@ -20,32 +20,18 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source=test/postgrest/lib.sh
 source test/postgrest/lib.sh
+# shellcheck source=scripts/postgrest.sh
+source scripts/postgrest.sh # postgrest_nginx_conf, and the nginx install
 
 SITE=examples/postgrest/nginx.conf
 GUID=83bde819-ec08-4cee-b635-884145630d0b
 
 # --- nginx and curl ----------------------------------------------------------------
-export PATH="$PATH:/usr/sbin:/sbin"
-apt_install() { # apt_install PACKAGE...: install, refreshing the lists only if needed
-	local policy_created=""
-	# Keep the package's own nginx service from starting (Debian's convention).
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy_created=1
-	fi
-	local rc=0
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null; } ||
-		rc=$?
-	[[ -n $policy_created ]] && rm -f /usr/sbin/policy-rc.d
-	return $rc
-}
+# (scripts/postgrest.sh's install keeps the package's own nginx service from
+# starting; nginx-light, else nginx.)
 if ! command -v nginx >/dev/null; then
 	((EUID == 0)) || { echo "nginx is missing: apt-get install nginx-light" >&2; exit 1; }
-	echo "installing nginx-light"
-	apt_install nginx-light || apt_install nginx
+	(_postgrest_need nginx nginx-light) || _postgrest_need nginx nginx
 fi
 need_cmd curl curl
 
@@ -64,18 +50,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() { # free_port START: the first free port from START on
-	local p=$1
-	while ! port_free "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
-SITE_PORT=$(free_port 18480)
-ECHO_PORT=$(free_port $((SITE_PORT + 1)))
-
-# The site, with exactly two lines changed: upstream address and listen.
-sed -e "s/^\(\s*\)server 127\.0\.0\.1:3000;/\1server 127.0.0.1:$ECHO_PORT;/" \
-	-e "s/^\(\s*\)listen 80;/\1listen 127.0.0.1:$SITE_PORT;/" "$SITE" >"$work/site.conf"
+SITE_PORT=$(_postgrest_free_port 18480)
+ECHO_PORT=$(_postgrest_free_port $((SITE_PORT + 1)))
 
 cat >"$work/echo.conf" <<EOF
 # The upstream standing in for PostgREST: it answers with what it received.
@@ -99,24 +75,9 @@ accept-profile=\$http_accept_profile
 }
 EOF
 
-mkdir -p "$work/tmp" "$work/logs"
-chmod 1777 "$work/tmp"
-cat >"$work/nginx.conf" <<EOF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log $work/logs/access.log;
-	client_body_temp_path $work/tmp/client_body;
-	proxy_temp_path $work/tmp/proxy;
-	fastcgi_temp_path $work/tmp/fastcgi;
-	uwsgi_temp_path $work/tmp/uwsgi;
-	scgi_temp_path $work/tmp/scgi;
-	include $work/echo.conf;
-	include $work/site.conf;
-}
-EOF
+# The site, with exactly two lines changed (upstream address and listen),
+# after the echo server.
+postgrest_nginx_conf "$work" "$SITE" "$ECHO_PORT" "$SITE_PORT" "$work/echo.conf"
 
 NGINX=(nginx -p "$work" -c "$work/nginx.conf" -e "$work/logs/error.log")
 
@@ -140,7 +101,7 @@ fi
 
 "${NGINX[@]}"
 nginx_started=1
-for _ in $(seq 50); do port_free "$SITE_PORT" || break; sleep 0.1; done
+for _ in $(seq 50); do _postgrest_port_free "$SITE_PORT" || break; sleep 0.1; done
 
 BASE="http://127.0.0.1:$SITE_PORT/api/admin/v1/authenticated-sessions"
 # req METHOD URL [curl options...]: sets STATUS, BODY (echo or error body) and
@@ -310,10 +271,10 @@ BASE=$BASE_ADMIN
 
 # PostgREST gone: move the echo server to another port and reload nginx.
 DEAD_PORT=$ECHO_PORT
-MOVED_PORT=$(free_port $((ECHO_PORT + 1)))
+MOVED_PORT=$(_postgrest_free_port $((ECHO_PORT + 1)))
 sed -i "s/listen 127.0.0.1:$ECHO_PORT;/listen 127.0.0.1:$MOVED_PORT;/" "$work/echo.conf"
 "${NGINX[@]}" -s reload
-for _ in $(seq 50); do port_free "$DEAD_PORT" && break; sleep 0.1; done
+for _ in $(seq 50); do _postgrest_port_free "$DEAD_PORT" && break; sleep 0.1; done
 req GET "$BASE/list"
 t_case "GET /list while PostgREST does not answer -> 503 HTTP503 (JSON)"
 t_status 503

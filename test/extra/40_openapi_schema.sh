@@ -54,14 +54,11 @@ work=$(mktemp -d)
 cleanup() {
 	pgrst_cleanup
 	rm -rf "$work"
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $REPLAY_DB WITH (FORCE)" >/dev/null 2>&1 || true
-	example_roles_drop
+	example_roles_dropdb "$REPLAY_DB"
 }
 trap cleanup EXIT
 
-example_roles_note
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $REPLAY_DB" >/dev/null
-PGOPTIONS="-c client_min_messages=warning" sql -f examples/postgrest/roles.sql >/dev/null
+example_roles_createdb "$REPLAY_DB"
 sql >/dev/null <<-EOF
 	SELECT authsessions.upsert_user('$USER_GUID', 'user', true);
 	SELECT authsessions.upsert_user('$USER2_GUID', 'user2', false);

@@ -26,8 +26,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 HERE=$PWD
 # shellcheck source=test/extra/lib/owncluster.sh
 source lib/owncluster.sh
-# shellcheck source=test/extra/lib/checks.sh
-source lib/checks.sh
+# shellcheck source=test/extra/lib/dbd_pg.sh
+source lib/dbd_pg.sh # and lib/checks.sh
 
 CLIENTS=4
 if [[ ${AUTHSESSIONS_LONG:-0} == 1 ]]; then
@@ -36,15 +36,8 @@ else
 	CYCLES=1 LOAD_SECONDS=5
 fi
 
-
 # DBD::Pg from Debian: the driver applications use.
-if ! perl -MDBD::Pg -e1 2>/dev/null; then
-	if ((EUID == 0)); then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdbd-pg-perl </dev/null >/dev/null ||
-			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdbd-pg-perl </dev/null >/dev/null; }
-	fi
-	perl -MDBD::Pg -e1 || { tc_fail "DBD::Pg (libdbd-pg-perl) is not installed"; tc_summary; exit 1; }
-fi
+dbd_need
 
 oc_init "fsync = on" "synchronous_commit = on" "full_page_writes = on" \
 	"wal_sync_method = fdatasync" "shared_buffers = 16MB" "checkpoint_timeout = 30s" \

@@ -24,20 +24,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 if [[ ${AUTHSESSIONS_LONG:-0} == 1 ]]; then BIG=1000000; else BIG=200000; fi
-PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 DB=authsessions_cancel
-
-if ! perl -MDBD::Pg -e1 2>/dev/null; then
-	if ((EUID == 0)); then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdbd-pg-perl </dev/null >/dev/null ||
-			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdbd-pg-perl </dev/null >/dev/null; }
-	fi
-	perl -MDBD::Pg -e1 || { echo "FAIL: DBD::Pg (libdbd-pg-perl) is not installed"; echo "0 passed, 1 failed"; exit 1; }
-fi
-
-cleanup() { "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" 2>/dev/null || true; }
-trap cleanup EXIT
-cleanup
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
-"${PSQL[@]}" -d "$DB" -c "CREATE EXTENSION authsessions"
+# shellcheck source=test/extra/lib/dbd_pg.sh
+source lib/dbd_pg.sh
+dbd_need
+dbd_createdb "$DB"
 perl lib/cancel_timeout.pl "$DB" "$BIG"

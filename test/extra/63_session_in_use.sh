@@ -14,31 +14,20 @@
 # DBD::Pg.  Prints PASS/FAIL per check and "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+# shellcheck source=test/extra/lib/dbd_pg.sh
+source lib/dbd_pg.sh
+dbd_need
 DB=authsessions_in_use
-PSQL=(psql -X -q -v ON_ERROR_STOP=1)
-cleanup() { "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" 2>/dev/null || true; }
-trap cleanup EXIT
-cleanup
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
-"${PSQL[@]}" -d "$DB" -c "CREATE EXTENSION authsessions"
-perl - "$DB" <<'PERL'
+dbd_createdb "$DB"
+dbd_perl - "$DB" <<'PERL'
 use strict;
 use warnings;
 use DBI;
 use Time::HiRes qw(time sleep);
+use Checks;
 
 my ($db) = @ARGV;
-my ($passed, $failed) = (0, 0);
-sub check {
-	my ($name, $ok, $detail) = @_;
-	print(($ok ? 'PASS' : 'FAIL') . ": $name\n");
-	print "  $detail\n" if !$ok && defined $detail;
-	$ok ? $passed++ : $failed++;
-}
-sub conn {
-	DBI->connect("dbi:Pg:dbname=$db", '', '', { AutoCommit => 1, RaiseError => 1, PrintError => 0 });
-}
-my ($holder, $client, $obs) = (conn(), conn(), conn());
+my ($holder, $client, $obs) = (conn($db), conn($db), conn($db));
 my $guid = '00000000-0000-4000-8000-000000000001';
 $obs->do("SELECT authsessions.upsert_user(?, 'in use')", undef, $guid);
 my ($token, $id) = $obs->selectrow_array(q{SELECT s ->> 'Token', (s ->> 'ID')::bigint
@@ -80,6 +69,5 @@ check('the deferred touch was made by the first call after the commit (8 s), alt
 check('list counts the session and the held login', 2 == ($obs->selectrow_array(
 	q{SELECT (authsessions.list() -> 0 ->> 'SessionCount')::int}))[0]);
 $_->disconnect for ($holder, $client, $obs);
-print "$passed passed, $failed failed\n";
-exit($failed ? 1 : 0);
+summary();
 PERL

@@ -52,28 +52,17 @@ GRANT EXECUTE ON FUNCTION authsessions.validate(text), authsessions.check_token(
 -- and one with USAGE only
 CREATE ROLE :"nobody" NOLOGIN;
 GRANT USAGE ON SCHEMA authsessions TO :"nobody";
-SELECT authsessions.upsert_user('$ALICE', 'alice', false) \g /dev/null
-SELECT authsessions.upsert_user('$BOB', 'bob', true) \g /dev/null
-CREATE TABLE tokens (k text PRIMARY KEY, id bigint, token text);
-INSERT INTO tokens
-SELECT k, (j->>'ID')::bigint, j->>'Token'
-FROM (VALUES ('a1', authsessions.create_session('$ALICE', 'phone a1', 'os', 'app')),
-             ('a2', authsessions.create_session('$ALICE', 'phone a2')),
-             ('b1', authsessions.create_session('$BOB', 'phone b1'))) AS v(k, j);
--- a touch is due for b1 (last updated long ago): only a primary may make it
+SQL
+sb_sessions "$DB" "$ALICE" "$BOB"
+# a touch is due for b1 (last updated long ago): only a primary may make it
+primary >/dev/null <<'SQL'
 UPDATE authsessions_data.sessions SET last_updated = '2020-09-21 10:42:50+00'
 WHERE id = (SELECT id FROM tokens WHERE k = 'b1');
 SQL
-tok() { primary -c "SELECT token FROM tokens WHERE k = '$1'"; }
-sid() { primary -c "SELECT id FROM tokens WHERE k = '$1'"; }
 
 # --- the standby -----------------------------------------------------------
 
-if ! sb_standby_start; then
-	tc_fail "pg_basebackup -R made a replica, and it started"
-	tc_summary
-	exit 1
-fi
+sb_standby_start_or_fail
 standby() { sb_standby_psql -d "$DB" -At "$@"; }
 wait_replay() { sb_wait_replay "$DB"; }
 
@@ -102,19 +91,19 @@ tc_check "user_sessions of alice holds her two sessions" \
 	eq "$(standby -c "SELECT jsonb_array_length(authsessions.user_sessions('$ALICE'))")" 2
 
 tc_check "check_token on the standby: a token created on the primary, the same object as there" \
-	same_answer "SELECT authsessions.check_token('$(tok a1)')"
+	same_answer "SELECT authsessions.check_token('$(sb_tok a1)')"
 tc_check "check_token on the standby answers that session" \
-	eq "$(standby -c "SELECT authsessions.check_token('$(tok a1)') ->> 'ID'")" "$(sid a1)"
+	eq "$(standby -c "SELECT authsessions.check_token('$(sb_tok a1)') ->> 'ID'")" "$(sb_sid a1)"
 tc_check "check_token on the standby: the object of user_sessions" \
-	eq "$(standby -c "SELECT authsessions.check_token('$(tok a1)') = (SELECT e FROM jsonb_array_elements(authsessions.user_sessions('$ALICE')) e WHERE (e->>'ID')::bigint = $(sid a1))")" t
+	eq "$(standby -c "SELECT authsessions.check_token('$(sb_tok a1)') = (SELECT e FROM jsonb_array_elements(authsessions.user_sessions('$ALICE')) e WHERE (e->>'ID')::bigint = $(sb_sid a1))")" t
 tc_check "check_token on the standby: NULL for a malformed, unknown or NULL token, no error" \
 	eq "$(standby -c "SELECT authsessions.check_token('garbage') IS NULL AND authsessions.check_token('as1_' || repeat('A', 51)) IS NULL AND authsessions.check_token(NULL) IS NULL")" t
 tc_check "check_token on the standby for the role granted it" \
-	eq "$(standby -c "SET ROLE $APP_ROLE" -c "SELECT authsessions.check_token('$(tok a2)') ->> 'Smartphone'")" "phone a2"
+	eq "$(standby -c "SET ROLE $APP_ROLE" -c "SELECT authsessions.check_token('$(sb_tok a2)') ->> 'Smartphone'")" "phone a2"
 tc_check "check_token on the standby without EXECUTE: 42501" \
 	eq "$(standby -v ON_ERROR_STOP=0 2>/dev/null <<-SQL
 		SET ROLE $NOBODY_ROLE;
-		SELECT authsessions.check_token('$(tok a2)');
+		SELECT authsessions.check_token('$(sb_tok a2)');
 		\echo :LAST_ERROR_SQLSTATE
 	SQL
 	)" 42501
@@ -123,15 +112,15 @@ tc_check "check_token on the standby without EXECUTE: 42501" \
 # same object as check_token, LastUpdated as the primary has it although a
 # touch is due.
 tc_check "validate on the standby answers the session, no error" \
-	eq "$(standby -c "SELECT authsessions.validate('$(tok b1)') ->> 'UserName'")" bob
+	eq "$(standby -c "SELECT authsessions.validate('$(sb_tok b1)') ->> 'UserName'")" bob
 tc_check "validate on the standby answers what check_token answers, not slid" \
-	eq "$(standby -c "SELECT authsessions.validate('$(tok b1)') = authsessions.check_token('$(tok b1)') AND authsessions.validate('$(tok b1)') ->> 'LastUpdated' = '2020-09-21T10:42:50Z'")" t
+	eq "$(standby -c "SELECT authsessions.validate('$(sb_tok b1)') = authsessions.check_token('$(sb_tok b1)') AND authsessions.validate('$(sb_tok b1)') ->> 'LastUpdated' = '2020-09-21T10:42:50Z'")" t
 tc_check "validate on the standby, as the granted role, in READ COMMITTED and REPEATABLE READ" \
-	eq "$(standby -c "SET ROLE $APP_ROLE" -c "SELECT authsessions.validate('$(tok b1)') ->> 'ID'" \
-		-c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT authsessions.validate('$(tok b1)') ->> 'ID'" -c "COMMIT" | paste -sd,)" \
-	"$(sid b1),$(sid b1)"
+	eq "$(standby -c "SET ROLE $APP_ROLE" -c "SELECT authsessions.validate('$(sb_tok b1)') ->> 'ID'" \
+		-c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT authsessions.validate('$(sb_tok b1)') ->> 'ID'" -c "COMMIT" | paste -sd,)" \
+	"$(sb_sid b1),$(sb_sid b1)"
 tc_check "the primary's row of b1 is unchanged (nothing was written for the standby's calls)" \
-	eq "$(primary -c "SELECT last_updated = '2020-09-21 10:42:50+00' FROM authsessions_data.sessions WHERE id = $(sid b1)")" t
+	eq "$(primary -c "SELECT last_updated = '2020-09-21 10:42:50+00' FROM authsessions_data.sessions WHERE id = $(sb_sid b1)")" t
 
 # --- writers: 25006 ----------------------------------------------------------
 
@@ -145,8 +134,8 @@ while IFS='|' read -r name sql; do
 	tc_check "$name fails with 25006 on the standby" eq "$(writer_sqlstate "$sql")" 25006
 done <<EOF
 create_session|SELECT authsessions.create_session('$ALICE')
-revoke|SELECT authsessions.revoke($(sid a1))
-end_session|SELECT authsessions.end_session('$(tok a1)')
+revoke|SELECT authsessions.revoke($(sb_sid a1))
+end_session|SELECT authsessions.end_session('$(sb_tok a1)')
 upsert_user|SELECT authsessions.upsert_user('$ALICE', 'mallory', true)
 delete_user|SELECT authsessions.delete_user('$ALICE')
 purge|SELECT authsessions.purge('0 seconds')
@@ -158,14 +147,14 @@ tc_check "after the refused writers, the standby answers as the primary (alice's
 # --- a revoke on the primary, once replayed ------------------------------------
 
 tc_check "revoke of a1 on the primary" \
-	eq "$(primary -c "SELECT authsessions.revoke($(sid a1))")" '{"Success": true}'
+	eq "$(primary -c "SELECT authsessions.revoke($(sb_sid a1))")" '{"Success": true}'
 tc_check "the standby replays the revoke" wait_replay
 tc_check "after replay, check_token of the revoked token is NULL on the standby" \
-	eq "$(standby -c "SELECT authsessions.check_token('$(tok a1)') IS NULL")" t
+	eq "$(standby -c "SELECT authsessions.check_token('$(sb_tok a1)') IS NULL")" t
 tc_check "after replay, validate of the revoked token is NULL on the standby" \
-	eq "$(standby -c "SELECT authsessions.validate('$(tok a1)') IS NULL")" t
+	eq "$(standby -c "SELECT authsessions.validate('$(sb_tok a1)') IS NULL")" t
 tc_check "after replay, the other tokens still check on the standby" \
-	eq "$(standby -c "SELECT authsessions.check_token('$(tok a2)') IS NOT NULL AND authsessions.check_token('$(tok b1)') IS NOT NULL")" t
+	eq "$(standby -c "SELECT authsessions.check_token('$(sb_tok a2)') IS NOT NULL AND authsessions.check_token('$(sb_tok b1)') IS NOT NULL")" t
 tc_check "after replay, user_sessions on the standby answers as the primary (without a1)" \
 	same_answer "SELECT authsessions.user_sessions('$ALICE')"
 tc_check "after replay, list on the standby counts alice's one session" \

@@ -41,6 +41,8 @@ source test/extra/lib/checks.sh
 source test/extra/lib/standby.sh
 # shellcheck source=scripts/postgrest.sh
 source scripts/postgrest.sh
+# shellcheck source=test/extra/lib/http_checks.sh
+source test/extra/lib/http_checks.sh
 
 DB=authsessions_standby_http
 ADMIN=authsessions_admin
@@ -58,30 +60,15 @@ sb_init "listen_addresses = '127.0.0.1'" "log_min_messages = warning"
 primary() { oc_psql -d "$DB" -At "$@"; }
 oc_psql -d postgres -c "CREATE DATABASE $DB"
 PGOPTIONS="-c client_min_messages=warning" oc_psql -d "$DB" -f examples/postgrest/roles.sql >/dev/null
-primary >/dev/null <<SQL
-SELECT authsessions.upsert_user('$ALICE', 'alice', false);
-SELECT authsessions.upsert_user('$BOB', 'bob', true);
-CREATE TABLE tokens (k text PRIMARY KEY, id bigint, token text);
-INSERT INTO tokens
-SELECT k, (j->>'ID')::bigint, j->>'Token'
-FROM (VALUES ('a1', authsessions.create_session('$ALICE', 'phone a1', 'os', 'app')),
-             ('a2', authsessions.create_session('$ALICE', 'phone a2')),
-             ('b1', authsessions.create_session('$BOB', 'phone b1'))) AS v(k, j);
-SQL
+sb_sessions "$DB" "$ALICE" "$BOB"
 # issue_jwt's key: scripts/pgenv.sh's key file (the standby copies the setting).
 primary -c "LOAD 'authsessions'" -c "ALTER SYSTEM SET authsessions.jwt_secret_file = '${AUTHSESSIONS_JWT_KEY_FILE:?scripts/pgenv.sh sets it}'" >/dev/null
 primary -c "SELECT pg_reload_conf()" >/dev/null
-tok() { primary -c "SELECT token FROM tokens WHERE k = '$1'"; }
-sid() { primary -c "SELECT id FROM tokens WHERE k = '$1'"; }
 is_active() { primary -c "SELECT revoked_at IS NULL FROM authsessions_data.sessions WHERE id = $1"; }
 
 # --- the standby ------------------------------------------------------------
 
-if ! sb_standby_start; then
-	tc_fail "pg_basebackup -R made a replica, and it started"
-	tc_summary
-	exit 1
-fi
+sb_standby_start_or_fail
 standby() { sb_standby_psql -d "$DB" -At "$@"; }
 tc_check "the replica is a hot standby of the primary, and has replayed its WAL" \
 	eq "$(sb_wait_replay "$DB" && standby -c "SELECT pg_is_in_recovery()")" t
@@ -105,22 +92,7 @@ EXP=$(($(date +%s) + 3600))
 ADMIN_AUTH="Authorization: Bearer $(postgrest_jwt "{\"role\":\"$ADMIN\",\"sub\":\"$ADMIN_SUB\",\"exp\":$EXP}" "$KEY")"
 APP_AUTH="Authorization: Bearer $(postgrest_jwt "{\"role\":\"$APP\",\"sub\":\"backend\",\"exp\":$EXP}" "$KEY")"
 JSON='Content-Type: application/json'
-work=$POSTGREST_DIR
 
-# req METHOD URL [curl options...]: sets STATUS and BODY.
-req() {
-	local method=$1 url=$2
-	shift 2
-	STATUS=$(curl -sS -X "$method" -o "$work/body" -w '%{http_code}' "$@" "$url" 2>"$work/curl.err") || STATUS=000
-	BODY=$(cat "$work/body" 2>/dev/null || true)
-	REQ="$method $url"
-}
-# A check of the last response; on failure, why and the response.
-FAIL_NOTE=()
-note() { FAIL_NOTE+=("$1"); }
-want_status() { [[ $STATUS == "$1" ]] || note "status $STATUS, expected $1"; }
-want_jq() { jq -e "$1" >/dev/null 2>&1 <<<"$BODY" || note "${2:-body: $1 does not hold}"; }
-want_code() { want "$(jq -r '.code? // "<none>"' <<<"$BODY" 2>/dev/null || echo '<not json>')" "$1" code; }
 # want_json SQL: the body is the JSON the primary answers to SQL (not null).
 want_json() {
 	local p
@@ -128,18 +100,6 @@ want_json() {
 	if [[ -z $p ]] || ! jq -e --argjson p "$p" '. == $p and . != null' >/dev/null 2>&1 <<<"$BODY"; then
 		note "body is not the primary's $1 = ${p:0:200}"
 	fi
-}
-want() { [[ $1 == "$2" ]] || note "${3:-value} '$1', expected '$2'"; }
-done_case() {
-	if ((${#FAIL_NOTE[@]} == 0)); then
-		tc_pass "$1"
-	else
-		tc_fail "$1"
-		local n
-		for n in "${FAIL_NOTE[@]}"; do echo "      - $n"; done
-		echo "      ($REQ -> $STATUS ${BODY:0:300})"
-	fi
-	FAIL_NOTE=()
 }
 # poll_until STATUS METHOD URL [curl options...]: repeat the request until it
 # answers STATUS, for at most POLL_TIMEOUT seconds.
@@ -185,10 +145,10 @@ done_case "GET user-sessions/{alice} through nginx -> 200, the primary's data (2
 # --- check_token on the replica, the token in the body --------------------------
 
 for via in "nginx's backend server|$BACKEND" "the replica's PostgREST|$REPLICA_PG"; do
-	req POST "${via#*|}/rpc/check_token" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$(tok a1)\"}"
+	req POST "${via#*|}/rpc/check_token" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$(sb_tok a1)\"}"
 	want_status 200
-	want_json "SELECT authsessions.check_token('$(tok a1)')"
-	want_jq ".ID == $(sid a1)"
+	want_json "SELECT authsessions.check_token('$(sb_tok a1)')"
+	want_jq ".ID == $(sb_sid a1)"
 	done_case "POST /rpc/check_token {token} through ${via%|*} -> 200, the primary's object"
 done
 
@@ -197,19 +157,19 @@ want_status 200
 want_jq '. == null'
 done_case "POST /rpc/check_token {token: malformed} through nginx -> 200 null"
 
-req GET "$BACKEND/rpc/check_token?token=$(tok a1)" -H "$APP_AUTH"
+req GET "$BACKEND/rpc/check_token?token=$(sb_tok a1)" -H "$APP_AUTH"
 want_status 405
 want_code HTTP405
 done_case "GET /rpc/check_token?token= through nginx -> 405 HTTP405 (tokens stay out of URLs)"
 
-req POST "$BACKEND/rpc/validate" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$(tok a2)\"}"
+req POST "$BACKEND/rpc/validate" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$(sb_tok a2)\"}"
 want_status 200
-want_jq ".ID == $(sid a2)"
+want_jq ".ID == $(sb_sid a2)"
 done_case "POST /rpc/validate {token} through nginx -> 200 (the primary's PostgREST)"
 
 # --- writers straight to the replica's PostgREST: 400 0A000 (POST), 405 25006 (GET) --
 
-target=$(sid b1)
+target=$(sb_sid b1)
 while IFS='|' read -r role fn body; do
 	if [[ $role == admin ]]; then auth=$ADMIN_AUTH; else auth=$APP_AUTH; fi
 	req POST "$REPLICA_PG/rpc/$fn" -H "$auth" -H "$JSON" --data-binary "$body"
@@ -225,13 +185,13 @@ done <<EOF
 admin|revoke|{"Session": $target}
 admin|revoke_user|{"UserGuid": "$ALICE"}
 app|create_session|{"user_guid": "$ALICE"}
-app|end_session|{"token": "$(tok b1)"}
+app|end_session|{"token": "$(sb_tok b1)"}
 app|upsert_user|{"guid": "$ALICE", "name": "mallory", "is_operator": true}
 app|delete_user|{"guid": "$ALICE"}
 EOF
 # validate (VOLATILE) over POST runs READ WRITE: the replica refuses it, so
 # nginx-replica.conf sends it to the primary.
-req POST "$REPLICA_PG/rpc/validate" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$(tok b1)\"}"
+req POST "$REPLICA_PG/rpc/validate" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$(sb_tok b1)\"}"
 want_status 400
 want_code 0A000
 done_case "app POST /rpc/validate {token} straight to the replica's PostgREST -> 400 0A000 (why it goes to the primary)"
@@ -245,7 +205,7 @@ done_case "the refused writers changed nothing"
 
 # Replay paused: the revoke is on the primary, the replica (which serves the
 # GETs) does not have it yet.  Then replay resumes and is awaited.
-target=$(sid a1)
+target=$(sb_sid a1)
 standby -c "SELECT pg_wal_replay_pause()" >/dev/null
 req POST "$API/revoke" -H "$ADMIN_AUTH" -H "$JSON" --data-binary "{\"Session\": $target}"
 want_status 200
@@ -272,7 +232,7 @@ want_json "SELECT authsessions.list()"
 want_jq '[.[] | "\(.UserName):\(.SessionCount)"] == ["alice:1", "bob:1"]'
 done_case "after replay, GET list through nginx -> alice has 1 session"
 
-req POST "$BACKEND/rpc/check_token" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$(tok a1)\"}"
+req POST "$BACKEND/rpc/check_token" -H "$APP_AUTH" -H "$JSON" --data-binary "{\"token\": \"$(sb_tok a1)\"}"
 want_status 200
 want_jq '. == null'
 done_case "after replay, POST /rpc/check_token {revoked token} through nginx -> 200 null"
@@ -332,11 +292,11 @@ primary >/dev/null <<SQL
 INSERT INTO tokens SELECT 'a3', (j->>'ID')::bigint, j->>'Token'
 FROM authsessions.create_session('$ALICE', 'phone a3') j;
 SQL
-A3=$(sid a3)
+A3=$(sb_sid a3)
 USER_AUTH="Authorization: Bearer $(primary -c "SELECT authsessions.issue_jwt(token) ->> 'JWT' FROM tokens WHERE k = 'a3'")"
 req GET "$NGINX_URL/api/v1/my/sessions" -H "$USER_AUTH"
 want_status 200
-want_jq "any(.[]; .ID == $A3 and .Current == true) and all(.[]; .ID != $(sid b1))"
+want_jq "any(.[]; .ID == $A3 and .Current == true) and all(.[]; .ID != $(sb_sid b1))"
 done_case "GET /api/v1/my/sessions with alice's session-bound JWT -> 200, her sessions, the current one marked"
 req POST "$NGINX_URL/api/v1/my/sessions/logout" -H "$USER_AUTH"
 want_status 200

@@ -16,31 +16,16 @@ use DBI;
 use DBD::Pg qw(:async);
 use Time::HiRes qw(time sleep);
 use JSON::PP ();
+use FindBin;
+use lib $FindBin::Bin;
+use Checks;
 
 my ($db, $big_users) = @ARGV;
 die "usage: $0 DBNAME BIG_USERS\n" unless defined $big_users;
 
-my ($passed, $failed) = (0, 0);
-sub check {
-	my ($name, $ok, $detail) = @_;
-	if ($ok) { print "PASS: $name\n"; $passed++; }
-	else {
-		print "FAIL: $name\n";
-		print "  $detail\n" if defined $detail;
-		$failed++;
-	}
-	return $ok;
-}
-
-sub connect_db {
-	my $dbh = DBI->connect("dbi:Pg:dbname=$db", '', '',
-		{ AutoCommit => 1, RaiseError => 1, PrintError => 0, PrintWarn => 0 })
-		or die "connect: $DBI::errstr\n";
-	return $dbh;
-}
-my $A = connect_db();      # holds the row lock
-my $B = connect_db();      # the writer that gets cancelled
-my $OBS = connect_db();    # watches and cancels
+my $A = conn($db);      # holds the row lock
+my $B = conn($db);      # the writer that gets cancelled
+my $OBS = conn($db);    # watches and cancels
 my ($b_pid) = $B->selectrow_array('SELECT pg_backend_pid()');
 my ($a_pid) = $A->selectrow_array('SELECT pg_backend_pid()');
 
@@ -344,5 +329,4 @@ blocked_case('revoke in a transaction after a login of its own', sub { one($_[0]
 }
 
 $_->disconnect for ($A, $B, $OBS);
-print "$passed passed, $failed failed\n";
-exit($failed ? 1 : 0);
+summary();

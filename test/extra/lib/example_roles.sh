@@ -7,9 +7,18 @@
 #                        EXAMPLE_ROLES do not exist yet
 #   example_roles_drop   drop those again (after the databases that hold
 #                        grants to them); never fails: it runs in EXIT traps
+#   example_roles_createdb DB [COMMAND...]
+#                        example_roles_note, CREATE DATABASE DB, each COMMAND
+#                        (ALTER DATABASE DB SET ..., run in database
+#                        postgres), then roles.sql loaded into DB as a user
+#                        loads it
+#   example_roles_dropdb DB...
+#                        drop the databases (WITH (FORCE)), then
+#                        example_roles_drop; never fails: for EXIT traps
 
 EXAMPLE_ROLES="authenticator authsessions_anon authsessions_admin authsessions_app authsessions_user"
 EXAMPLE_ROLES_CREATED=""
+EXAMPLE_ROLES_SQL=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/examples/postgrest/roles.sql
 
 example_roles_note() {
 	local existing r
@@ -27,4 +36,22 @@ example_roles_drop() {
 	done
 	EXAMPLE_ROLES_CREATED=""
 	return 0
+}
+
+example_roles_createdb() {
+	local db=$1 cmd create=()
+	shift
+	for cmd in "CREATE DATABASE $db" "$@"; do create+=(-c "$cmd"); done
+	example_roles_note
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres "${create[@]}" >/dev/null
+	PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" \
+		-f "$EXAMPLE_ROLES_SQL" >/dev/null
+}
+
+example_roles_dropdb() {
+	local db
+	for db in "$@"; do
+		psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+	done
+	example_roles_drop
 }

@@ -13,8 +13,19 @@
 #                         standby); false, with the log printed, when it
 #                         could not be made or started.  Sets SB_STANDBY_PORT
 #                         and SB_STANDBY_DIR (its data directory).
+#   sb_standby_start_or_fail
+#                         sb_standby_start; when it fails, FAIL (lib/checks.sh)
+#                         and the summary, and exit 1
 #   sb_standby_psql [psql args...]
 #                         psql -X to the standby, as the primary's oc_psql
+#   sb_sessions DB ALICE BOB
+#                         on the primary, in DB (the extension created): users
+#                         alice (guid ALICE) and bob (BOB, an operator),
+#                         sessions a1 ('phone a1', 'os', 'app') and a2 of
+#                         alice and b1 of bob, and a table tokens (k, id,
+#                         token) that keeps each one's ID and token
+#   sb_tok K, sb_sid K    the token, the ID of session K (a1, a2, b1, or what
+#                         a suite adds to tokens), read on the primary
 #   sb_wait_replay DB     until the standby has replayed everything the
 #                         primary has written so far: polls
 #                         pg_last_wal_replay_lsn() against the primary's
@@ -28,6 +39,7 @@
 
 SB_STANDBY_DIR=""
 SB_STANDBY_PORT=""
+SB_DB=""
 SB_REPLAY_TIMEOUT=${AUTHSESSIONS_REPLAY_TIMEOUT:-120}
 
 # The standby goes first, then the primary and the directory (owncluster).
@@ -61,6 +73,13 @@ sb_standby_start() {
 	fi
 }
 
+sb_standby_start_or_fail() {
+	sb_standby_start && return 0
+	tc_fail "pg_basebackup -R made a replica, and it started"
+	tc_summary
+	exit 1
+}
+
 sb_standby_psql() {
 	"$OC_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$OC_DIR" -p "$SB_STANDBY_PORT" -U postgres "$@"
 }
@@ -73,3 +92,20 @@ sb_wait_replay() {
 		sleep 0.1
 	done
 }
+
+sb_sessions() {
+	SB_DB=$1
+	oc_psql -d "$SB_DB" -At >/dev/null <<SQL
+SELECT authsessions.upsert_user('$2', 'alice', false);
+SELECT authsessions.upsert_user('$3', 'bob', true);
+CREATE TABLE tokens (k text PRIMARY KEY, id bigint, token text);
+INSERT INTO tokens
+SELECT k, (j->>'ID')::bigint, j->>'Token'
+FROM (VALUES ('a1', authsessions.create_session('$2', 'phone a1', 'os', 'app')),
+             ('a2', authsessions.create_session('$2', 'phone a2')),
+             ('b1', authsessions.create_session('$3', 'phone b1'))) AS v(k, j);
+SQL
+}
+
+sb_tok() { oc_psql -d "$SB_DB" -At -c "SELECT token FROM tokens WHERE k = '$1'"; }
+sb_sid() { oc_psql -d "$SB_DB" -At -c "SELECT id FROM tokens WHERE k = '$1'"; }
