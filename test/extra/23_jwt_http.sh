@@ -15,7 +15,8 @@
 # caller's sessions with "Current" right; revoke_my_session on another
 # user's ID gives 404 err_NoActiveSession and changes nothing;
 # revoke_my_other_sessions keeps the current session; logout ends it; the
-# hook runs for every role (anon, admin, app, user); the user role sees and
+# hook runs for every role (anon, admin, app, user) and, like PostgREST,
+# allows 30 s of clock skew on exp and nbf; the user role sees and
 # may call only its functions; and, on a direct connection, a hand-set
 # request.jwt.claims with someone else's sub reaches nothing.
 #
@@ -80,6 +81,16 @@ done_case "no JWT (anon): GET / -> 200 through the hook"
 req GET "$API/list" -H "Authorization: Bearer $ADMIN_JWT"
 want_status 200
 done_case "admin JWT without sid: GET /list -> 200 through the hook"
+# PostgREST 12 allows 30 s of clock skew on exp and nbf: what it accepts
+# (a JWT minted on a host whose clock is ahead, or in its last seconds),
+# the hook must not refuse for its times.
+SKEWED_JWT=$(postgrest_jwt "{\"role\":\"authsessions_admin\",\"sub\":\"admin@example.com\",\"nbf\":$((NOW + 20)),\"exp\":$((NOW + 3600))}" "$KEY")
+req GET "$API/list" -H "Authorization: Bearer $SKEWED_JWT"
+want_status 200
+LATE_JWT=$(postgrest_jwt "{\"role\":\"authsessions_admin\",\"sub\":\"admin@example.com\",\"exp\":$((NOW - 20))}" "$KEY")
+req GET "$API/list" -H "Authorization: Bearer $LATE_JWT"
+want_status 200
+done_case "admin JWTs with nbf 20 s ahead and exp 20 s past (PostgREST's 30 s of skew): GET /list -> 200 through the hook"
 
 # --- sign-in: the backend opens a session and gets the user's JWT ----------------------
 req POST "$PG/rpc/create_session" -H "Authorization: Bearer $APP_JWT" -H "$JSON" \
