@@ -4,8 +4,9 @@
 # the API really returns, strictly enough to notice when it does not.
 #
 # In a fresh database with the documented users, the bodies of real requests
-# (replayed as PostgREST 12 runs them, test/postgrest/lib.sh) are validated
-# against the document's response schemas with Ajv (JSON Schema 2020-12,
+# to a real PostgREST 12.0.2 (examples/postgrest/postgrest.conf, the test
+# cluster's JWT key file, scripts/postgrest.sh) are validated against the
+# document's response schemas with Ajv (JSON Schema 2020-12,
 # strict, with formats); then mutated copies of them (an extra key, a wrong
 # type, a bad timestamp, ...) must be rejected.  Also: the document is valid
 # OpenAPI 3.1, its examples match its schemas, and the nginx site's own error
@@ -18,11 +19,13 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# t_case / t_check / t_end / t_summary and _json_str
 # shellcheck source=test/postgrest/lib.sh
 source test/postgrest/lib.sh
+# shellcheck source=scripts/postgrest.sh
+source scripts/postgrest.sh
 
 OPENAPI=examples/openapi/authenticated-sessions.openapi.json
-export PGRST_CONF=examples/postgrest/postgrest.conf
 export REPLAY_DB="authsessions_openapi_$$"
 # shellcheck source=test/extra/lib/example_roles.sh
 source test/extra/lib/example_roles.sh
@@ -51,8 +54,8 @@ fi
 # --- a database with the documented users ------------------------------------------------
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$REPLAY_DB" "$@"; }
 work=$(mktemp -d)
+# postgrest_start puts postgrest_stop in front of this trap.
 cleanup() {
-	pgrst_cleanup
 	rm -rf "$work"
 	example_roles_dropdb "$REPLAY_DB"
 }
@@ -70,6 +73,50 @@ sql >/dev/null <<-EOF
 EOF
 target=$(sql -c "SELECT min(id) FROM authsessions_data.sessions")
 
+# --- a real PostgREST, with the key the server signs issue_jwt's JWTs with ---------------
+KEY_FILE=${AUTHSESSIONS_JWT_KEY_FILE:?the key file of authsessions.jwt_secret_file (scripts/pgenv.sh sets it)}
+KEY=$(cat "$KEY_FILE")
+postgrest_install
+POSTGREST_JWT_SECRET="@$KEY_FILE"
+postgrest_start "$REPLAY_DB"
+NOW=$(date +%s)
+
+# request METHOD /rpc/FN[?QUERY] [BODY] [--role ROLE [--sub SUB]] [--header H]...
+# sends it to PostgREST; with --role and no Authorization header, a JWT of
+# that role (and sub) signed with the key goes with it.  Sets STATUS, BODY
+# and HEADERS (the response's headers as a JSON object, names lower-cased).
+request() {
+	local method=$1 url=$2 role="" sub="" claims auth=false
+	local -a opts=()
+	shift 2
+	if (($# > 0)) && [[ $1 != --* ]]; then
+		opts+=(-H 'Content-Type: application/json' --data-binary "$1")
+		shift
+	fi
+	while (($# > 0)); do
+		case $1 in
+		--role) role=$2 ;;
+		--sub) sub=$2 ;;
+		--header)
+			opts+=(-H "$2")
+			[[ ${2,,} == authorization:* ]] && auth=true
+			;;
+		*) echo "request: unknown option $1" >&2; return 2 ;;
+		esac
+		shift 2
+	done
+	if [[ -n $role ]] && ! $auth; then
+		claims=$(jq -cn --arg role "$role" --arg sub "$sub" --argjson exp $((NOW + 3600)) \
+			'{role: $role, exp: $exp} + (if $sub == "" then {} else {sub: $sub} end)')
+		opts+=(-H "Authorization: Bearer $(postgrest_jwt "$claims" "$KEY")")
+	fi
+	STATUS=$(curl -sS -X "$method" -D "$work/headers" -o "$work/body" -w '%{http_code}' \
+		"${opts[@]+"${opts[@]}"}" "$POSTGREST_URL$url")
+	BODY=$(cat "$work/body")
+	HEADERS=$(tr -d '\r' <"$work/headers" | jq -R -s -c '[split("\n")[] | capture("^(?<k>[^:]+): (?<v>.*)$")?
+		| {(.k | ascii_downcase): .v}] | add // {}')
+}
+
 # --- real responses ------------------------------------------------------------------------
 CASES=() # one JSON object per case
 # add_case NAME PATH METHOD STATUS BODY_JSON EXPECT [HEADER]
@@ -80,12 +127,12 @@ add_case() {
 	[[ -n ${7-} ]] && header=", \"header\": \"$7\""
 	CASES+=("{\"name\": $name, \"path\": $path, \"method\": \"$3\", \"status\": \"$4\", \"body\": $5, \"expect\": \"$6\"$header}")
 }
-# real NAME PATH METHOD REQUEST...: replay the request, check its status is a
+# real NAME PATH METHOD REQUEST...: send the request, check its status is a
 # documented one, and validate its body against that status's schema.
 real() {
 	local name=$1 path=$2 method=$3
 	shift 3
-	pgrst_request "$@"
+	request "$@"
 	add_case "$name (real: $STATUS)" "$path" "$method" "$STATUS" "$BODY" valid
 }
 
@@ -97,10 +144,10 @@ real "list?page_size=1 with Prefer: count=exact" $LIST get GET '/rpc/list?page_s
 	--header 'Prefer: count=exact'
 add_case "list?page_size=1 with Prefer: count=exact: Content-Range (real)" $LIST get "$STATUS" \
 	"$(jq -c '.["content-range"]' <<<"$HEADERS")" valid Content-Range
-pgrst_request GET '/rpc/list?page=9' --role $ADMIN --sub a --header 'Prefer: count=exact'
+request GET '/rpc/list?page=9' --role $ADMIN --sub a --header 'Prefer: count=exact'
 add_case "list?page=9 with Prefer: count=exact: Content-Range (real)" $LIST get "$STATUS" \
 	"$(jq -c '.["content-range"]' <<<"$HEADERS")" valid Content-Range
-pgrst_request GET /rpc/list --role $ADMIN --sub a
+request GET /rpc/list --role $ADMIN --sub a
 add_case "list without Prefer: Content-Range (real)" $LIST get "$STATUS" \
 	"$(jq -c '.["content-range"]' <<<"$HEADERS")" valid Content-Range
 real "user_sessions of user" "$USESS" get GET "/rpc/user_sessions?guid=$USER_GUID" --role $ADMIN --sub a
