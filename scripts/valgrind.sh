@@ -307,7 +307,13 @@ as_owner "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres -A trust -E UTF8 --no-loca
 	check FAIL initdb
 	finish
 }
+# The JWT signing key that issue_jwt and check_request read, as
+# scripts/pgenv.sh writes it: random bytes as text, no trailing newline.
+key_file=$RUN/jwt.key
+(umask 077 && head -c 48 /dev/urandom | base64 -w0 | tr "+/" "-_" >"$key_file")
+((EUID == 0)) && chown postgres: "$key_file"
 cat >>"$PGDATA_DIR/postgresql.conf" <<EOF
+authsessions.jwt_secret_file = '$key_file'
 port = $port
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$RUN'

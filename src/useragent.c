@@ -405,8 +405,28 @@ uap_convert(const char *src, int len, int from, int to)
 }
 
 /*
- * The agent as valid UTF-8 (*outlen bytes), or NULL when it is not valid
- * UTF-8 (SQL_ASCII, UTF8) or cannot be converted (other encodings).
+ * PCRE2's JIT reads the subject with 16-byte vector loads that may run up
+ * to 15 bytes past its end (never across a page, so they cannot fault, but
+ * they read memory that is not the subject's: valgrind reports them).  So
+ * the subject is always a copy followed by this many zero bytes, and every
+ * byte the matcher reads is ours.
+ */
+#define UAP_SUBJECT_PADDING 32
+
+/* len bytes of src, then UAP_SUBJECT_PADDING zero bytes, palloc'd */
+static char *
+uap_padded(const char *src, int len)
+{
+	char	   *dest = palloc0((Size) len + UAP_SUBJECT_PADDING);
+
+	memcpy(dest, src, len);
+	return dest;
+}
+
+/*
+ * The agent as valid UTF-8 (*outlen bytes, padded for the matcher:
+ * UAP_SUBJECT_PADDING), or NULL when it is not valid UTF-8 (SQL_ASCII,
+ * UTF8) or cannot be converted (other encodings).
  */
 static char *
 uap_subject(const char *agent, int len, int *outlen)
@@ -416,13 +436,13 @@ uap_subject(const char *agent, int len, int *outlen)
 
 	*outlen = len;
 	if (encoding == PG_UTF8 || encoding == PG_SQL_ASCII)
-		return pg_verify_mbstr(PG_UTF8, agent, len, true) ? (char *) agent : NULL;
+		return pg_verify_mbstr(PG_UTF8, agent, len, true) ? uap_padded(agent, len) : NULL;
 
 	dest = uap_convert(agent, len, encoding, PG_UTF8);
 	if (dest == NULL)
 		return NULL;
 	*outlen = strlen(dest);
-	return pg_verify_mbstr(PG_UTF8, dest, *outlen, true) ? dest : NULL;
+	return pg_verify_mbstr(PG_UTF8, dest, *outlen, true) ? uap_padded(dest, *outlen) : NULL;
 }
 
 /*
