@@ -14,7 +14,10 @@
 #   - every writer (create_session, revoke, end_session, upsert_user,
 #     delete_user, purge, repair_summary) fails with SQLSTATE 25006;
 #   - a revoke on the primary shows there once replayed: check_token and
-#     validate answer NULL, user_sessions and list drop the session.
+#     validate answer NULL, user_sessions and list drop the session;
+#   - with the standby synchronous and its replay paused, a revoke at
+#     synchronous_commit = remote_apply waits until replay resumes, and then
+#     shows there at once (README's strict cut-off).
 # Replay is awaited by polling pg_last_wal_replay_lsn() against the primary's
 # pg_current_wal_lsn(), bounded (AUTHSESSIONS_REPLAY_TIMEOUT seconds, default
 # 120): no fixed sleep, nothing that depends on the machine's speed.
@@ -160,5 +163,39 @@ tc_check "after replay, user_sessions on the standby answers as the primary (wit
 tc_check "after replay, list on the standby counts alice's one session" \
 	eq "$(standby -c "SELECT string_agg(format('%s:%s', e->>'UserName', e->>'SessionCount'), ' ') FROM jsonb_array_elements(authsessions.list()) e")" \
 	"alice:1 bob:1"
+
+# --- README's strict cut-off: remote_apply on a synchronous standby --------------
+# A revoke committed at synchronous_commit = remote_apply returns only once
+# the synchronous standby has applied it.  Shown with the standby's replay
+# paused: the revoke waits (SyncRep) and the standby still accepts the
+# token; once replay resumes the revoke returns, and the very next read on
+# the standby refuses the token.
+# poll COMMAND...: until COMMAND succeeds, bounded as replay is
+poll() {
+	local deadline=$((SECONDS + SB_REPLAY_TIMEOUT))
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+is_sync() { [[ $(oc_psql -d postgres -At -c "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") == 1 ]]; }
+is_paused() { [[ $(standby -c "SELECT pg_get_wal_replay_pause_state()") == paused ]]; }
+waits_syncrep() { [[ $(primary -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == 1 ]]; }
+oc_psql -d postgres -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
+tc_check "with synchronous_standby_names = '*', the standby becomes synchronous" poll is_sync
+standby -c "SELECT pg_wal_replay_pause()" >/dev/null
+tc_check "the standby's replay is paused" poll is_paused
+revoke_out=$(mktemp)
+primary -c "SET synchronous_commit = remote_apply" -c "SELECT authsessions.revoke($(sb_sid a2))" >"$revoke_out" 2>&1 &
+revoke_pid=$!
+tc_check "a revoke of a2 at synchronous_commit = remote_apply waits for the standby (SyncRep)" poll waits_syncrep
+tc_check "meanwhile the standby still accepts a2" \
+	eq "$(standby -c "SELECT authsessions.check_token('$(sb_tok a2)') ->> 'ID'")" "$(sb_sid a2)"
+standby -c "SELECT pg_wal_replay_resume()" >/dev/null
+wait "$revoke_pid" || true
+tc_check "once replay resumes, the revoke returns" eq "$(cat "$revoke_out")" '{"Success": true}'
+rm -f "$revoke_out"
+tc_check "at once, without waiting for replay, check_token and validate of a2 are NULL on the standby" \
+	eq "$(standby -c "SELECT authsessions.check_token('$(sb_tok a2)') IS NULL AND authsessions.validate('$(sb_tok a2)') IS NULL")" t
 
 tc_summary
