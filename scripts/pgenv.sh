@@ -31,6 +31,8 @@ export PATH="$PGENV_PG_BIN:$PATH"
 
 # The repository root: this file lives in <root>/scripts/.
 PGENV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/apt.sh
+source "$PGENV_ROOT/scripts/lib/apt.sh"
 
 # pgenv_packages MAJOR: the Debian packages of the environment that tests
 # PostgreSQL MAJOR, one a line, from its section of scripts/packages.txt
@@ -121,17 +123,13 @@ pgenv_install_deps() {
 	pgenv_log "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	# Packages with a service (nginx) are installed, not started: the suites
-	# and the demo run their own private instances.
-	local policy=""
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy=1
-	fi
-	local rc=0
-	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null; } || rc=$?
-	[[ -n $policy ]] && rm -f /usr/sbin/policy-rc.d
-	return "$rc"
+	# and the demo run their own private instances (scripts/lib/apt.sh).
+	apt_without_services _pgenv_apt_install "${missing[@]}"
+}
+
+# apt-get install PACKAGE..., with the lists refreshed first.
+_pgenv_apt_install() {
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" </dev/null
 }
 
 pgenv_build_install() {

@@ -17,6 +17,9 @@
 #
 # Messages go to stderr as "[TAG] ...".
 
+# shellcheck source=scripts/lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 fetch_log() { # TAG MESSAGE...
 	local tag=$1
 	shift
@@ -33,19 +36,15 @@ fetch_need() {
 		exit 1
 	fi
 	fetch_log "$tag" "installing $3"
-	local policy=""
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy=1
-	fi
-	local rc=0
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$3" </dev/null >/dev/null 2>&1 ||
+	apt_without_services _fetch_apt_install "$3" ||
+		{ fetch_log "$tag" "could not install $3"; exit 1; }
+}
+
+# apt-get install PACKAGE, refreshing the lists only when that fails.
+_fetch_apt_install() {
+	apt-get install -y -qq --no-install-recommends "$1" </dev/null >/dev/null 2>&1 ||
 		{ apt-get update -qq >/dev/null 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$3" </dev/null >/dev/null; } ||
-		rc=$?
-	[[ -n $policy ]] && rm -f /usr/sbin/policy-rc.d
-	((rc == 0)) || { fetch_log "$tag" "could not install $3"; exit 1; }
+			apt-get install -y -qq --no-install-recommends "$1" </dev/null >/dev/null; }
 }
 
 fetch_npm() {
