@@ -102,8 +102,7 @@ run() {
 	start_load
 	run "asynchronous, 1 client logging in without pause" 2 on
 	stop_load
-	oc_psql -d postgres -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
-	until [[ $(oc_psql -d postgres -At -c "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") == 1 ]]; do sleep 0.1; done
+	sb_make_sync || { echo "the standby did not become synchronous" >&2; exit 1; }
 	run "remote_apply, idle primary" 3 remote_apply
 	start_load
 	run "remote_apply, 1 client logging in without pause" 4 remote_apply

@@ -170,25 +170,15 @@ tc_check "after replay, list on the standby counts alice's one session" \
 # paused: the revoke waits (SyncRep) and the standby still accepts the
 # token; once replay resumes the revoke returns, and the very next read on
 # the standby refuses the token.
-# poll COMMAND...: until COMMAND succeeds, bounded as replay is
-poll() {
-	local deadline=$((SECONDS + SB_REPLAY_TIMEOUT))
-	until "$@"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
-}
-is_sync() { [[ $(oc_psql -d postgres -At -c "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") == 1 ]]; }
 is_paused() { [[ $(standby -c "SELECT pg_get_wal_replay_pause_state()") == paused ]]; }
 waits_syncrep() { [[ $(primary -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == 1 ]]; }
-oc_psql -d postgres -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
-tc_check "with synchronous_standby_names = '*', the standby becomes synchronous" poll is_sync
+tc_check "with synchronous_standby_names = '*', the standby becomes synchronous" sb_make_sync
 standby -c "SELECT pg_wal_replay_pause()" >/dev/null
-tc_check "the standby's replay is paused" poll is_paused
+tc_check "the standby's replay is paused" sb_poll is_paused
 revoke_out=$(mktemp)
 primary -c "SET synchronous_commit = remote_apply" -c "SELECT authsessions.revoke($(sb_sid a2))" >"$revoke_out" 2>&1 &
 revoke_pid=$!
-tc_check "a revoke of a2 at synchronous_commit = remote_apply waits for the standby (SyncRep)" poll waits_syncrep
+tc_check "a revoke of a2 at synchronous_commit = remote_apply waits for the standby (SyncRep)" sb_poll waits_syncrep
 tc_check "meanwhile the standby still accepts a2" \
 	eq "$(standby -c "SELECT authsessions.check_token('$(sb_tok a2)') ->> 'ID'")" "$(sb_sid a2)"
 standby -c "SELECT pg_wal_replay_resume()" >/dev/null

@@ -26,6 +26,12 @@
 #                         token) that keeps each one's ID and token
 #   sb_tok K, sb_sid K    the token, the ID of session K (a1, a2, b1, or what
 #                         a suite adds to tokens), read on the primary
+#   sb_poll COMMAND...    run COMMAND until it succeeds, every 0.1 s, bounded
+#                         (AUTHSESSIONS_REPLAY_TIMEOUT seconds, default 120);
+#                         false when the bound passed
+#   sb_make_sync          synchronous_standby_names = '*' on the primary,
+#                         reloaded, and sb_poll until the standby is its
+#                         synchronous one
 #   sb_wait_replay DB     until the standby has replayed everything the
 #                         primary has written so far: polls
 #                         pg_last_wal_replay_lsn() against the primary's
@@ -84,13 +90,33 @@ sb_standby_psql() {
 	"$OC_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$OC_DIR" -p "$SB_STANDBY_PORT" -U postgres "$@"
 }
 
-sb_wait_replay() {
-	local db=$1 lsn deadline=$((SECONDS + SB_REPLAY_TIMEOUT))
-	lsn=$(oc_psql -d "$db" -At -c "SELECT pg_current_wal_lsn()")
-	until [[ $(sb_standby_psql -d "$db" -At -c "SELECT coalesce(pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn, false)" 2>/dev/null) == t ]]; do
-		((SECONDS < deadline)) || { echo "  replay of $lsn not done after ${SB_REPLAY_TIMEOUT}s" >&2; return 1; }
+sb_poll() {
+	local deadline=$((SECONDS + SB_REPLAY_TIMEOUT))
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
 		sleep 0.1
 	done
+}
+
+_sb_is_sync() {
+	[[ $(oc_psql -d postgres -At -c "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") == 1 ]]
+}
+
+sb_make_sync() {
+	oc_psql -d postgres -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
+	sb_poll _sb_is_sync
+}
+
+# _sb_replayed DB LSN: has the standby replayed up to LSN?
+_sb_replayed() {
+	[[ $(sb_standby_psql -d "$1" -At -c "SELECT coalesce(pg_last_wal_replay_lsn() >= '$2'::pg_lsn, false)" 2>/dev/null) == t ]]
+}
+
+sb_wait_replay() {
+	local db=$1 lsn
+	lsn=$(oc_psql -d "$db" -At -c "SELECT pg_current_wal_lsn()")
+	sb_poll _sb_replayed "$db" "$lsn" ||
+		{ echo "  replay of $lsn not done after ${SB_REPLAY_TIMEOUT}s" >&2; return 1; }
 }
 
 sb_sessions() {
